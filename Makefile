@@ -1,0 +1,73 @@
+# The two commands: `make run` (set up and start everything) and `make test` (set up, run the suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+BOT_VENV := bot/.venv
+PY       := $(VENV)/bin/python
+BOT_DATA := $(shell find bot/config.yml bot/domain bot/data -name '*.yml' 2>/dev/null)
+
+export RASA_TELEMETRY_ENABLED := false
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055
+export ACTION_ENDPOINT_URL ?= $(ACTION_SERVER_URL)/webhook
+export RASA_URL ?= http://127.0.0.1:5005
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup setup-test train db run test lint chromium
+
+help:
+	@echo "make run   - set up everything and start web, scheduler, Rasa and the action server"
+	@echo "make test  - set up everything the tests need and run the whole suite"
+	@echo "make lint  - ruff check and format check"
+
+# --- virtualenvs (re-installed when the pinned requirements change) -------------------------
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || { py=$$(scripts/find-python 3.11) && $$py -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(BOT_VENV)/.installed: bot/requirements.txt
+	@test -x $(BOT_VENV)/bin/python || { py=$$(scripts/find-python 3.10) && $$py -m venv $(BOT_VENV); }
+	$(BOT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BOT_VENV)/bin/python -m pip install --quiet -r bot/requirements.txt
+	@touch $@
+
+# --- Rasa model: trained only when the training data or config changed ----------------------
+bot/models/.trained: $(BOT_VENV)/.installed $(BOT_DATA)
+	@mkdir -p bot/models
+	cd bot && .venv/bin/rasa train --quiet --out models --fixed-model-name collections
+	@touch $@
+
+# --- test-only tools: Prism (npm, into the project) and Debian's Chromium ------------------
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "error: Chromium is required for the browser tests: install Debian's 'chromium' package (sudo apt-get install chromium)" >&2; exit 1; fi; }
+
+setup: $(VENV)/.installed $(BOT_VENV)/.installed
+setup-test: setup $(VENV)/.installed-dev node_modules/.installed chromium
+train: bot/models/.trained
+
+db: $(VENV)/.installed
+	$(VENV)/bin/flask --app wsgi init-db
+	$(VENV)/bin/flask --app wsgi seed-demo --if-empty
+
+run: setup train db
+	@scripts/print-urls
+	$(VENV)/bin/honcho start -f Procfile
+
+test: setup-test train
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

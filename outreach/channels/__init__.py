@@ -1,0 +1,19 @@
+"""Delivery channels behind one interface, chosen by short name."""
+
+from __future__ import annotations
+
+from ..settings import Settings
+from .base import Channel, ChannelError, SendResult
+from .sandbox import SandboxChannel
+from .twilio_channel import TwilioChannel
+
+__all__ = ["Channel", "ChannelError", "SendResult", "get_channel"]
+
+
+def get_channel(settings: Settings, name: str) -> Channel:
+    """The channel that delivers ``name`` messages under these settings."""
+    if name not in ("sms", "whatsapp"):
+        raise ValueError(f"channel: unknown channel {name!r}")
+    if settings.demo_mode:
+        return SandboxChannel(name)
+    return TwilioChannel(settings, name)

@@ -1,0 +1,18 @@
+"""Demo sandbox: stands in for Twilio when no credentials are set.
+
+Nothing leaves the machine; the message row itself is what the sandbox phone page shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from .base import SendResult
+
+
+class SandboxChannel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        return SendResult(provider_sid="SB" + uuid.uuid4().hex, status="delivered")

@@ -1,0 +1,103 @@
+"""``flask --app wsgi ...`` commands: init-db, seed-demo, import-loans, create-officer."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from .demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
+from .loan_import import ImportReport, RowError, import_rows, open_csv
+from .migrate import upgrade
+from .models import Borrower, Officer, ROLES
+
+
+def _settings():
+    return current_app.extensions["settings"]
+
+
+def _session():
+    return current_app.extensions["sessions"]()
+
+
+def _run_import(rows, total: int | None, label: str) -> ImportReport:
+    report = ImportReport()
+    with _session() as session, click.progressbar(length=total or 0, label=label,
+                                                  file=sys.stderr) as bar:
+        for number, outcome, error in import_rows(session, rows):
+            report.rows += 1
+            if error:
+                report.errors.append((number, error))
+            else:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            bar.update(1)
+    return report
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or migrate the database to the newest schema."""
+        upgrade(_settings().database_url)
+        click.echo("database ready")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when borrowers already exist.")
+    def seed_demo(if_empty: bool) -> None:
+        """Create the demo book and demo console users (demo mode only)."""
+        if _settings().production:
+            raise click.ClickException("seed-demo refuses to run in production mode")
+        with _session() as session:
+            if if_empty and session.scalar(select(func.count(Borrower.id))):
+                click.echo("demo data already present")
+                return
+        rows = demo_rows(date.today())
+        report = _run_import(rows, len(rows), "demo borrowers")
+        from .web.auth import hash_password
+
+        with _session() as session:
+            for email, name, role in DEMO_OFFICERS:
+                if not session.scalar(select(Officer).where(Officer.email == email)):
+                    session.add(Officer(email=email, name=name, role=role,
+                                        password_hash=hash_password(DEMO_PASSWORD)))
+            session.commit()
+        click.echo(f"demo book: {report.created} borrowers created, {report.updated} updated")
+
+    @app.cli.command("import-loans")
+    @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
+    def import_loans(csv_path: str) -> None:
+        """Upsert borrowers, contact points and loans from a loan-book CSV."""
+        with open(csv_path, encoding="utf-8-sig") as handle:
+            total = max(sum(1 for _ in handle) - 1, 0)
+        try:
+            reader, handle = open_csv(csv_path)
+        except RowError as exc:
+            raise click.ClickException(str(exc)) from None
+        with handle:
+            report = _run_import(reader, total, "importing")
+        for number, error in report.errors:
+            click.echo(f"row {number}: {error}", err=True)
+        click.echo(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+                   f"{report.unchanged} unchanged, {len(report.errors)} rejected")
+        if report.errors:
+            sys.exit(1)
+
+    @app.cli.command("create-officer")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.password_option()
+    def create_officer(email: str, name: str, role: str, password: str) -> None:
+        """Create a console user."""
+        from .web.auth import hash_password
+
+        with _session() as session:
+            if session.scalar(select(Officer).where(Officer.email == email.lower())):
+                raise click.ClickException(f"email: {email} already has an account")
+            session.add(Officer(email=email.lower(), name=name, role=role,
+                                password_hash=hash_password(password)))
+            session.commit()
+        click.echo(f"created {role} {email}")

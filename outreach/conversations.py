@@ -1,0 +1,184 @@
+"""Inbound routing: every borrower message, whatever the channel, enters here.
+
+Order matters: de-duplicate by provider SID, log the message, act on opt-out/opt-in/help keywords
+(they take effect before anything else), then hand the text to whoever owns the conversation:
+the bot (through Rasa's REST channel) or an officer (the console queue).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import phonenumbers
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit, rasa_client
+from .contact_policy import check_contact, decide_scenario
+from .messaging import record_blocked, send_message
+from .models import Borrower, ContactPoint, Conversation, Message, utcnow
+from .policy import classify_keyword
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+BOT_UNAVAILABLE = (
+    "Sorry, our assistant is unavailable right now. Please try again in a few minutes."
+)
+OPT_OUT_CONFIRMATION = (
+    "{lender}: you will no longer receive messages on this number. Reply START to resubscribe."
+)
+OPT_IN_CONFIRMATION = "{lender}: you are subscribed again. Reply STOP to stop."
+HELP_TEXT = "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop."
+PHONE_CHANNELS = ("sms", "whatsapp")
+
+
+@dataclass
+class InboundResult:
+    duplicate: bool = False
+    message: Message | None = None
+    replies: list[Message] = field(default_factory=list)
+
+
+def borrower_for_address(session: Session, channel: str, address: str) -> Borrower | None:
+    """The borrower this address belongs to, preferring the same channel. Never proves identity."""
+    channels = PHONE_CHANNELS if channel in PHONE_CHANNELS else (channel,)
+    points = session.scalars(
+        select(ContactPoint).where(ContactPoint.address == address,
+                                   ContactPoint.channel.in_(channels))
+    ).all()
+    points = sorted(points, key=lambda p: p.channel != channel)
+    return points[0].borrower if points else None
+
+
+def open_conversation(session: Session, channel: str, address: str) -> Conversation:
+    conv = session.scalar(
+        select(Conversation).where(Conversation.channel == channel,
+                                   Conversation.address == address,
+                                   Conversation.status == "open")
+        .order_by(Conversation.id.desc()).limit(1)
+    )
+    if conv is None:
+        borrower = borrower_for_address(session, channel, address)
+        conv = Conversation(channel=channel, address=address,
+                            borrower_id=borrower.id if borrower else None)
+        session.add(conv)
+        session.flush()
+    return conv
+
+
+def reply(session: Session, settings: Settings, conv: Conversation, body: str, *,
+          sender: str, officer_id: int | None = None, initiated_by: str = "borrower") -> Message:
+    """Answer on the conversation's channel, after the policy check for a reply."""
+    now = utcnow()
+    if conv.borrower is not None:
+        decision = check_contact(session, conv.borrower, conv.channel, now,
+                                 initiated_by=initiated_by)
+    else:
+        decision = decide_scenario(_unknown_sender_scenario(conv, now))
+    if not decision["allowed"]:
+        return record_blocked(session, channel=conv.channel, address=conv.address, body=body,
+                              sender=sender, decision=decision, borrower_id=conv.borrower_id,
+                              conversation=conv)
+    return send_message(session, settings, channel=conv.channel, address=conv.address, body=body,
+                        sender=sender, conversation=conv, officer_id=officer_id,
+                        decision=decision)
+
+
+def _unknown_sender_scenario(conv: Conversation, now) -> dict:
+    """Facts for replying to a number no borrower has: only what the number itself tells."""
+    try:
+        country = phonenumbers.region_code_for_number(phonenumbers.parse(conv.address)) or "US"
+    except phonenumbers.NumberParseException:
+        country = "US"
+    iso = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"id": f"conversation:{conv.id}", "now": iso, "channel": conv.channel,
+            "initiated_by": "borrower",
+            "borrower": {"country": country, "phone": conv.address,
+                         "last_inbound": {conv.channel: iso}}}
+
+
+def _apply_keyword(session: Session, settings: Settings, conv: Conversation, kind: str,
+                   raw_text: str) -> list[Message]:
+    """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number."""
+    lender = settings.lender_name
+    points = session.scalars(
+        select(ContactPoint).where(ContactPoint.address == conv.address,
+                                   ContactPoint.channel.in_(PHONE_CHANNELS))
+    ).all()
+    now = utcnow()
+    if kind == "opt_out":
+        already = bool(points) and all(p.opted_out_at is not None for p in points)
+        session.execute(update(ContactPoint)
+                        .where(ContactPoint.address == conv.address,
+                               ContactPoint.channel.in_(PHONE_CHANNELS),
+                               ContactPoint.opted_out_at.is_(None))
+                        .values(opted_out_at=now))
+        audit.record(session, "borrower", "consent.opt_out", borrower_id=conv.borrower_id,
+                     details={"channel": conv.channel, "text": raw_text})
+        if already:
+            return []  # one confirmation at most
+        return [_system_send(session, settings, conv, OPT_OUT_CONFIRMATION.format(lender=lender))]
+    if kind == "opt_in":
+        session.execute(update(ContactPoint)
+                        .where(ContactPoint.address == conv.address,
+                               ContactPoint.channel.in_(PHONE_CHANNELS))
+                        .values(opted_out_at=None, consent_at=now,
+                                consent_source="keyword:START"))
+        audit.record(session, "borrower", "consent.opt_in", borrower_id=conv.borrower_id,
+                     details={"channel": conv.channel, "text": raw_text})
+        return [_system_send(session, settings, conv, OPT_IN_CONFIRMATION.format(lender=lender))]
+    return [_system_send(session, settings, conv, HELP_TEXT.format(lender=lender))]
+
+
+def _system_send(session: Session, settings: Settings, conv: Conversation, body: str) -> Message:
+    # Keyword confirmations are required by carrier rules and answer the borrower's own message,
+    # so they go out without the lender-contact checks (CTIA; 47 CFR 64.1200(a)(12)).
+    return send_message(session, settings, channel=conv.channel, address=conv.address, body=body,
+                        sender="system", conversation=conv,
+                        decision={"allowed": True, "reasons": [], "basis": "keyword_confirmation"})
+
+
+def receive_inbound(session: Session, settings: Settings, *, channel: str, address: str,
+                    body: str, provider_sid: str | None) -> InboundResult:
+    """Log one borrower message and route it. Safe to call twice with the same SID."""
+    if provider_sid and session.scalar(
+        select(Message.id).where(Message.provider_sid == provider_sid)
+    ):
+        return InboundResult(duplicate=True)
+    conv = open_conversation(session, channel, address)
+    msg = Message(conversation_id=conv.id, borrower_id=conv.borrower_id, direction="in",
+                  channel=channel, address=address, sender="borrower", body=body,
+                  provider_sid=provider_sid, status="received")
+    session.add(msg)
+    try:
+        session.flush()
+    except IntegrityError:  # the same SID raced in on another worker
+        session.rollback()
+        return InboundResult(duplicate=True)
+    conv.last_message_at = utcnow()
+    audit.record(session, "borrower", "message.in", subject=f"message:{msg.id}",
+                 borrower_id=conv.borrower_id, details={"channel": channel})
+    session.commit()
+
+    result = InboundResult(message=msg)
+    keyword = classify_keyword(body)
+    if keyword != "none":
+        result.replies = _apply_keyword(session, settings, conv, keyword, body)
+        session.commit()
+        return result
+    if conv.owner != "bot":
+        return result  # an officer owns it: the console shows the new message
+    try:
+        texts = rasa_client.send_turn(settings, conv.public_id, body)
+    except rasa_client.RasaUnavailable as exc:
+        log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
+        audit.record(session, "system", "bot.unavailable", subject=f"conversation:{conv.id}",
+                     borrower_id=conv.borrower_id)
+        texts = [BOT_UNAVAILABLE]
+    session.refresh(conv)  # actions may have changed ownership or verification meanwhile
+    for text in texts:
+        result.replies.append(reply(session, settings, conv, text, sender="bot"))
+    return result

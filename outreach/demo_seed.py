@@ -1,0 +1,71 @@
+"""The demo book: about 50 borrowers across US, Indian, Philippine, UK and Kenyan zones.
+
+Built as loan-book rows and loaded through the same importer a lender uses, so the demo exercises
+the real import path. Deterministic: the same rows every time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+# (country, region, postal code, phone prefix, currency, locale, product)
+PLACES = [
+    ("US", "IL", "60601", "+1312555", "USD", "en_US", "personal"),
+    ("US", "NY", "10001", "+1212555", "USD", "en_US", "personal"),
+    ("US", "CA", "94103", "+1415555", "USD", "es_US", "auto"),
+    ("US", "TX", "78701", "+1512555", "USD", "es_US", "personal"),
+    ("US", "AZ", "85004", "+1602555", "USD", "en_US", "auto"),
+    ("US", "FL", "33101", "+1305555", "USD", "es_US", "personal"),
+    ("US", "MA", "02108", "+1617555", "USD", "en_US", "personal"),
+    ("IN", "MH", "400001", "+9198765", "INR", "en_IN", "microloan"),
+    ("PH", "00", "1000", "+6391712", "PHP", "en_PH", "microloan"),
+    ("GB", "ENG", "SW1A 1AA", "+4479111", "GBP", "en_GB", "personal"),
+    ("KE", "30", "00100", "+2547123", "KES", "en_KE", "microloan"),
+]
+FIRST = ["Ana", "Luis", "Maria", "James", "Priya", "Ravi", "Joy", "Mark", "Grace", "Amina",
+         "Wanjiru", "Oliver", "Sofia", "Carlos", "Emily", "Kofi", "Lucia", "Daniel", "Aisha",
+         "Noah", "Isabel", "Samuel", "Mei", "Jorge", "Fatima"]
+LAST = ["Garcia", "Smith", "Patel", "Reyes", "Otieno", "Brown", "Santos", "Kumar", "Mwangi",
+        "Lopez", "Taylor", "Cruz", "Singh", "Njoroge", "Hernandez"]
+DEMO_OFFICERS = [
+    ("officer@demo.example", "Olivia Officer", "officer"),
+    ("supervisor@demo.example", "Sam Supervisor", "supervisor"),
+    ("auditor@demo.example", "Avery Auditor", "auditor"),
+    ("admin@demo.example", "Ada Admin", "admin"),
+]
+DEMO_PASSWORD = "demo-password"  # printed by `make run`; demo mode only
+
+
+def demo_rows(today: date, count: int = 50) -> list[dict[str, str]]:
+    rng = random.Random(20261123)
+    rows = []
+    for i in range(count):
+        country, region, postal, prefix, currency, locale, product = PLACES[i % len(PLACES)]
+        # US: 555-01xx numbers are reserved for fiction; elsewhere five digits after a mobile prefix.
+        phone = prefix + (f"01{i:02d}" if country == "US" else f"{10000 + i:05d}")
+        scale = {"INR": 80, "PHP": 50, "KES": 120}.get(currency, 1)
+        principal = rng.choice([500, 1200, 2500, 5000, 10000]) * scale
+        dpd = rng.choice([0, 0, 0, 3, 7, 15, 30, 45, 60])
+        # Current loans fall due within days; past-due ones have their next instalment ahead.
+        due = today + timedelta(days=rng.choice([0, 1, 2, 3, 5, 10]) if dpd == 0 else 30 - dpd % 30)
+        instalment = round(principal / 12, 2)
+        outstanding = round(principal * rng.uniform(0.3, 0.95), 2)
+        past_due = instalment * (1 + dpd // 30) if dpd else 0
+        rows.append({
+            "external_id": f"DEMO-{i + 1:03d}",
+            "full_name": f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
+            "locale": locale, "country": country, "region": region, "postal_code": postal,
+            "timezone": "", "date_of_birth": date(1960 + i % 40, 1 + i % 12, 1 + i % 28).isoformat(),
+            "phone": phone, "whatsapp": phone if i % 3 == 0 else "",
+            "email": f"demo{i + 1:03d}@borrower.example", "consent_source": "loan_agreement",
+            "consent_at": "2026-01-15T10:00:00Z",
+            "loan_number": f"LN{2026000000 + i * 7919:010d}", "product": product,
+            "currency": currency, "principal": f"{principal:.2f}",
+            "outstanding": f"{outstanding:.2f}", "past_due_amount": f"{past_due:.2f}",
+            "days_past_due": str(dpd),
+            "next_due_date": due.isoformat(),
+            "next_due_amount": f"{instalment:.2f}",
+            "status": "delinquent" if dpd else "current",
+        })
+    return rows

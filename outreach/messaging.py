@@ -1,0 +1,109 @@
+"""Sending one message: log it, send it, record what the provider said.
+
+The message row is committed as ``sending`` before the provider call and updated after it, so a
+crash between the two leaves a visible row to reconcile rather than a silent send.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from . import audit
+from .channels import ChannelError, get_channel
+from .models import Conversation, Message, utcnow
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def status_callback_url(settings: Settings) -> str | None:
+    if settings.demo_mode:
+        return None
+    return f"{settings.public_base_url}/webhooks/twilio/status"
+
+
+def send_message(
+    session: Session,
+    settings: Settings,
+    *,
+    channel: str,
+    address: str,
+    body: str,
+    sender: str,
+    conversation: Conversation | None = None,
+    borrower_id: int | None = None,
+    loan_id: int | None = None,
+    officer_id: int | None = None,
+    template: str | None = None,
+    decision: dict[str, Any] | None = None,
+) -> Message:
+    """Log and send one outbound message; never raises for a provider failure."""
+    msg = Message(
+        conversation_id=conversation.id if conversation else None,
+        borrower_id=borrower_id if borrower_id is not None else (
+            conversation.borrower_id if conversation else None
+        ),
+        loan_id=loan_id,
+        direction="out",
+        channel=channel,
+        address=address,
+        sender=sender,
+        officer_id=officer_id,
+        template=template,
+        body=body,
+        status="sending",
+        decision=decision,
+    )
+    session.add(msg)
+    session.flush()
+    audit.record(session, sender if officer_id is None else f"officer:{officer_id}",
+                 "message.out", subject=f"message:{msg.id}", borrower_id=msg.borrower_id,
+                 details={"channel": channel, "template": template,
+                          "allowed": (decision or {}).get("allowed", True)})
+    session.commit()
+    try:
+        result = get_channel(settings, channel).send(
+            address, body, status_callback=status_callback_url(settings)
+        )
+    except ChannelError as exc:
+        msg.status = "failed"
+        msg.error = str(exc)[:500]
+        log.warning("send failed for message %s: permanent=%s code=%s", msg.id, exc.permanent,
+                    exc.code)
+    else:
+        msg.provider_sid = result.provider_sid
+        msg.status = result.status
+        msg.sent_at = utcnow()
+    if conversation is not None:
+        conversation.last_message_at = utcnow()
+    session.commit()
+    return msg
+
+
+def record_blocked(
+    session: Session,
+    *,
+    channel: str,
+    address: str,
+    body: str,
+    sender: str,
+    decision: dict[str, Any],
+    borrower_id: int | None,
+    loan_id: int | None = None,
+    template: str | None = None,
+    conversation: Conversation | None = None,
+) -> Message:
+    """Log a message the policy blocked, so auditors see blocked contacts too."""
+    msg = Message(conversation_id=conversation.id if conversation else None,
+                  borrower_id=borrower_id, loan_id=loan_id, direction="out", channel=channel,
+                  address=address, sender=sender, template=template, body=body,
+                  status="blocked", decision=decision)
+    session.add(msg)
+    session.flush()
+    audit.record(session, sender, "message.blocked", subject=f"message:{msg.id}",
+                 borrower_id=borrower_id, details={"reasons": decision.get("reasons")})
+    session.commit()
+    return msg

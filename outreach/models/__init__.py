@@ -1,0 +1,28 @@
+"""SQLAlchemy 2 typed models, one module per aggregate."""
+
+from .audit import AuditEvent, Heartbeat
+from .base import Base, utcnow
+from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
+from .conversations import Conversation, HandoffCase, Message, MessageEvent
+from .loans import Loan, Payment
+from .officers import ROLES, Officer
+
+__all__ = [
+    "CHANNELS",
+    "FLAGS",
+    "ROLES",
+    "AuditEvent",
+    "Base",
+    "Borrower",
+    "BorrowerFlag",
+    "ContactPoint",
+    "Conversation",
+    "HandoffCase",
+    "Heartbeat",
+    "Loan",
+    "Message",
+    "MessageEvent",
+    "Officer",
+    "Payment",
+    "utcnow",
+]

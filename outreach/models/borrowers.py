@@ -1,0 +1,73 @@
+"""Borrowers, their contact points (with consent and opt-out) and account flags."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+CHANNELS = ("sms", "whatsapp", "email")
+FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
+
+
+class Borrower(Base):
+    __tablename__ = "borrowers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(16))
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # stated by the borrower, IANA
+    date_of_birth: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact_points: Mapped[list[ContactPoint]] = relationship(back_populates="borrower")
+    loans: Mapped[list["Loan"]] = relationship(back_populates="borrower")  # noqa: F821, UP037
+    flags: Mapped[list[BorrowerFlag]] = relationship(back_populates="borrower")
+
+    def active_flags(self) -> list[str]:
+        return sorted({f.flag for f in self.flags if f.cleared_at is None})
+
+
+class ContactPoint(Base):
+    """One address on one channel: E.164 for sms/whatsapp, an email address for email."""
+
+    __tablename__ = "contact_points"
+    __table_args__ = (UniqueConstraint("borrower_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254), index=True)
+    consent_source: Mapped[str | None] = mapped_column(String(100))
+    consent_at: Mapped[datetime | None]
+    opted_out_at: Mapped[datetime | None]
+    invalid_at: Mapped[datetime | None]
+
+    borrower: Mapped[Borrower] = relationship(back_populates="contact_points")
+
+    @property
+    def usable(self) -> bool:
+        return self.consent_at is not None and self.opted_out_at is None and self.invalid_at is None
+
+
+class BorrowerFlag(Base):
+    """A blocking flag on the account; clearing it adds ``cleared_at``, nothing is deleted."""
+
+    __tablename__ = "borrower_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    flag: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cleared_at: Mapped[datetime | None]
+
+    borrower: Mapped[Borrower] = relationship(back_populates="flags")

@@ -1,0 +1,102 @@
+"""Conversations, every message in or out, and handoff cases.
+
+A message row is written before any provider call and only gains data afterwards (status,
+provider SID); delivery callbacks are appended as ``MessageEvent`` rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .borrowers import Borrower
+
+
+def new_public_id() -> str:
+    """The opaque id Rasa and the web chat see; never a phone number."""
+    return uuid.uuid4().hex
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254), index=True)  # the borrower's side
+    borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | officer
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    identity_verified_at: Mapped[datetime | None]
+    verify_failures: Mapped[int] = mapped_column(default=0)
+    details_locked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    borrower: Mapped[Borrower | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_borrower_created", "borrower_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"))
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"))
+    direction: Mapped[str] = mapped_column(String(8))  # in | out
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254))
+    sender: Mapped[str] = mapped_column(String(16))  # borrower | bot | officer | scheduler
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    template: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(500))
+    decision: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+
+    conversation: Mapped[Conversation | None] = relationship(back_populates="messages")
+    events: Mapped[list[MessageEvent]] = relationship(order_by="MessageEvent.id")
+
+
+class MessageEvent(Base):
+    """A delivery status report, appended as it arrives."""
+
+    __tablename__ = "message_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandoffCase(Base):
+    __tablename__ = "handoff_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(default=2)  # 1 high .. 3 low
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    summary: Mapped[dict[str, Any] | None]
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    claimed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    conversation: Mapped[Conversation] = relationship()
+    borrower: Mapped[Borrower | None] = relationship()
+    claimed_by: Mapped["Officer | None"] = relationship()  # noqa: F821, UP037

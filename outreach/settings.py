@@ -1,0 +1,142 @@
+"""Settings read from the environment, strictly parsed, with safe local defaults.
+
+Secrets come only from the environment. With no Twilio credentials the app runs in *demo mode*
+(a sandbox channel stands in for Twilio). In production mode (``APP_ENV=production``) the startup
+check names every missing setting and refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+# Settings a production deployment must set explicitly (demo defaults are not acceptable there).
+PRODUCTION_REQUIRED = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "PUBLIC_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_SMS_FROM",
+    "RASA_URL",
+    "RASA_TOKEN",
+    "ACTION_SERVER_URL",
+    "SMTP_URL",
+    "MAIL_FROM",
+)
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names every offending variable."""
+
+
+def _default_sqlite_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'outreach.sqlite'}"
+
+
+def _demo_secret() -> str:
+    """A per-install secret kept under instance/ so demo sessions survive restarts."""
+    path = INSTANCE_DIR / "demo-secret"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class Settings:
+    app_env: str = "development"
+    database_url: str = ""
+    secret_key: str = ""
+    public_base_url: str = "http://127.0.0.1:5000"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_api_base_url: str = ""  # empty: Twilio's own
+    twilio_sms_from: str = "+15005550006"
+    twilio_whatsapp_from: str = ""
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    action_server_url: str = "http://127.0.0.1:5055"
+    smtp_url: str = "smtp://127.0.0.1:1025"
+    mail_from: str = "Demo Lender <reminders@demo-lender.example>"
+    lender_name: str = "Demo Lender"
+    rasa_timeout_seconds: float = 10.0
+    reminder_interval_seconds: int = 60
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def demo_mode(self) -> bool:
+        """No Twilio credentials: the sandbox channel stands in for Twilio."""
+        return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read every setting from ``env`` (default ``os.environ``)."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        errors: list[str] = []
+        for f in fields(cls):
+            if f.name == "missing":
+                continue
+            raw = env.get(f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.type == "float":
+                try:
+                    values[f.name] = float(raw)
+                except ValueError:
+                    errors.append(f"{f.name.upper()}: expected a number, got {raw!r}")
+            elif f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    errors.append(f"{f.name.upper()}: expected an integer, got {raw!r}")
+            else:
+                values[f.name] = raw
+        if errors:
+            raise SettingsError("; ".join(errors))
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
+        if settings.production:
+            settings.check_production()
+        if not settings.database_url:
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+            settings.database_url = _default_sqlite_url()
+        if not settings.secret_key:
+            settings.secret_key = _demo_secret()
+        if not settings.rasa_token:
+            # The Rasa API is on 127.0.0.1 only; a demo token still keeps other local users out.
+            settings.rasa_token = settings.secret_key[:24]
+        settings.public_base_url = settings.public_base_url.rstrip("/")
+        return settings
+
+    def check_production(self) -> None:
+        """Refuse to start in production with any required setting missing."""
+        if self.missing:
+            raise SettingsError(
+                "production mode refuses to start; missing settings: " + ", ".join(self.missing)
+            )
+
+    @property
+    def sandbox_auth_token(self) -> str:
+        """The token Twilio signatures are checked against (a derived one in demo mode)."""
+        return self.twilio_auth_token or self.secret_key
+
+
+if __name__ == "__main__":  # `python -m outreach.settings rasa-token`, used by scripts/rasa-server
+    import sys
+
+    if sys.argv[1:] == ["rasa-token"]:
+        print(Settings.from_env().rasa_token)
+    else:
+        sys.exit("usage: python -m outreach.settings rasa-token")

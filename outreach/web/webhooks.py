@@ -1,0 +1,103 @@
+"""Twilio webhooks: inbound SMS/WhatsApp and delivery statuses, all signature-checked.
+
+Twilio signs ``PUBLIC_BASE_URL + path`` (the URL it was configured with), not the URL this
+process sees behind a proxy, so the check rebuilds that URL from the setting.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import phonenumbers
+from flask import Blueprint, Response, abort, request
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from ..conversations import receive_inbound
+from ..models import Message, MessageEvent
+from . import db, settings
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+log = logging.getLogger(__name__)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+FINAL_STATUSES = {"delivered", "undelivered", "failed", "read"}
+
+
+def _verify_signature() -> None:
+    url = settings().public_base_url + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(settings().sandbox_auth_token)
+    if not signature or not validator.validate(url, request.form.to_dict(), signature):
+        log.warning("rejected unsigned or forged Twilio request to %s", request.path)
+        abort(403)
+
+
+def _twiml() -> Response:
+    return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+def _bad_request(field: str, problem: str) -> Response:
+    return Response(f"{field}: {problem}\n", status=400, mimetype="text/plain")
+
+
+def _e164(raw: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw.removeprefix("whatsapp:"), None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def handle_inbound(channel: str, form: dict[str, str]) -> Response:
+    """The inbound path shared by the Twilio webhooks and the demo sandbox phone."""
+    sid = form.get("MessageSid", "").strip()
+    if not sid:
+        return _bad_request("MessageSid", "required")
+    address = _e164(form.get("From", ""))
+    if address is None:
+        return _bad_request("From", "expected a phone number in E.164 form")
+    body = form.get("Body", "")
+    receive_inbound(db(), settings(), channel=channel, address=address, body=body,
+                    provider_sid=sid)
+    return _twiml()
+
+
+@bp.post("/sms")
+def sms() -> Response:
+    _verify_signature()
+    return handle_inbound("sms", request.form.to_dict())
+
+
+@bp.post("/whatsapp")
+def whatsapp() -> Response:
+    _verify_signature()
+    return handle_inbound("whatsapp", request.form.to_dict())
+
+
+@bp.post("/status")
+def status() -> Any:
+    """Delivery status callback: appended as an event, the message's status follows it."""
+    _verify_signature()
+    sid = request.form.get("MessageSid", "").strip()
+    new_status = request.form.get("MessageStatus", "").strip().lower()
+    if not sid:
+        return _bad_request("MessageSid", "required")
+    if not new_status:
+        return _bad_request("MessageStatus", "required")
+    session = db()
+    msg = session.scalar(select(Message).where(Message.provider_sid == sid))
+    if msg is None:
+        # Unknown SID (e.g. sent by another system on the same account): acknowledge, keep nothing.
+        return ("", 204)
+    session.add(MessageEvent(message_id=msg.id, status=new_status,
+                             error_code=request.form.get("ErrorCode") or None))
+    # A late "sent" must not overwrite "delivered": final statuses stick.
+    if msg.status not in FINAL_STATUSES or new_status in ("failed", "undelivered"):
+        msg.status = new_status
+    session.commit()
+    return ("", 204)
