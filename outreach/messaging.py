@@ -39,6 +39,7 @@ def send_message(
     officer_id: int | None = None,
     template: str | None = None,
     decision: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
 ) -> Message:
     """Log and send one outbound message; never raises for a provider failure."""
     msg = Message(
@@ -56,6 +57,7 @@ def send_message(
         body=body,
         status="sending",
         decision=decision,
+        dedupe_key=dedupe_key,
     )
     session.add(msg)
     session.flush()
@@ -95,12 +97,13 @@ def record_blocked(
     loan_id: int | None = None,
     template: str | None = None,
     conversation: Conversation | None = None,
+    dedupe_key: str | None = None,
 ) -> Message:
     """Log a message the policy blocked, so auditors see blocked contacts too."""
     msg = Message(conversation_id=conversation.id if conversation else None,
                   borrower_id=borrower_id, loan_id=loan_id, direction="out", channel=channel,
                   address=address, sender=sender, template=template, body=body,
-                  status="blocked", decision=decision)
+                  status="blocked", decision=decision, dedupe_key=dedupe_key)
     session.add(msg)
     session.flush()
     audit.record(session, sender, "message.blocked", subject=f"message:{msg.id}",

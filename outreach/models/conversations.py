@@ -58,6 +58,8 @@ class Message(Base):
     sender: Mapped[str] = mapped_column(String(16))  # borrower | bot | officer | scheduler
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     template: Mapped[str | None] = mapped_column(String(64))
+    # Set on scheduled messages (e.g. "reminder:<loan>:<due date>") so a re-run never sends twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     body: Mapped[str] = mapped_column(Text)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,27 @@
+"""The demo sandbox phone: messages sent to the number, and answers through the inbound path."""
+
+from sqlalchemy import select
+
+from outreach.models import ContactPoint, Message
+from tests.support.factories import make_borrower
+
+
+def test_it_lists_demo_phones_and_enters_answers_as_inbound_messages(client, session):
+    make_borrower(session)
+    point = session.scalar(select(ContactPoint))
+    assert b"Ana Garcia" in client.get("/sandbox/").data
+    client.post(f"/sandbox/phones/{point.id}", data={"body": "STOP"})
+    msgs = session.scalars(select(Message).order_by(Message.id)).all()
+    assert msgs[0].direction == "in" and msgs[0].body == "STOP"
+    assert msgs[0].provider_sid.startswith("SM")
+    page = client.get(f"/sandbox/phones/{point.id}").get_data(as_text=True)
+    assert "STOP" in page and "no longer receive messages" in page
+
+
+def test_it_hides_the_sandbox_when_twilio_credentials_are_set(database_url):
+    from outreach import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(database_url, TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                                   TWILIO_AUTH_TOKEN="tok"))
+    assert app.test_client().get("/sandbox/").status_code == 404

@@ -1,0 +1,49 @@
+"""The real ``twilio`` client against Prism serving Twilio's official OpenAPI description."""
+
+import pytest
+
+from outreach.channels import ChannelError, get_channel
+from outreach.channels.twilio_channel import TwilioChannel
+from tests.conftest import make_settings
+
+ACCOUNT = "AC" + "1" * 32
+
+
+@pytest.fixture
+def twilio_settings(database_url, prism_url):
+    return make_settings(database_url, TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="secret",
+                         TWILIO_API_BASE_URL=prism_url, TWILIO_SMS_FROM="+15005550006",
+                         TWILIO_WHATSAPP_FROM="+14155238886")
+
+
+def test_it_sends_sms_through_the_twilio_api(twilio_settings):
+    channel = get_channel(twilio_settings, "sms")
+    assert isinstance(channel, TwilioChannel)
+    result = channel.send("+13125550100", "Demo Lender: hello. Reply STOP to stop.",
+                          status_callback="https://outreach.test/webhooks/twilio/status")
+    assert result.provider_sid.startswith("SM") or result.provider_sid.startswith("MM")
+    assert result.status
+
+
+def test_it_sends_whatsapp_with_the_whatsapp_prefix(twilio_settings):
+    channel = get_channel(twilio_settings, "whatsapp")
+    assert channel.from_ == "whatsapp:+14155238886"
+    assert channel._address("+13125550100") == "whatsapp:+13125550100"
+    assert channel.send("+13125550100", "hello").provider_sid
+
+
+def test_it_turns_a_contract_violation_into_a_permanent_error(twilio_settings):
+    channel = get_channel(twilio_settings, "sms")
+    channel.from_ = None  # the request then breaks Twilio's contract: Prism answers 422
+    with pytest.raises(ChannelError) as err:
+        channel.send("+13125550100", "")
+    assert err.value.permanent
+    assert "422" in str(err.value)
+
+
+def test_it_treats_an_unreachable_api_as_transient(database_url):
+    settings = make_settings(database_url, TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="x",
+                             TWILIO_API_BASE_URL="http://127.0.0.1:9")
+    with pytest.raises(ChannelError) as err:
+        get_channel(settings, "sms").send("+13125550100", "hello")
+    assert not err.value.permanent

@@ -1,0 +1,103 @@
+"""Inbound Twilio webhooks: signatures, de-duplication, bad input, statuses."""
+
+from sqlalchemy import func, select
+
+from outreach.conversations import BOT_UNAVAILABLE
+from outreach.models import AuditEvent, Message, MessageEvent
+from tests.conftest import PUBLIC_BASE_URL
+from tests.support.factories import make_borrower
+from tests.support.twilio_signing import signed_post
+
+
+def post(client, settings, path, params, **kw):
+    return signed_post(client, path, params, token=settings.sandbox_auth_token,
+                       base_url=PUBLIC_BASE_URL, **kw)
+
+
+def inbound(sid="SM" + "a" * 32, sender="+13125550100", body="hi"):
+    return {"MessageSid": sid, "From": sender, "To": "+15005550006", "Body": body}
+
+
+def test_it_rejects_a_forged_signature_and_logs_nothing(client, settings, session):
+    resp = post(client, settings, "/webhooks/twilio/sms", inbound(), signature="forged")
+    assert resp.status_code == 403
+    assert session.scalar(select(func.count(Message.id))) == 0
+
+
+def test_it_rejects_a_request_signed_for_another_url(client, settings, session):
+    from twilio.request_validator import RequestValidator
+
+    sig = RequestValidator(settings.sandbox_auth_token).compute_signature(
+        "https://evil.example/webhooks/twilio/sms", inbound())
+    resp = client.post("/webhooks/twilio/sms", data=inbound(), headers={"X-Twilio-Signature": sig})
+    assert resp.status_code == 403
+    assert session.scalar(select(func.count(Message.id))) == 0
+
+
+def test_it_rejects_a_missing_signature(client, session):
+    assert client.post("/webhooks/twilio/sms", data=inbound()).status_code == 403
+
+
+def test_it_logs_a_signed_message_and_answers_even_when_rasa_is_down(client, settings, session):
+    make_borrower(session)
+    resp = post(client, settings, "/webhooks/twilio/sms", inbound(body="what do I owe"))
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/xml"
+    msgs = session.scalars(select(Message).order_by(Message.id)).all()
+    assert [(m.direction, m.sender, m.body) for m in msgs] == [
+        ("in", "borrower", "what do I owe"), ("out", "bot", BOT_UNAVAILABLE)]
+    assert msgs[0].borrower_id is not None and msgs[0].provider_sid == "SM" + "a" * 32
+    assert msgs[1].status == "delivered"  # the demo sandbox delivers at once
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert "message.in" in actions and "bot.unavailable" in actions
+
+
+def test_it_ignores_a_message_sid_already_seen(client, settings, session):
+    make_borrower(session)
+    for _ in range(3):
+        assert post(client, settings, "/webhooks/twilio/sms", inbound()).status_code == 200
+    directions = session.scalars(select(Message.direction)).all()
+    assert directions.count("in") == 1 and directions.count("out") == 1
+
+
+def test_it_names_the_bad_field_of_a_malformed_webhook(client, settings, session):
+    resp = post(client, settings, "/webhooks/twilio/sms", {"From": "+13125550100", "Body": "x"})
+    assert resp.status_code == 400 and b"MessageSid: required" in resp.data
+    resp = post(client, settings, "/webhooks/twilio/sms", inbound(sender="not a number"))
+    assert resp.status_code == 400 and b"From:" in resp.data
+    assert session.scalar(select(func.count(Message.id))) == 0
+
+
+def test_it_takes_whatsapp_on_its_own_route(client, settings, session):
+    make_borrower(session, whatsapp=True)
+    resp = post(client, settings, "/webhooks/twilio/whatsapp",
+                inbound(sender="whatsapp:+13125550100"))
+    assert resp.status_code == 200
+    first = session.scalars(select(Message).order_by(Message.id)).first()
+    assert (first.channel, first.address) == ("whatsapp", "+13125550100")
+
+
+def test_it_records_delivery_statuses_without_losing_a_final_one(client, settings, session):
+    make_borrower(session)
+    post(client, settings, "/webhooks/twilio/sms", inbound())
+    out = session.scalar(select(Message).where(Message.direction == "out"))
+    for status in ("delivered", "sent"):  # a late "sent" arrives after "delivered"
+        resp = post(client, settings, "/webhooks/twilio/status",
+                    {"MessageSid": out.provider_sid, "MessageStatus": status})
+        assert resp.status_code == 204
+    session.expire_all()
+    assert session.get(Message, out.id).status == "delivered"
+    events = session.scalars(select(MessageEvent.status).where(MessageEvent.message_id == out.id))
+    assert list(events) == ["delivered", "sent"]
+
+
+def test_it_checks_the_signature_of_status_callbacks(client, settings, session):
+    resp = post(client, settings, "/webhooks/twilio/status",
+                {"MessageSid": "SM1", "MessageStatus": "delivered"}, signature="nope")
+    assert resp.status_code == 403
+
+
+def test_it_acknowledges_a_status_for_an_unknown_sid(client, settings):
+    resp = post(client, settings, "/webhooks/twilio/status",
+                {"MessageSid": "SMunknown", "MessageStatus": "delivered"})
+    assert resp.status_code == 204

@@ -1,0 +1,31 @@
+import pytest
+
+from outreach.settings import Settings, SettingsError
+
+
+def test_it_runs_in_demo_mode_without_twilio_credentials(tmp_path):
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "k"})
+    assert settings.demo_mode
+
+
+def test_it_leaves_demo_mode_when_twilio_credentials_are_set():
+    settings = Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k",
+                                  "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"})
+    assert not settings.demo_mode
+    assert settings.sandbox_auth_token == "t"
+
+
+def test_it_refuses_production_naming_every_missing_setting():
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({"APP_ENV": "production", "SECRET_KEY": "k", "RASA_URL": "http://r"})
+    message = str(err.value)
+    for name in ("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
+                 "SMTP_URL", "MAIL_FROM", "RASA_TOKEN"):
+        assert name in message
+    assert "SECRET_KEY" not in message and "RASA_URL" not in message
+
+
+def test_it_names_a_malformed_number_setting():
+    with pytest.raises(SettingsError, match="RASA_TIMEOUT_SECONDS"):
+        Settings.from_env({"SECRET_KEY": "k", "DATABASE_URL": "sqlite://",
+                           "RASA_TIMEOUT_SECONDS": "soon"})
