@@ -40,7 +40,7 @@ $(BOT_VENV)/.installed: bot/requirements.txt
 # --- Rasa model: trained only when the training data or config changed ----------------------
 bot/models/.trained: $(BOT_VENV)/.installed $(BOT_DATA)
 	@mkdir -p bot/models
-	cd bot && .venv/bin/rasa train --quiet --out models --fixed-model-name collections
+	cd bot && .venv/bin/rasa train --quiet --domain domain --data data --config config.yml --out models --fixed-model-name collections
 	@touch $@
 
 # --- test-only tools: Prism (npm, into the project) and Debian's Chromium ------------------

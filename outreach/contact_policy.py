@@ -51,7 +51,7 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
     if last_inbound:
         facts["last_inbound"] = {ch: _iso(at) for ch, at in last_inbound.items()}
     history = session.execute(
-        select(Message.channel, Message.created_at, Message.sender)
+        select(Message.channel, Message.created_at, Message.initiated_by)
         .where(Message.borrower_id == borrower.id, Message.direction == "out",
                Message.status.not_in(("blocked", "failed", "cancelled")),
                Message.created_at > now - HISTORY_WINDOW)
@@ -63,10 +63,8 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
         "channel": channel,
         "initiated_by": initiated_by,
         "borrower": facts,
-        # Bot answers are replies to the borrower; everything else counts as lender-initiated.
-        "history": [{"channel": ch, "at": _iso(at),
-                     "initiated_by": "borrower" if sender == "bot" else "lender"}
-                    for ch, at, sender in history],
+        "history": [{"channel": ch, "at": _iso(at), "initiated_by": by or "lender"}
+                    for ch, at, by in history],
     }
     if message:
         scenario["message"] = message

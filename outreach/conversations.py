@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import select, update
@@ -33,6 +34,9 @@ OPT_OUT_CONFIRMATION = (
 OPT_IN_CONFIRMATION = "{lender}: you are subscribed again. Reply STOP to stop."
 HELP_TEXT = "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop."
 PHONE_CHANNELS = ("sms", "whatsapp")
+# An officer's message counts as a reply (borrower-initiated) only this soon after the borrower
+# wrote; later it is a new lender contact and must pass windows, caps and consent like any other.
+REPLY_WINDOW = timedelta(minutes=60)
 
 
 @dataclass
@@ -69,6 +73,14 @@ def open_conversation(session: Session, channel: str, address: str) -> Conversat
     return conv
 
 
+def initiator(session: Session, conv: Conversation, now: datetime) -> str:
+    """'borrower' when the borrower wrote on this conversation within REPLY_WINDOW, else 'lender'."""
+    last_in = session.scalar(select(Message.created_at)
+                             .where(Message.conversation_id == conv.id, Message.direction == "in")
+                             .order_by(Message.id.desc()).limit(1))
+    return "borrower" if last_in is not None and now - last_in <= REPLY_WINDOW else "lender"
+
+
 def reply(session: Session, settings: Settings, conv: Conversation, body: str, *,
           sender: str, officer_id: int | None = None, initiated_by: str = "borrower") -> Message:
     """Answer on the conversation's channel, after the policy check for a reply."""
@@ -87,7 +99,7 @@ def reply(session: Session, settings: Settings, conv: Conversation, body: str, *
                         decision=decision)
 
 
-def _unknown_sender_scenario(conv: Conversation, now) -> dict:
+def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:
     """Facts for replying to a number no borrower has: only what the number itself tells."""
     try:
         country = phonenumbers.region_code_for_number(phonenumbers.parse(conv.address)) or "US"
@@ -138,7 +150,8 @@ def _system_send(session: Session, settings: Settings, conv: Conversation, body:
     # so they go out without the lender-contact checks (CTIA; 47 CFR 64.1200(a)(12)).
     return send_message(session, settings, channel=conv.channel, address=conv.address, body=body,
                         sender="system", conversation=conv,
-                        decision={"allowed": True, "reasons": [], "basis": "keyword_confirmation"})
+                        decision={"allowed": True, "reasons": [], "basis": "keyword_confirmation",
+                                  "initiated_by": "borrower"})
 
 
 def receive_inbound(session: Session, settings: Settings, *, channel: str, address: str,

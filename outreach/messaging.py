@@ -19,6 +19,12 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 
+def _initiated_by(decision: dict[str, Any] | None) -> str:
+    decision = decision or {}
+    facts = decision.get("facts") or {}
+    return decision.get("initiated_by") or facts.get("initiated_by") or "lender"
+
+
 def status_callback_url(settings: Settings) -> str | None:
     if settings.demo_mode:
         return None
@@ -56,6 +62,7 @@ def send_message(
         template=template,
         body=body,
         status="sending",
+        initiated_by=_initiated_by(decision),
         decision=decision,
         dedupe_key=dedupe_key,
     )
@@ -103,7 +110,8 @@ def record_blocked(
     msg = Message(conversation_id=conversation.id if conversation else None,
                   borrower_id=borrower_id, loan_id=loan_id, direction="out", channel=channel,
                   address=address, sender=sender, template=template, body=body,
-                  status="blocked", decision=decision, dedupe_key=dedupe_key)
+                  status="blocked", decision=decision, dedupe_key=dedupe_key,
+                  initiated_by=_initiated_by(decision))
     session.add(msg)
     session.flush()
     audit.record(session, sender, "message.blocked", subject=f"message:{msg.id}",

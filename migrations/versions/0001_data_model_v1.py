@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:59:05.254324
+Create Date: 2026-11-23 13:00:44.482761
 """
 
 from alembic import op
@@ -212,6 +212,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("address", sa.String(length=254), nullable=False),
         sa.Column("sender", sa.String(length=16), nullable=False),
+        sa.Column("initiated_by", sa.String(length=8), nullable=True),
         sa.Column("officer_id", sa.Integer(), nullable=True),
         sa.Column("template", sa.String(length=64), nullable=True),
         sa.Column("dedupe_key", sa.String(length=120), nullable=True),

@@ -55,7 +55,9 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(8))  # in | out
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(254))
-    sender: Mapped[str] = mapped_column(String(16))  # borrower | bot | officer | scheduler
+    sender: Mapped[str] = mapped_column(String(16))  # borrower | bot | officer | scheduler | system
+    # For outbound rows: "lender" (counts toward caps) or "borrower" (a reply to the borrower).
+    initiated_by: Mapped[str | None] = mapped_column(String(8))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     template: Mapped[str | None] = mapped_column(String(64))
     # Set on scheduled messages (e.g. "reminder:<loan>:<due date>") so a re-run never sends twice.

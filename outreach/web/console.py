@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from .. import audit, rasa_client
-from ..conversations import reply
+from ..conversations import initiator, reply
 from ..models import HandoffCase, Message, utcnow
 from . import db, settings
 from .auth import current_officer, require_role
@@ -77,8 +77,9 @@ def send_reply(case_id: int) -> Any:
     elif len(body) > MAX_REPLY_CHARS:
         flash(f"body: at most {MAX_REPLY_CHARS} characters.")
     else:
-        msg = reply(db(), settings(), case.conversation, body, sender="officer",
-                    officer_id=officer.id)
+        conv = case.conversation
+        msg = reply(db(), settings(), conv, body, sender="officer", officer_id=officer.id,
+                    initiated_by=initiator(db(), conv, utcnow()))
         if msg.status == "blocked":
             flash("Not sent: " + ", ".join(msg.decision.get("reasons", [])))
         elif msg.status == "failed":
