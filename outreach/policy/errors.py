@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be decided; the message names the field, e.g. ``borrower.country: required``."""
+    """A scenario that cannot be decided.
+
+    The message names the field first, e.g. ``borrower.country: required``.
+    """
 
     def __init__(self, field: str, problem: str) -> None:
         self.field = field

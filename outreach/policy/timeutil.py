@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - tzdata is a hard requirement; system z
     _TZ_ROOT = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_zone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name, read from the pinned tzdata package when available."""
     if _TZ_ROOT is not None and "/.." not in name and not name.startswith(("/", ".")):

@@ -14,7 +14,12 @@ ZIP codes add America/Denver (RULES.md (c) 2), while the rest of Arizona is Amer
 from __future__ import annotations
 
 NY, CHI, DEN, LA = "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"
-PHX, BOISE, DETROIT, MENOMINEE = "America/Phoenix", "America/Boise", "America/Detroit", "America/Menominee"
+PHX, BOISE, DETROIT, MENOMINEE = (
+    "America/Phoenix",
+    "America/Boise",
+    "America/Detroit",
+    "America/Menominee",
+)
 IND = "America/Indiana/Indianapolis"
 IN_KNOX, IN_TELL_CITY = "America/Indiana/Knox", "America/Indiana/Tell_City"
 IN_MARENGO, IN_PETERSBURG = "America/Indiana/Marengo", "America/Indiana/Petersburg"

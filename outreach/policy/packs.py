@@ -1,0 +1,309 @@
+"""Rule packs: YAML files in config/policy/, one per jurisdiction, merged default -> country ->
+country-region (e.g. default -> US -> US-MA), then a lender override file on top.
+
+Merge: mappings merge key by key, any other value replaces, ``null`` deletes a key. A lender
+override (``POLICY_OVERRIDES``, read by the CLI/app layer and passed in as ``override_path``) may
+only *tighten*: add windows and caps (windows intersect and caps all apply, so an added rule can
+only narrow), enable a shipped rule that is disabled, or block marketing on more channels. It
+cannot edit or delete a shipped rule: those carry a regulatory citation and change only by review.
+
+``rules_version`` = the most specific pack name(s) + the first 8 hex digits of the SHA-256 of the
+canonical merged content (every pack in the chain and the override), so any change to any pack
+changes it: ``US-MA@3f2a9c1b``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .caps import CapRule
+from .errors import PackError, ScenarioError
+from .timeutil import DAY, HOUR, parse_hhmm
+
+CHANNELS = ("sms", "whatsapp", "email")
+FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
+DEFAULT_PACK_DIR = Path(__file__).resolve().parents[2] / "config" / "policy"
+_WINDOW = re.compile(r"^(\d+)([hd])$")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRule:
+    id: str
+    channels: frozenset[str]
+    start: int  # minutes after local midnight, inclusive
+    end: int  # exclusive
+    citation: str
+    postal_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """A merged, validated rule pack (see the module docstring)."""
+
+    name: str
+    chain: tuple[str, ...]
+    rules_version: str
+    windows: tuple[WindowRule, ...]
+    caps: tuple[tuple[CapRule, tuple[str, ...]], ...]  # (cap, postal prefixes it is limited to)
+    consent_required: bool
+    whatsapp_session_us: int
+    marketing_blocked: frozenset[str]
+    blocking_flags: frozenset[str]
+    content: dict[str, Any] = field(compare=False, repr=False)
+
+    def window_for(self, channel: str, postal_code: str | None = None) -> tuple[int, int]:
+        """Local ``[start, end)`` minutes for a lender-initiated message: every rule intersected."""
+        start, end = 0, 24 * 60
+        for rule in self.windows:
+            if channel in rule.channels and _applies(rule.postal_prefixes, postal_code):
+                start, end = max(start, rule.start), min(end, rule.end)
+        return start, end
+
+    def caps_for(self, channel: str, postal_code: str | None = None) -> tuple[CapRule, ...]:
+        return tuple(
+            cap
+            for cap, prefixes in self.caps
+            if channel in cap.channels and _applies(prefixes, postal_code)
+        )
+
+
+def _applies(prefixes: tuple[str, ...], postal_code: str | None) -> bool:
+    return not prefixes or bool(postal_code and postal_code.startswith(prefixes))
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PackError(f"{path}: cannot read rule pack: {exc}") from None
+    if not isinstance(data, dict):
+        raise PackError(f"{path}: a rule pack must be a mapping")
+    return data
+
+
+def merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge: mappings key by key, other values replace, ``None`` deletes."""
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _check_additive(shipped: dict[str, Any], extra: dict[str, Any], where: str) -> None:
+    """A lender override may only tighten (see the module docstring)."""
+    for section, value in extra.items():
+        if section in ("contact_windows", "frequency_caps") and isinstance(value, dict):
+            for rule_id, rule in value.items():
+                existing = shipped.get(section, {}).get(rule_id)
+                if existing is not None and rule != {"enabled": True}:
+                    raise PackError(
+                        f"{where}.{section}.{rule_id}: a lender override may not change a shipped "
+                        "rule (add a rule with a new id, or set only 'enabled: true')"
+                    )
+        elif (
+            section == "marketing"
+            and isinstance(value, dict)
+            and set(value)
+            <= {
+                "blocked_channels",
+                "citation",
+            }
+        ):
+            before = set(shipped.get("marketing", {}).get("blocked_channels", []))
+            if not before <= set(value.get("blocked_channels", [])):
+                raise PackError(f"{where}.marketing.blocked_channels: may only add channels")
+        else:
+            raise PackError(
+                f"{where}.{section}: a lender override may only add contact_windows or "
+                "frequency_caps, enable a disabled rule, or block marketing on more channels"
+            )
+
+
+def _override_rules(path: Path, chain: Sequence[str]) -> tuple[str, list[tuple[str, dict]]]:
+    data = _read_yaml(path)
+    unknown = set(data) - {"lender", "rules", "jurisdictions"}
+    if unknown:
+        raise PackError(f"{path}: unknown keys {sorted(unknown)} (lender, rules, jurisdictions)")
+    lender = str(data.get("lender") or "override")
+    parts: list[tuple[str, dict]] = []
+    if data.get("rules"):
+        parts.append((f"{path}: rules", data["rules"]))
+    for name, section in (data.get("jurisdictions") or {}).items():
+        if not isinstance(section, dict) or set(section) - {"rules"}:
+            raise PackError(f"{path}: jurisdictions.{name} must be a mapping with 'rules'")
+        if name in chain and section.get("rules"):
+            parts.append((f"{path}: jurisdictions.{name}.rules", section["rules"]))
+    for where, rules in parts:
+        if not isinstance(rules, dict):
+            raise PackError(f"{where} must be a mapping")
+    return lender, parts
+
+
+def _build(chain: tuple[str, ...], pack_dir: Path, override: Path | None) -> RulePack:
+    rules: dict[str, Any] = {}
+    loaded: list[str] = []
+    for name in chain:
+        path = pack_dir / f"{name}.yaml"
+        if not path.is_file():
+            if name == "default":
+                raise PackError(f"{path}: the default rule pack is missing")
+            continue
+        data = _read_yaml(path)
+        if data.get("pack") != name:
+            raise PackError(f"{path}: 'pack' must be {name!r}")
+        if not isinstance(data.get("rules"), dict):
+            raise PackError(f"{path}: 'rules' must be a mapping")
+        rules = merge(rules, data["rules"])
+        loaded.append(name)
+    regional = [n for n in loaded if "-" in n]
+    name = "+".join(regional) if regional else loaded[-1]
+    if override is not None:
+        lender, parts = _override_rules(override, loaded)
+        for where, extra in parts:
+            _check_additive(rules, extra, where)
+            rules = merge(rules, extra)
+        name = f"{name}+{lender}"
+    canonical = json.dumps({"packs": loaded, "rules": rules}, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+    return _compile(rules, name, tuple(loaded), f"{name}@{digest}", " -> ".join(loaded))
+
+
+def _req(mapping: dict, key: str, where: str) -> Any:
+    if key not in mapping or mapping[key] in (None, ""):
+        raise PackError(f"{where}.{key}: required")
+    return mapping[key]
+
+
+def _channels(value: Any, where: str) -> frozenset[str]:
+    if not isinstance(value, list) or not value or any(ch not in CHANNELS for ch in value):
+        raise PackError(f"{where}: must be a non-empty list of {', '.join(CHANNELS)}")
+    return frozenset(value)
+
+
+def _hhmm(value: Any, where: str, allow_24: bool = False) -> int:
+    try:
+        return parse_hhmm(value, where, allow_24=allow_24)
+    except ScenarioError as exc:
+        raise PackError(str(exc)) from None
+
+
+def _duration_us(value: Any, where: str) -> int:
+    match = _WINDOW.match(str(value))
+    if not match or int(match[1]) <= 0:
+        raise PackError(f"{where}: must be a duration like '24h' or '7d', got {value!r}")
+    return int(match[1]) * (HOUR if match[2] == "h" else DAY)
+
+
+def _compile(rules: dict, name: str, chain: tuple, version: str, where: str) -> RulePack:
+    windows, caps = [], []
+    for rule_id, rule in (rules.get("contact_windows") or {}).items():
+        at = f"{where}: contact_windows.{rule_id}"
+        _req(rule, "citation", at)
+        if rule.get("enabled", True) is False:
+            continue
+        start = _hhmm(_req(rule, "start", at), f"{at}.start")
+        end = _hhmm(_req(rule, "end", at), f"{at}.end", allow_24=True)
+        if start >= end:
+            raise PackError(f"{at}: start must be before end (windows do not span midnight)")
+        chans = _channels(_req(rule, "channels", at), f"{at}.channels")
+        prefixes = tuple(str(p) for p in rule.get("postal_prefixes") or ())
+        windows.append(WindowRule(rule_id, chans, start, end, rule["citation"], prefixes))
+    for rule_id, rule in (rules.get("frequency_caps") or {}).items():
+        at = f"{where}: frequency_caps.{rule_id}"
+        _req(rule, "citation", at)
+        if rule.get("enabled", True) is False:
+            continue
+        scope = _req(rule, "scope", at)
+        if scope not in ("per_channel", "together"):
+            raise PackError(f"{at}.scope: must be per_channel or together")
+        limit = _req(rule, "max", at)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise PackError(f"{at}.max: must be a positive integer")
+        cap = CapRule(
+            rule_id,
+            _channels(_req(rule, "channels", at), f"{at}.channels"),
+            scope,
+            limit,
+            _duration_us(_req(rule, "window", at), f"{at}.window"),
+            rule["citation"],
+        )
+        caps.append((cap, tuple(str(p) for p in rule.get("postal_prefixes") or ())))
+    consent = _req(rules, "consent", where)
+    _req(consent, "citation", f"{where}: consent")
+    session = _req(rules, "whatsapp_session", where)
+    _req(session, "citation", f"{where}: whatsapp_session")
+    hours = _req(session, "hours", f"{where}: whatsapp_session")
+    marketing = _req(rules, "marketing", where)
+    _req(marketing, "citation", f"{where}: marketing")
+    flags = _req(rules, "flags", where)
+    for flag in FLAGS:
+        _req(_req(flags, flag, f"{where}: flags"), "citation", f"{where}: flags.{flag}")
+    for section in ("opt_outs", "address"):
+        _req(_req(rules, section, where), "citation", f"{where}: {section}")
+    return RulePack(
+        name=name,
+        chain=chain,
+        rules_version=version,
+        windows=tuple(windows),
+        caps=tuple(caps),
+        consent_required=bool(consent.get("required", True)),
+        whatsapp_session_us=int(hours) * HOUR,
+        marketing_blocked=_channels(marketing.get("blocked_channels", []), f"{where}: marketing")
+        if marketing.get("blocked_channels")
+        else frozenset(),
+        blocking_flags=frozenset(FLAGS),
+        content=rules,
+    )
+
+
+def pack_chain(country: str, regions: Sequence[str] = ()) -> tuple[str, ...]:
+    country = country.upper()
+    return ("default", country, *(f"{country}-{r.upper()}" for r in sorted(set(regions))))
+
+
+@lru_cache(maxsize=512)
+def _cached(chain: tuple[str, ...], pack_dir: str, override: str | None, stamp: int) -> RulePack:
+    return _build(chain, Path(pack_dir), Path(override) if override else None)
+
+
+def load_pack(
+    country: str,
+    region: str | Sequence[str] | None = None,
+    override_path: str | Path | None = None,
+    *,
+    pack_dir: str | Path | None = None,
+) -> RulePack:
+    """The merged rule pack for a jurisdiction: default -> country -> country-region (+ override).
+
+    ``region`` may be several regions (an address whose ZIP code and state disagree): every
+    region pack then applies. Loaded packs are cached; an override file is re-read when it changes.
+    """
+    regions = [region] if isinstance(region, str) else list(region or ())
+    chain = pack_chain(country, [r for r in regions if r])
+    directory = str(Path(pack_dir) if pack_dir else DEFAULT_PACK_DIR)
+    override = str(Path(override_path).resolve()) if override_path else None
+    stamp = 0
+    if override:
+        try:
+            stamp = Path(override).stat().st_mtime_ns
+        except OSError as exc:
+            raise PackError(f"{override}: cannot read lender override: {exc}") from None
+    return _cached(chain, directory, override, stamp)

@@ -1,0 +1,346 @@
+"""Scenarios: the facts one decision is made from, parsed and validated into frozen dataclasses.
+
+Every validation error is a ScenarioError whose message starts with the field's path
+(``borrower.country: required``, ``history[2].at: ...``). Unknown keys are ignored (the public
+examples carry an ``expect`` key). Optional strings that are empty or null count as absent.
+``Scenario.to_dict()`` gives canonical facts: ``parse_scenario(s.to_dict()) == s``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import phonenumbers
+
+from .errors import ScenarioError
+from .packs import CHANNELS, FLAGS
+from .timeutil import canonical_zone, format_hhmm, format_instant_exact, parse_hhmm, parse_instant
+from .timeutil import type_name as _type
+from .windows import WEEKDAYS
+from .zones import candidate_zones
+
+INITIATORS = ("lender", "borrower")
+KINDS = ("freeform", "template")
+CATEGORIES = ("utility", "marketing")
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
+_REGION = re.compile(r"^[A-Z0-9]{1,3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    quiet_days: tuple[str, ...] = ()
+    earliest: int | None = None  # minutes after local midnight, inclusive
+    latest: int | None = None  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    channel: str
+    at: datetime
+    initiated_by: str = "lender"
+
+
+@dataclass(frozen=True, slots=True)
+class Borrower:
+    country: str
+    region: str | None = None
+    postal_code: str | None = None
+    timezone: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    consent: tuple[str, ...] = ()
+    opt_outs: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    preferences: Preferences | None = None
+    last_inbound: tuple[tuple[str, datetime], ...] = ()
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return candidate_zones(
+            self.country, self.region, self.postal_code, self.timezone, self.phone
+        )
+
+    def last_inbound_on(self, channel: str) -> datetime | None:
+        return next((at for ch, at in self.last_inbound if ch == channel), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    id: str | None
+    now: datetime
+    channel: str
+    borrower: Borrower
+    initiated_by: str = "lender"
+    message_kind: str = "freeform"
+    message_category: str = "utility"
+    history: tuple[HistoryEntry, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical contract input: store it with the decision, replay it later."""
+        b = self.borrower
+        borrower: dict[str, Any] = {"country": b.country}
+        for key in ("region", "postal_code", "timezone", "phone", "email"):
+            value = getattr(b, key)
+            if value is not None:
+                borrower[key] = value
+        borrower.update(consent=list(b.consent), opt_outs=list(b.opt_outs), flags=list(b.flags))
+        if b.preferences is not None:
+            prefs: dict[str, Any] = {"quiet_days": list(b.preferences.quiet_days)}
+            if b.preferences.earliest is not None:
+                prefs["earliest"] = format_hhmm(b.preferences.earliest)
+            if b.preferences.latest is not None:
+                prefs["latest"] = format_hhmm(b.preferences.latest)
+            borrower["preferences"] = prefs
+        if b.last_inbound:
+            borrower["last_inbound"] = {ch: format_instant_exact(at) for ch, at in b.last_inbound}
+        return {
+            "id": self.id,
+            "now": format_instant_exact(self.now),
+            "channel": self.channel,
+            "initiated_by": self.initiated_by,
+            "message": {"kind": self.message_kind, "category": self.message_category},
+            "borrower": borrower,
+            "history": [
+                {
+                    "channel": h.channel,
+                    "at": format_instant_exact(h.at),
+                    "initiated_by": h.initiated_by,
+                }
+                for h in self.history
+            ],
+        }
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _iso_countries() -> frozenset[str]:
+    text = (resources.files("tzdata") / "zoneinfo" / "iso3166.tab").read_text(encoding="utf-8")
+    return frozenset(line[:2] for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def _choice(value: Any, field: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+    if value is None and default is not None:
+        return default
+    if value is None:
+        raise ScenarioError(field, "required")
+    if not isinstance(value, str) or value not in allowed:
+        raise ScenarioError(field, f"must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _opt_str(d: dict, key: str, field: str) -> str | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ScenarioError(field, f"must be a string, got {_type(value)}")
+    return value.strip() or None
+
+
+def _obj(value: Any, field: str, *, required: bool = False) -> dict:
+    if value is None and not required:
+        return {}
+    if value is None:
+        raise ScenarioError(field, "required")
+    if not isinstance(value, dict):
+        raise ScenarioError(field, f"must be an object, got {_type(value)}")
+    return value
+
+
+def _names(value: Any, field: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of names from ``allowed``, returned de-duplicated in vocabulary order."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ScenarioError(field, f"must be a list, got {_type(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or item not in allowed:
+            raise ScenarioError(
+                f"{field}[{i}]", f"must be one of {', '.join(allowed)}, got {item!r}"
+            )
+    return tuple(name for name in allowed if name in value)
+
+
+def _country(value: Any) -> str:
+    field = "borrower.country"
+    if value is None or value == "":
+        raise ScenarioError(field, "required")
+    if not isinstance(value, str):
+        raise ScenarioError(field, f"must be an ISO 3166-1 alpha-2 code string, got {_type(value)}")
+    code = value.strip().upper()
+    if code not in _iso_countries():
+        hint = " (the code for the United Kingdom is GB)" if code == "UK" else ""
+        raise ScenarioError(field, f"not an ISO 3166-1 alpha-2 country code: {value!r}{hint}")
+    return code
+
+
+def _region(value: str | None, country: str) -> str | None:
+    if value is None:
+        return None
+    code = value.upper()
+    if code.startswith(f"{country}-"):
+        code = code[len(country) + 1 :]
+    if not _REGION.match(code):
+        raise ScenarioError("borrower.region", f"not a state/province code: {value!r}")
+    if country == "US":
+        from .data.us_states import MILITARY_REGIONS, zones_for_region
+
+        if not zones_for_region(code) and code not in MILITARY_REGIONS:
+            raise ScenarioError("borrower.region", f"not a US state, DC or territory: {value!r}")
+    return code
+
+
+def _postal(value: str | None, country: str) -> str | None:
+    if value is None or country != "US":
+        return value
+    match = _ZIP.match(value)
+    if not match:
+        raise ScenarioError(
+            "borrower.postal_code", f"not a US ZIP code (12345 or 12345-6789): {value!r}"
+        )
+    from .data.us_states import region_for_zip
+
+    if region_for_zip(match[1]) is None:
+        raise ScenarioError(
+            "borrower.postal_code", f"not an allocated US ZIP code prefix: {value!r}"
+        )
+    return f"{match[1]}-{match[2]}" if match[2] else match[1]
+
+
+@lru_cache(maxsize=65536)
+def _phone(value: str) -> str:
+    field = "borrower.phone"
+    if not _E164.match(value):
+        raise ScenarioError(field, f"must be E.164 ('+' and up to 15 digits, no spaces): {value!r}")
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        raise ScenarioError(field, f"not a phone number: {value!r}") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ScenarioError(field, f"not a possible phone number: {value!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _preferences(value: Any) -> Preferences | None:
+    if value is None:
+        return None
+    prefs = _obj(value, "borrower.preferences")
+    days = prefs.get("quiet_days")
+    if isinstance(days, list):
+        days = [d.strip().lower() if isinstance(d, str) else d for d in days]
+    quiet = _names(days, "borrower.preferences.quiet_days", WEEKDAYS)
+    earliest = latest = None
+    if prefs.get("earliest") is not None:
+        earliest = parse_hhmm(prefs["earliest"], "borrower.preferences.earliest")
+    if prefs.get("latest") is not None:
+        latest = parse_hhmm(prefs["latest"], "borrower.preferences.latest", allow_24=True)
+    if earliest is not None and latest is not None and earliest >= latest:
+        raise ScenarioError("borrower.preferences.latest", "must be later than earliest")
+    return Preferences(quiet, earliest, latest)
+
+
+def _last_inbound(value: Any) -> tuple[tuple[str, datetime], ...]:
+    raw = _obj(value, "borrower.last_inbound")
+    out = []
+    for channel in raw:
+        if channel not in CHANNELS:
+            raise ScenarioError(
+                f"borrower.last_inbound.{channel}",
+                f"unknown channel (one of {', '.join(CHANNELS)})",
+            )
+    for channel in CHANNELS:
+        if raw.get(channel) is not None:
+            out.append((channel, parse_instant(raw[channel], f"borrower.last_inbound.{channel}")))
+    return tuple(out)
+
+
+def _borrower(value: Any) -> Borrower:
+    d = _obj(value, "borrower", required=True)
+    country = _country(d.get("country"))
+    timezone = _opt_str(d, "timezone", "borrower.timezone")
+    if timezone is not None and canonical_zone(timezone) is None:
+        raise ScenarioError("borrower.timezone", f"not an IANA time zone name: {timezone!r}")
+    phone = _opt_str(d, "phone", "borrower.phone")
+    email = _opt_str(d, "email", "borrower.email")
+    if email is not None and not _EMAIL.match(email):
+        raise ScenarioError("borrower.email", f"not an email address: {email!r}")
+    borrower = Borrower(
+        country=country,
+        region=_region(_opt_str(d, "region", "borrower.region"), country),
+        postal_code=_postal(_opt_str(d, "postal_code", "borrower.postal_code"), country),
+        timezone=timezone,
+        phone=_phone(phone) if phone is not None else None,
+        email=email,
+        consent=_names(d.get("consent"), "borrower.consent", CHANNELS),
+        opt_outs=_names(d.get("opt_outs"), "borrower.opt_outs", CHANNELS),
+        flags=_names(d.get("flags"), "borrower.flags", FLAGS),
+        preferences=_preferences(d.get("preferences")),
+        last_inbound=_last_inbound(d.get("last_inbound")),
+    )
+    if not borrower.zones:
+        raise ScenarioError(
+            "borrower.country", f"no time zone known for {country}: give borrower.timezone"
+        )
+    return borrower
+
+
+def _history(value: Any) -> tuple[HistoryEntry, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ScenarioError("history", f"must be a list, got {_type(value)}")
+    entries = []
+    for i, item in enumerate(value):
+        entry = _obj(item, f"history[{i}]", required=True)
+        entries.append(
+            HistoryEntry(
+                channel=_choice(entry.get("channel"), f"history[{i}].channel", CHANNELS),
+                at=parse_instant(entry.get("at"), f"history[{i}].at")
+                if entry.get("at") is not None
+                else _missing(f"history[{i}].at"),
+                initiated_by=_choice(
+                    entry.get("initiated_by"), f"history[{i}].initiated_by", INITIATORS, "lender"
+                ),
+            )
+        )
+    return tuple(entries)
+
+
+def _missing(field: str) -> Any:
+    raise ScenarioError(field, "required")
+
+
+def parse_scenario(d: dict[str, Any]) -> Scenario:
+    """Validate one contract input object; raise ScenarioError naming the first bad field."""
+    if not isinstance(d, dict):
+        raise ScenarioError("scenario", f"must be a JSON object, got {_type(d)}")
+    scenario_id = d.get("id")
+    if scenario_id is not None and not isinstance(scenario_id, str):
+        raise ScenarioError("id", f"must be a string, got {_type(scenario_id)}")
+    if d.get("now") is None:
+        raise ScenarioError("now", "required")
+    now = parse_instant(d["now"], "now")
+    channel = _choice(d.get("channel"), "channel", CHANNELS)
+    initiated_by = _choice(d.get("initiated_by"), "initiated_by", INITIATORS, "lender")
+    message = _obj(d.get("message"), "message")
+    kind = _choice(message.get("kind"), "message.kind", KINDS, "freeform")
+    category = _choice(message.get("category"), "message.category", CATEGORIES, "utility")
+    return Scenario(
+        id=scenario_id,
+        now=now,
+        channel=channel,
+        borrower=_borrower(d.get("borrower")),
+        initiated_by=initiated_by,
+        message_kind=kind,
+        message_category=category,
+        history=_history(d.get("history")),
+    )

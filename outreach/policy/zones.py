@@ -1,0 +1,128 @@
+"""Candidate zones: every IANA zone the facts indicate, together (RULES.md RF-TIME-3).
+
+The union of the borrower's stated zone, the zone(s) of the postal code or region, and the zone(s)
+of the phone number. When the facts give nothing narrower than the country (e.g. a toll-free number
+and no address), all zones of the country of record; for the US, the zones of the 50 states and DC
+(territories only when the address is there). Never a single default zone, never the area code
+alone (the CFPB supervisory finding quoted in RULES.md (d)).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as pn_timezone
+
+from .data.country_zones import COUNTRY_ZONES
+from .data.us_split_area_codes import SPLIT_AREA_CODES
+from .data.us_states import ALL_STATE_ZONES, region_for_zip, zones_for_region, zones_for_zip
+from .timeutil import canonical_zone
+
+# Numbers that say nothing about where the person is.
+_NON_GEOGRAPHIC_TYPES = frozenset(
+    {
+        PhoneNumberType.TOLL_FREE,
+        PhoneNumberType.PREMIUM_RATE,
+        PhoneNumberType.SHARED_COST,
+        PhoneNumberType.VOIP,
+        PhoneNumberType.PERSONAL_NUMBER,
+        PhoneNumberType.PAGER,
+        PhoneNumberType.UAN,
+        PhoneNumberType.VOICEMAIL,
+        PhoneNumberType.UNKNOWN,
+    }
+)
+_NANP_US = frozenset({"US", "PR", "VI", "GU", "MP", "AS"})
+
+
+def _canonical(zones: tuple[str, ...] | list[str]) -> frozenset[str]:
+    out = set()
+    for name in zones:
+        zone = canonical_zone(name)
+        if zone is not None and not zone.startswith("Etc/"):
+            out.add(zone)
+    return frozenset(out)
+
+
+def country_zones(country: str) -> frozenset[str]:
+    """All zones of a country; for the US the 50 states and DC only."""
+    if country == "US":
+        return frozenset(ALL_STATE_ZONES)
+    return _canonical(COUNTRY_ZONES.get(country, ()))
+
+
+@lru_cache(maxsize=65536)
+def phone_zones(e164: str, country: str) -> frozenset[str]:
+    """Zones a phone number indicates; empty when it indicates nothing narrower than a country.
+
+    * NANP geographic numbers: the library's zones for the number plus every zone of its area code
+      if that code spans several zones (data/us_split_area_codes.py corrects the library).
+    * Toll-free, premium, personal, VoIP, unknown numbers: nothing.
+    * Non-geographic mobiles (most countries outside NANP): nothing narrower than their country,
+      so nothing when that country is the borrower's country of record, and the zones of the
+      number's country when it is another country (the borrower may be there).
+    """
+    number = phonenumbers.parse(e164)
+    if phonenumbers.number_type(number) in _NON_GEOGRAPHIC_TYPES:
+        return frozenset()
+    region = phonenumbers.region_code_for_number(number)
+    if phonenumbers.is_number_geographical(number):
+        zones = set(_canonical(pn_timezone.time_zones_for_geographical_number(number)))
+        if number.country_code == 1 and region in _NANP_US:
+            area_code = str(number.national_number)[:3]
+            zones |= _canonical(SPLIT_AREA_CODES.get(area_code, ()))
+        return frozenset(zones)
+    if region == country:
+        return frozenset()
+    return _canonical(pn_timezone.time_zones_for_number(number))
+
+
+def address_zones(country: str, region: str | None, postal_code: str | None) -> frozenset[str]:
+    """Zones of the postal code or region. A ZIP code is narrower than its state and replaces it;
+    a ZIP code in another state than ``region`` is a conflict, so both count."""
+    if country != "US":
+        return frozenset()
+    zones: set[str] = set()
+    zip_region = None
+    if postal_code:
+        zip5 = postal_code[:5]
+        zip_region = region_for_zip(zip5)
+        zones |= set(zones_for_zip(zip5))
+    if region and region != zip_region:
+        zones |= set(zones_for_region(region))
+    return _canonical(tuple(zones))
+
+
+def address_regions(country: str, region: str | None, postal_code: str | None) -> tuple[str, ...]:
+    """Sub-national jurisdictions the address indicates (for rule-pack resolution): the region and
+    the ZIP code's state, when they are known."""
+    regions = {region} if region else set()
+    if country == "US" and postal_code:
+        zip_region = region_for_zip(postal_code[:5])
+        if zip_region:
+            regions.add(zip_region)
+    return tuple(sorted(regions))
+
+
+@lru_cache(maxsize=65536)
+def candidate_zones(
+    country: str,
+    region: str | None,
+    postal_code: str | None,
+    timezone: str | None,
+    phone: str | None,
+) -> tuple[str, ...]:
+    """Sorted candidate zones for the borrower's facts (see the module docstring)."""
+    zones: set[str] = set()
+    if timezone:
+        stated = canonical_zone(timezone)
+        if stated:
+            zones.add(stated)
+    zones |= address_zones(country, region, postal_code)
+    if phone:
+        zones |= phone_zones(phone, country)
+    if not zones:
+        zones = set(country_zones(country))
+    return tuple(sorted(zones))
