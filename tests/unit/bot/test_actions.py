@@ -1,0 +1,316 @@
+"""The bot's custom actions, run on trackers saved from real conversations.
+
+Every call into the app goes through `outreach.bot_services`, replaced here by fakes that
+record what they were asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import ActionExecutor
+
+from bot.actions.balance import ActionShowBalance
+from bot.actions.handoff import ActionHandoff
+from bot.actions.verification import ValidateVerifyForm
+from outreach import bot_services
+
+ACTIONS_DIR = Path(__file__).resolve().parents[3] / "bot" / "actions"
+
+PAST_DUE_VIEW = bot_services.BalanceView(
+    loan_ref="••••0000",
+    outstanding="$4,039.43",
+    past_due="$1,666.66",
+    days_past_due=45,
+    next_due_date="December 8, 2026",
+    next_due_amount="$833.33",
+)
+CURRENT_VIEW = bot_services.BalanceView(
+    loan_ref="••••3757",
+    outstanding="$362.10",
+    past_due="$0.00",
+    days_past_due=0,
+    next_due_date="November 26, 2026",
+    next_due_amount="$41.67",
+)
+
+
+class Recorder:
+    """A fake service function: remembers its calls and answers with a fixed result."""
+
+    def __init__(self, result: Any = None, error: Exception | None = None) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.result = result
+        self.error = error
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls.append(args)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def fake(monkeypatch: pytest.MonkeyPatch, target: str, **kwargs: Any) -> Recorder:
+    recorder = Recorder(**kwargs)
+    # raising=True (the default): a renamed service function fails here, not in production.
+    monkeypatch.setattr(target, recorder)
+    return recorder
+
+
+VERIFY = "bot.actions.verification.bot_services.verify_identity"
+BALANCE = "bot.actions.balance.bot_services.balance_for"
+HANDOFF = "bot.actions.handoff.bot_services.open_handoff"
+
+
+def run(action: Any, dispatcher: Any, tracker: Any, domain: dict[str, Any]) -> list[dict]:
+    return asyncio.run(action.run(dispatcher, tracker, domain))
+
+
+def slots_set(events: list[dict]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def responses(dispatcher: Any) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+# --- identity check (validate_verify_form) -----------------------------------------------
+
+
+def test_it_sets_identity_verified_when_the_app_verifies_the_date(
+    monkeypatch, tracker, dispatcher, domain
+):
+    verify = fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(True, False, 3))
+
+    events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
+
+    assert verify.calls == [("f-happy", "04/04/1963")]
+    assert slots_set(events) == {
+        "date_of_birth": "provided",
+        "identity_verified": True,
+        "verification_locked": False,
+    }
+    assert responses(dispatcher) == ["utter_verified"]
+
+
+def test_it_keeps_no_copy_of_the_date_of_birth_in_the_slot(
+    monkeypatch, tracker, dispatcher, domain
+):
+    fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(True, False, 3))
+
+    events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
+
+    assert "1963" not in json.dumps(events)
+
+
+def test_it_asks_again_after_a_wrong_date_without_verifying(
+    monkeypatch, tracker, dispatcher, domain, rendered
+):
+    fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(False, False, 2))
+
+    events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
+
+    # date_of_birth emptied: the form asks for it again; nothing else changes.
+    assert slots_set(events) == {"date_of_birth": None}
+    assert rendered(dispatcher) == [
+        "Sorry, that doesn't match our records. You can try 2 more time(s)."
+    ]
+
+
+def test_it_locks_and_ends_the_form_when_the_app_says_locked(
+    monkeypatch, tracker, dispatcher, domain
+):
+    fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(False, True, 0))
+    handoff = fake(monkeypatch, HANDOFF, result=1)
+
+    events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
+
+    # requested_slot=None ends the form; the rule then predicts action_handoff (next test).
+    assert slots_set(events) == {
+        "date_of_birth": None,
+        "identity_verified": False,
+        "verification_locked": True,
+        "requested_slot": None,
+    }
+    assert responses(dispatcher) == ["utter_verification_locked"]
+    assert handoff.calls == []
+
+
+def test_it_spends_no_attempt_on_a_message_that_is_not_a_date(
+    monkeypatch, tracker, dispatcher, domain
+):
+    verify = fake(monkeypatch, VERIFY, error=AssertionError("must not be called"))
+
+    events = run(ValidateVerifyForm(), dispatcher, tracker("bot_challenge_during_form"), domain)
+
+    assert verify.calls == []
+    assert events == []
+    assert dispatcher.messages == []
+
+
+def test_it_does_not_check_again_once_verified(monkeypatch, tracker_state, dispatcher, domain):
+    from rasa_sdk import Tracker
+
+    state = tracker_state("dob_given")
+    state["slots"]["identity_verified"] = True
+    verify = fake(monkeypatch, VERIFY, error=AssertionError("must not be called"))
+
+    events = run(ValidateVerifyForm(), dispatcher, Tracker.from_dict(state), domain)
+
+    assert verify.calls == []
+    assert slots_set(events) == {"date_of_birth": "provided"}
+
+
+# --- balance (action_show_balance) ---------------------------------------------------------
+
+
+def test_it_shows_balance_past_due_and_next_payment_to_a_verified_borrower(
+    monkeypatch, tracker, dispatcher, domain, rendered
+):
+    balance = fake(monkeypatch, BALANCE, result=PAST_DUE_VIEW)
+
+    events = run(ActionShowBalance(), dispatcher, tracker("verified_after_form"), domain)
+
+    assert balance.calls == [("f-pastdue",)]
+    assert rendered(dispatcher) == [
+        "Loan ••••0000: you owe $4,039.43 in total, of which $1,666.66 is past due (45 days). "
+        "Your next payment of $833.33 is due on December 8, 2026."
+    ]
+    assert events == [SlotSet("balance_shown", True)]
+
+
+def test_it_leaves_out_past_due_when_nothing_is_past_due(
+    monkeypatch, tracker, dispatcher, domain, rendered
+):
+    fake(monkeypatch, BALANCE, result=CURRENT_VIEW)
+
+    run(ActionShowBalance(), dispatcher, tracker("verified_after_form"), domain)
+
+    assert rendered(dispatcher) == [
+        "Loan ••••3757: you owe $362.10 in total and nothing is past due. "
+        "Your next payment of $41.67 is due on November 26, 2026."
+    ]
+
+
+def test_it_discloses_nothing_when_the_app_does_not_confirm_verification(
+    monkeypatch, tracker, dispatcher, domain, rendered
+):
+    # The tracker's slot says verified (stale or forged); the app's re-check decides.
+    fake(monkeypatch, BALANCE, result=None)
+
+    events = run(ActionShowBalance(), dispatcher, tracker("verified_after_form"), domain)
+
+    assert responses(dispatcher) == ["utter_need_verification"]
+    text = " ".join(rendered(dispatcher))
+    assert not re.search(r"\d", text), text
+    assert "owe" not in text
+    assert slots_set(events) == {"identity_verified": False, "date_of_birth": None}
+
+
+# --- handoff (action_handoff) --------------------------------------------------------------
+
+
+def test_it_hands_off_on_request_and_pauses_the_bot(monkeypatch, tracker, dispatcher, domain):
+    handoff = fake(monkeypatch, HANDOFF, result=7)
+
+    events = run(ActionHandoff(), dispatcher, tracker("human_requested"), domain)
+
+    assert handoff.calls == [
+        (
+            "f-human",
+            "requested",
+            {
+                "intents": ["greet", "request_human"],
+                "identity_verified": False,
+                "verification_locked": False,
+                "balance_shown": False,
+            },
+        )
+    ]
+    assert events == [ConversationPaused()]
+    assert responses(dispatcher) == ["utter_handoff"]
+
+
+def test_it_hands_off_a_locked_conversation_as_verification_failed(
+    monkeypatch, tracker, dispatcher, domain
+):
+    handoff = fake(monkeypatch, HANDOFF, result=8)
+
+    events = run(ActionHandoff(), dispatcher, tracker("locked_after_form"), domain)
+
+    [(conversation_id, reason, summary)] = handoff.calls
+    assert (conversation_id, reason) == ("f-lock", "verification_failed")
+    assert summary == {
+        "intents": ["check_balance", "provide_date", "provide_date", "provide_date"],
+        "identity_verified": False,
+        "verification_locked": True,
+        "balance_shown": False,
+    }
+    assert events == [ConversationPaused()]
+
+
+def test_it_summarises_a_verified_conversation_that_saw_its_balance(
+    monkeypatch, tracker, dispatcher, domain
+):
+    handoff = fake(monkeypatch, HANDOFF, result=9)
+
+    run(ActionHandoff(), dispatcher, tracker("human_after_balance"), domain)
+
+    [(_, reason, summary)] = handoff.calls
+    assert reason == "requested"
+    assert summary == {
+        "intents": ["greet", "check_balance", "provide_date", "thanks", "request_human"],
+        "identity_verified": True,
+        "verification_locked": False,
+        "balance_shown": True,
+    }
+
+
+def test_it_never_puts_what_the_borrower_typed_in_the_summary(
+    monkeypatch, tracker, dispatcher, domain
+):
+    handoff = fake(monkeypatch, HANDOFF, result=10)
+
+    run(ActionHandoff(), dispatcher, tracker("locked_after_form"), domain)
+
+    summary_json = json.dumps(handoff.calls[0][2])
+    for typed in ("2/2/1970", "3/3/1970", "4/4/1970"):
+        assert typed not in summary_json
+
+
+def test_it_keeps_the_bot_on_the_conversation_when_no_case_can_be_opened(
+    monkeypatch, tracker, dispatcher, domain
+):
+    fake(monkeypatch, HANDOFF, error=LookupError("conversation_id: no conversation"))
+
+    events = run(ActionHandoff(), dispatcher, tracker("human_requested"), domain)
+
+    assert events == []  # not paused: nobody would answer
+    assert responses(dispatcher) == ["utter_handoff_unavailable"]
+
+
+# --- wiring ------------------------------------------------------------------------------
+
+
+def test_it_registers_every_domain_action_with_the_action_server(domain):
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+
+    custom = {a for a in domain["actions"]}
+    assert custom == {"validate_verify_form", "action_show_balance", "action_handoff"}
+    assert custom <= set(executor.actions)
+
+
+def test_it_only_sends_responses_the_domain_defines(domain):
+    used = set()
+    for path in ACTIONS_DIR.glob("*.py"):
+        used |= set(re.findall(r'"(utter_\w+)"', path.read_text()))
+
+    assert used, "no responses found: has the call style changed?"
+    assert used <= set(domain["responses"])
