@@ -6,6 +6,7 @@ letting a running job finish.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -16,7 +17,8 @@ from sqlalchemy import select
 
 from outreach.db import session_scope
 from outreach.models import Heartbeat, utcnow
-from outreach.reminders import send_due_reminders
+from outreach.outbox import dispatch
+from outreach.reminders import plan_reminders
 from outreach.settings import Settings
 
 log = logging.getLogger("scheduler")
@@ -32,9 +34,16 @@ def heartbeat(settings: Settings) -> None:
             beat.beat_at = utcnow()
 
 
-def reminders(settings: Settings) -> None:
+def plan(settings: Settings) -> None:
+    """Queue the reminders that are due (idempotent: re-planning never duplicates)."""
     with session_scope(settings.database_url) as session:
-        send_due_reminders(session, settings, utcnow())
+        plan_reminders(session, settings, utcnow())
+
+
+def dispatch_outbox(settings: Settings) -> None:
+    """Send what the policy allows now; defer or cancel the rest."""
+    with session_scope(settings.database_url) as session:
+        dispatch(session, settings, utcnow())
 
 
 def build_scheduler(settings: Settings) -> BlockingScheduler:
@@ -44,9 +53,10 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
     )
     scheduler.add_job(heartbeat, "interval", seconds=30, id="heartbeat", replace_existing=True,
                       args=[settings], next_run_time=utcnow())
-    scheduler.add_job(reminders, "interval", seconds=settings.reminder_interval_seconds,
-                      id="send_reminders", replace_existing=True, args=[settings],
-                      next_run_time=utcnow())
+    scheduler.add_job(plan, "interval", seconds=settings.reminder_interval_seconds,
+                      id="plan", replace_existing=True, args=[settings], next_run_time=utcnow())
+    scheduler.add_job(dispatch_outbox, "interval", seconds=30, id="dispatch",
+                      replace_existing=True, args=[settings], next_run_time=utcnow())
     return scheduler
 
 
@@ -61,10 +71,8 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     log.info("scheduler started (jobs: %s)", ", ".join(j.id for j in scheduler.get_jobs()))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, not a traceback
         scheduler.start()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

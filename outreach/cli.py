@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
 from .loan_import import ImportReport, RowError, import_rows, open_csv
 from .migrate import upgrade
-from .models import Borrower, Officer, ROLES
+from .models import ROLES, Borrower, Officer
 
 
 def _settings():

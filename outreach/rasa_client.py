@@ -38,12 +38,16 @@ def send_turn(settings: Settings, conversation_id: str, text: str,
 
 
 def resume(settings: Settings, conversation_id: str) -> None:
-    """Hand the conversation back to the bot (POST appends; PUT would replace the history)."""
+    """Hand the conversation back to the bot (POST appends; PUT would replace the history).
+
+    The paused tracker ends on the handoff action, not on ``action_listen``; without the listen
+    event the next borrower message would be predicted as a continuation of the handoff.
+    """
     try:
         resp = requests.post(
             f"{settings.rasa_url}/conversations/{conversation_id}/tracker/events",
             params={"token": settings.rasa_token},
-            json={"event": "resume"},
+            json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
             timeout=settings.rasa_timeout_seconds,
         )
         resp.raise_for_status()

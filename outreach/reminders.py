@@ -1,9 +1,9 @@
-"""The skeleton reminder job: one SMS per loan and due date, only when the policy allows.
+"""The skeleton reminder plan: one SMS per loan and due date, queued in the outbox.
 
 Loans due within ``DUE_SOON_DAYS`` or past due, with an SMS contact point, get one
-``payment_reminder``. A reminder blocked only by time (outside the contact window, caps) is simply
-tried again on a later run; one blocked by a rule time cannot lift (opt-out, flag, no consent) is
-logged once as blocked so auditors see it.
+``payment_reminder`` outbox row keyed by loan and due date; the dispatcher (``outreach.outbox``)
+decides at send time whether it goes now, later (outside the contact window, over a cap) or never
+(opt-out, flag, no consent: logged as blocked).
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_date
 from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .contact_policy import check_contact
 from .message_templates import render
-from .messaging import record_blocked, send_message
-from .models import Borrower, ContactPoint, Loan, Message
+from .models import Borrower, ContactPoint, Loan, OutboxItem
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,15 +27,17 @@ TEMPLATE = "payment_reminder"
 
 
 @dataclass
-class RunReport:
+class PlanReport:
     considered: int = 0
-    sent: int = 0
-    deferred: int = 0
-    blocked: int = 0
+    queued: int = 0
+
+
+def reminder_key(loan_id: int, due: object) -> str:
+    return f"reminder:{loan_id}:{due}"
 
 
 def due_loans(session: Session, now: datetime) -> list[tuple[Loan, ContactPoint]]:
-    """Loans due soon or past due that have no reminder for their current due date yet."""
+    """Loans due soon or past due whose reminder for the current due date is not queued yet."""
     today = now.date()
     key = "reminder:" + cast(Loan.id, String) + ":" + cast(Loan.next_due_date, String)
     rows = session.execute(
@@ -48,38 +49,29 @@ def due_loans(session: Session, now: datetime) -> list[tuple[Loan, ContactPoint]
                Loan.next_due_date.is_not(None),
                or_(Loan.days_past_due > 0,
                    Loan.next_due_date <= today + timedelta(days=DUE_SOON_DAYS)),
-               ~select(Message.id).where(Message.dedupe_key == key).exists())
+               ~select(OutboxItem.id).where(OutboxItem.idempotency_key == key).exists())
         .order_by(Loan.id)
     ).all()
     return [(loan, point) for loan, point in rows]
 
 
-def dedupe_key(loan: Loan) -> str:
-    return f"reminder:{loan.id}:{loan.next_due_date.isoformat()}"
-
-
-def send_due_reminders(session: Session, settings: Settings, now: datetime) -> RunReport:
-    report = RunReport()
+def plan_reminders(session: Session, settings: Settings, now: datetime) -> PlanReport:
+    report = PlanReport()
     for loan, point in due_loans(session, now):
         report.considered += 1
-        borrower = loan.borrower
-        decision = check_contact(session, borrower, "sms", now)
-        locale = borrower.locale or "en"
+        locale = loan.borrower.locale or "en"
         body = render(TEMPLATE, "sms", locale, lender=settings.lender_name,
                       due_date=format_date(loan.next_due_date, "long",
                                            locale=locale.replace("-", "_")))
-        if decision["allowed"]:
-            send_message(session, settings, channel="sms", address=point.address,
-                               body=body, sender="scheduler", borrower_id=borrower.id,
-                               loan_id=loan.id, template=TEMPLATE, decision=decision,
-                               dedupe_key=dedupe_key(loan))
-            report.sent += 1
-        elif decision.get("next_allowed_at"):
-            report.deferred += 1  # only time blocks it: a later run sends it
-        else:
-            record_blocked(session, channel="sms", address=point.address, body=body,
-                                 sender="scheduler", decision=decision, borrower_id=borrower.id,
-                                 loan_id=loan.id, template=TEMPLATE, dedupe_key=dedupe_key(loan))
-            report.blocked += 1
-    log.info("reminders: %s", report)
+        try:
+            with session.begin_nested():
+                session.add(OutboxItem(
+                    idempotency_key=reminder_key(loan.id, loan.next_due_date.isoformat()),
+                    borrower_id=loan.borrower_id, loan_id=loan.id, channel="sms",
+                    address=point.address, template=TEMPLATE, body=body, not_before=now))
+            report.queued += 1
+        except IntegrityError:
+            continue  # another planner queued it first: the key guarantees one reminder
+    session.commit()
+    log.info("plan: %s", report)
     return report

@@ -79,7 +79,7 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, database_url: str):  # noqa: ANN201 - Flask app
+def app(settings: Settings, database_url: str):
     wipe(database_url)
     app = create_app(settings)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
@@ -87,18 +87,18 @@ def app(settings: Settings, database_url: str):  # noqa: ANN201 - Flask app
 
 
 @pytest.fixture
-def session(app):  # noqa: ANN001, ANN201
+def session(app):
     with app.extensions["sessions"]() as session:
         yield session
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app):
     return app.test_cli_runner()
 
 

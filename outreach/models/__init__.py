@@ -6,6 +6,7 @@ from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
 from .officers import ROLES, Officer
+from .outbox import OutboxItem
 
 __all__ = [
     "CHANNELS",
@@ -23,6 +24,7 @@ __all__ = [
     "Message",
     "MessageEvent",
     "Officer",
+    "OutboxItem",
     "Payment",
     "utcnow",
 ]

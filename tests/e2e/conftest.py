@@ -9,19 +9,19 @@ from tests.conftest import make_settings, wipe
 
 
 @pytest.fixture
-def bot_settings(database_url, rasa_stack):  # noqa: ANN001, ANN201
+def bot_settings(database_url, rasa_stack):
     wipe(database_url)
     return make_settings(database_url, **rasa_stack)
 
 
 @pytest.fixture
-def bot_app(bot_settings):  # noqa: ANN001, ANN201
+def bot_app(bot_settings):
     app = create_app(bot_settings)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     return app
 
 
 @pytest.fixture
-def bot_session(bot_app):  # noqa: ANN001, ANN201
+def bot_session(bot_app):
     with bot_app.extensions["sessions"]() as session:
         yield session

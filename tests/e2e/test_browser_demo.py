@@ -11,11 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sqlalchemy import select
 
-from outreach.models import ContactPoint
-from outreach.reminders import send_due_reminders
-from tests.integration.test_reminders import INSIDE
+from tests.integration.test_reminders import INSIDE, remind
 from tests.support import servers
 from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer
@@ -36,7 +33,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live(bot_app) -> Iterator[servers.LiveServer]:  # noqa: ANN001
+def live(bot_app) -> Iterator[servers.LiveServer]:
     bot_app.config["WTF_CSRF_ENABLED"] = True  # the real forms, tokens and all
     with servers.LiveServer(bot_app, servers.free_port()) as server:
         yield server
@@ -54,8 +51,7 @@ def test_it_walks_the_demo_path_in_a_browser(browser, live, bot_settings, bot_se
     borrower = make_borrower(session, full_name="Ana <b>Garcia</b>")
     officer = make_officer(session)
     auditor = make_officer(session, "auditor")
-    send_due_reminders(session, bot_settings, INSIDE)
-    point = session.scalar(select(ContactPoint))
+    remind(session, bot_settings, INSIDE)
 
     phone = browser.new_page(viewport={"width": 390, "height": 800})
     phone.goto(live.url + "/sandbox/")

@@ -8,6 +8,11 @@ from outreach.models import Borrower, ContactPoint, Loan
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "loan-book.csv"
 
 
+def example_rows():
+    with EXAMPLE.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def counts(session):
     return tuple(session.scalar(select(func.count(m.id))) for m in (Borrower, ContactPoint, Loan))
 
@@ -29,7 +34,7 @@ def test_it_imports_the_example_file_and_a_rerun_changes_nothing(runner, session
 
 
 def test_it_reports_bad_rows_keeps_good_ones_and_exits_non_zero(runner, session, tmp_path):
-    rows = list(csv.DictReader(EXAMPLE.open()))
+    rows = example_rows()
     rows[1]["phone"] = "call me maybe"
     rows[3]["principal"] = "ten thousand"
     path = tmp_path / "book.csv"
@@ -56,7 +61,7 @@ def test_it_rejects_a_file_missing_required_columns(runner, tmp_path):
 
 
 def test_it_updates_a_changed_balance_on_reimport(runner, session, tmp_path):
-    rows = list(csv.DictReader(EXAMPLE.open()))
+    rows = example_rows()
     runner.invoke(args=["import-loans", str(EXAMPLE)])
     rows[0]["outstanding"] = "3000.00"
     path = tmp_path / "book.csv"

@@ -1,58 +1,85 @@
-"""The skeleton reminder job: one SMS per loan and due date, only inside the contact window."""
+"""Reminders: planned once per loan and due date, sent only when the policy allows."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from outreach.models import Message
-from outreach.reminders import send_due_reminders
+from outreach.models import AuditEvent, Message, OutboxItem
+from outreach.outbox import dispatch
+from outreach.reminders import plan_reminders
 from tests.support.factories import make_borrower
 
 # 2026-11-24 is a Tuesday; Chicago is UTC-6 in November.
 INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
-BEFORE_8 = datetime(2026, 11, 24, 13, 59, tzinfo=UTC)  # 07:59 in Chicago
 AFTER_9PM = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 21:00 in Chicago
+NEXT_8AM = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
+
+
+def remind(session, settings, now):
+    plan_reminders(session, settings, now)
+    return dispatch(session, settings, now)
 
 
 def test_it_sends_one_reminder_inside_the_window_and_never_twice(session, settings):
     borrower = make_borrower(session)
-    report = send_due_reminders(session, settings, INSIDE)
-    assert report.sent == 1
+    assert remind(session, settings, INSIDE).sent == 1
     msg = session.scalar(select(Message))
     assert (msg.channel, msg.address, msg.sender, msg.template) == (
         "sms", "+13125550100", "scheduler", "payment_reminder")
     assert msg.borrower_id == borrower.id and msg.status == "delivered"
     assert msg.decision["allowed"] is True and msg.decision["rules_version"]
+    assert msg.decision["facts"]["borrower"]["region"] == "IL"
     assert "Reply STOP to stop" in msg.body and "Demo Lender" in msg.body
-    assert send_due_reminders(session, settings, INSIDE).sent == 0
+    report = remind(session, settings, INSIDE)
+    assert (report.claimed, report.sent) == (0, 0)
+    assert len(session.scalars(select(Message)).all()) == 1
 
 
-def test_it_waits_outside_08_to_21_local_time(session, settings):
+def test_it_defers_outside_08_to_21_local_time_until_the_window_opens(session, settings):
     make_borrower(session)
-    for now in (BEFORE_8, AFTER_9PM):
-        report = send_due_reminders(session, settings, now)
-        assert (report.sent, report.deferred) == (0, 1)
+    report = remind(session, settings, AFTER_9PM)
+    assert (report.sent, report.deferred) == (0, 1)
+    item = session.scalar(select(OutboxItem))
+    assert item.status == "pending" and item.not_before == NEXT_8AM
+    assert item.last_decision["reasons"] == ["contact_window"]
     assert session.scalar(select(Message)) is None
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "outbox.deferred"))
+
+    assert dispatch(session, settings, NEXT_8AM - timedelta(minutes=1)).claimed == 0
+    assert dispatch(session, settings, NEXT_8AM).sent == 1
 
 
 def test_it_skips_loans_not_due_soon(session, settings):
     make_borrower(session, loan={"days_past_due": 0, "past_due_amount": 0,
                                  "next_due_date": date(2026, 12, 20), "status": "current"})
-    assert send_due_reminders(session, settings, INSIDE).considered == 0
+    assert plan_reminders(session, settings, INSIDE).considered == 0
 
 
-def test_it_logs_a_reminder_blocked_by_an_opt_out_once(session, settings):
+def test_it_cancels_and_logs_a_reminder_blocked_by_an_opt_out(session, settings):
     borrower = make_borrower(session)
     borrower.contact_points[0].opted_out_at = INSIDE
     session.commit()
-    assert send_due_reminders(session, settings, INSIDE).blocked == 1
-    assert send_due_reminders(session, settings, INSIDE).blocked == 0
+    assert remind(session, settings, INSIDE).cancelled == 1
+    assert remind(session, settings, INSIDE).cancelled == 0
     msg = session.scalar(select(Message))
     assert msg.status == "blocked" and msg.decision["reasons"] == ["opted_out"]
+    assert session.scalar(select(OutboxItem)).status == "cancelled"
 
 
 def test_it_writes_spanish_reminders_for_spanish_speakers(session, settings):
     make_borrower(session, locale="es_US")
-    send_due_reminders(session, settings, INSIDE)
+    remind(session, settings, INSIDE)
     body = session.scalar(select(Message.body))
     assert "Responda STOP" in body and "diciembre" in body
+
+
+def test_it_reconciles_a_row_left_sending_by_a_crash_without_sending_twice(session, settings):
+    make_borrower(session)
+    plan_reminders(session, settings, INSIDE)
+    item = session.scalar(select(OutboxItem))
+    item.status, item.claimed_at = "sending", INSIDE  # the dispatcher died after claiming
+    session.commit()
+    later = INSIDE.replace(hour=17)
+    report = dispatch(session, settings, later)
+    assert (report.reconciled, report.sent) == (1, 1)
+    assert len(session.scalars(select(Message)).all()) == 1

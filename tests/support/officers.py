@@ -18,5 +18,5 @@ def make_officer(session: Session, role: str = "officer", email: str | None = No
     return officer
 
 
-def login(client, officer: Officer, password: str = PASSWORD):  # noqa: ANN001, ANN201
+def login(client, officer: Officer, password: str = PASSWORD):
     return client.post("/login", data={"email": officer.email, "password": password})

@@ -93,7 +93,7 @@ def chromium_path() -> str:
 class LiveServer:
     """The Flask app served by werkzeug in a thread, for browser tests."""
 
-    def __init__(self, app, port: int) -> None:  # noqa: ANN001 - a Flask app
+    def __init__(self, app, port: int) -> None:
         from werkzeug.serving import make_server
 
         self.url = f"http://127.0.0.1:{port}"
