@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -54,4 +54,7 @@ class ActionHandoff(Action):
         dispatcher.utter_message(response="utter_handoff")
         # Rasa stops answering; Flask marks the conversation officer-owned. Closing the
         # case POSTs {"event": "resume"} to the tracker events API.
-        return [ConversationPaused()]
+        # A paused Rasa predicts nothing more, so it would never log the action_listen
+        # that ends this turn; without it the first message after the resume follows
+        # action_handoff directly, matches no rule, and falls back into a second handoff.
+        return [ConversationPaused(), ActionExecuted("action_listen")]
