@@ -56,6 +56,7 @@ REASONS = (
 TIME_REASONS = frozenset({"contact_window", "borrower_preference", "frequency_cap"})
 _ORDER = {reason: i for i, reason in enumerate(REASONS)}
 _ALL_DAY = 24 * 60
+COMMON_WINDOW_HORIZON_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,11 @@ def _time_rules(
     start, end = pack.window_for(scenario.channel, b.postal_code)
     window = (start, end, 0)
     if not window_contains(zones, window, now):
-        # Outside the window somewhere: is there any instant inside it in every zone?
-        if earliest(zones, window, now) is None:
+        # Outside the window somewhere. "No overlap" is judged on the coming days (the window
+        # recurs daily, so two days see every overlap there is around now): zones whose windows
+        # meet only in another DST season (e.g. Asia/Kolkata and America/Chicago under IN's
+        # 08:00-19:00 meet in summer only) give no_common_window, not a date months away.
+        if earliest(zones, window, now, horizon_days=COMMON_WINDOW_HORIZON_DAYS) is None:
             reasons.add("no_common_window")
         else:
             reasons.add("contact_window")

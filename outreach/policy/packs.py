@@ -284,6 +284,12 @@ def _cached(chain: tuple[str, ...], pack_dir: str, override: str | None, stamp: 
     return _build(chain, Path(pack_dir), Path(override) if override else None)
 
 
+def clear_pack_cache() -> None:
+    """Forget loaded packs: shipped packs are read once per process (they change by deploy); a
+    lender override file is re-read whenever its modification time changes."""
+    _cached.cache_clear()
+
+
 def load_pack(
     country: str,
     region: str | Sequence[str] | None = None,

@@ -2,7 +2,7 @@
 
 The union of the borrower's stated zone, the zone(s) of the postal code or region, and the zone(s)
 of the phone number. When the facts give nothing narrower than the country (e.g. a toll-free number
-and no address), all zones of the country of record; for the US, the zones of the 50 states and DC
+and no address, or only a zone stated in another country), all zones of the country of record; for the US, the zones of the 50 states and DC
 (territories only when the address is there). Never a single default zone, never the area code
 alone (the CFPB supervisory finding quoted in RULES.md (d)).
 """
@@ -17,7 +17,13 @@ from phonenumbers import timezone as pn_timezone
 
 from .data.country_zones import COUNTRY_ZONES
 from .data.us_split_area_codes import SPLIT_AREA_CODES
-from .data.us_states import ALL_STATE_ZONES, region_for_zip, zones_for_region, zones_for_zip
+from .data.us_states import (
+    ALL_STATE_ZONES,
+    TERRITORY_ZONES,
+    region_for_zip,
+    zones_for_region,
+    zones_for_zip,
+)
 from .timeutil import canonical_zone
 
 # Numbers that say nothing about where the person is.
@@ -114,7 +120,12 @@ def candidate_zones(
     timezone: str | None,
     phone: str | None,
 ) -> tuple[str, ...]:
-    """Sorted candidate zones for the borrower's facts (see the module docstring)."""
+    """Sorted candidate zones for the borrower's facts (see the module docstring).
+
+    The country of record counts with all its zones unless some fact places the borrower more
+    narrowly *inside* it: a stated zone in another country adds that zone but does not replace
+    the country of record (RULES.md (c) 2: a statement adds a zone, it does not replace others).
+    """
     zones: set[str] = set()
     if timezone:
         stated = canonical_zone(timezone)
@@ -123,6 +134,16 @@ def candidate_zones(
     zones |= address_zones(country, region, postal_code)
     if phone:
         zones |= phone_zones(phone, country)
-    if not zones:
-        zones = set(country_zones(country))
+    if not zones & _home_zones(country):
+        zones |= country_zones(country)
     return tuple(sorted(zones))
+
+
+@lru_cache(maxsize=512)
+def _home_zones(country: str) -> frozenset[str]:
+    """Zones that count as "inside" the country of record (for the US: territories too)."""
+    if country == "US":
+        return country_zones("US") | _canonical(
+            tuple(zone for zones in TERRITORY_ZONES.values() for zone in zones)
+        )
+    return country_zones(country)

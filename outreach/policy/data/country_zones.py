@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Country (ISO 3166-1 alpha-2) -> IANA zones, generated from tzdata zone.tab.
 
 Do not edit by hand: run ``python -m outreach.policy.data.build_country_zones``.
