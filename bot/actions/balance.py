@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,17 +25,12 @@ class ActionShowBalance(Action):
         view = bot_services.balance_for(tracker.sender_id)
         if view is None:
             dispatcher.utter_message(response="utter_need_verification")
+            # Emptying date_of_birth makes the next identity check ask for it, instead of
+            # sending the "provided" placeholder to the app as a (failing) attempt.
             return [SlotSet(IDENTITY_VERIFIED, False), SlotSet(DATE_OF_BIRTH, None)]
 
-        # Amounts and dates are strings already formatted by the app (never floats here).
-        values: dict[str, Any] = {
-            "loan_ref": view.loan_ref,
-            "outstanding": view.outstanding,
-            "past_due": view.past_due,
-            "days_past_due": view.days_past_due,
-            "next_due_date": view.next_due_date,
-            "next_due_amount": view.next_due_amount,
-        }
+        # Amounts and dates are strings already formatted by the app (never floats here);
+        # they fill the {placeholders} of the response.
         response = "utter_balance_past_due" if view.days_past_due > 0 else "utter_balance"
-        dispatcher.utter_message(response=response, **values)
+        dispatcher.utter_message(response=response, **asdict(view))
         return [SlotSet(BALANCE_SHOWN, True)]
