@@ -53,13 +53,18 @@ def parse_dates(text: str) -> set[date]:
     candidates = set(re.findall(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}", cleaned))
     candidates |= set(re.findall(r"[a-z]+\s+\d{1,2}\s+\d{4}|\d{1,2}\s+[a-z]+\s+\d{4}", cleaned))
     found: set[date] = set()
+    today = date.today()
     for cand in candidates:
         cand = re.sub(r"\s+", " ", cand)
         for fmt in _DATE_FORMATS:
             try:
-                found.add(datetime.strptime(cand, fmt).date())
+                parsed = datetime.strptime(cand, fmt).date()
             except ValueError:
                 continue
+            if fmt.endswith("%y") and parsed > today:
+                # strptime puts "60" in 2060; a date of birth is in the past: 1960.
+                parsed = parsed.replace(year=parsed.year - 100)
+            found.add(parsed)
     return {d for d in found if d.year > 1900}
 
 
@@ -96,6 +101,19 @@ def verify_identity(conversation_id: str, date_of_birth_text: str,
                             attempts_left=max(0, MAX_VERIFY_ATTEMPTS - conv.verify_failures))
 
 
+BOT_LANGUAGES = ("en",)  # the languages the bot's responses are written in
+
+
+def _reply_locale(locale: str) -> str:
+    """Format for the borrower's region, in a language the bot's sentences are written in:
+    es_US gets en_US formats rather than a Spanish date inside an English sentence."""
+    locale = locale.replace("-", "_")
+    language, _, territory = locale.partition("_")
+    if language in BOT_LANGUAGES:
+        return locale
+    return f"en_{territory}" if territory else "en"
+
+
 def _mask(loan_number: str) -> str:
     return "••••" + loan_number[-4:]
 
@@ -111,7 +129,7 @@ def balance_for(conversation_id: str, settings: Settings | None = None) -> Balan
                               .order_by(Loan.past_due_amount.desc(), Loan.id).limit(1))
         if loan is None:
             return None
-        locale = (conv.borrower.locale if conv.borrower else "en").replace("-", "_")
+        locale = _reply_locale(conv.borrower.locale if conv.borrower else "en")
 
         def money(amount: Any) -> str:
             return format_currency(amount or 0, loan.currency, locale=locale)

@@ -40,14 +40,14 @@ def send_turn(settings: Settings, conversation_id: str, text: str,
 def resume(settings: Settings, conversation_id: str) -> None:
     """Hand the conversation back to the bot (POST appends; PUT would replace the history).
 
-    The paused tracker ends on the handoff action, not on ``action_listen``; without the listen
-    event the next borrower message would be predicted as a continuation of the handoff.
+    The handoff action itself logs ``action_listen`` after pausing (bot/actions/handoff.py), so
+    the next borrower message after this resume starts a fresh turn.
     """
     try:
         resp = requests.post(
             f"{settings.rasa_url}/conversations/{conversation_id}/tracker/events",
             params={"token": settings.rasa_token},
-            json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
+            json={"event": "resume"},
             timeout=settings.rasa_timeout_seconds,
         )
         resp.raise_for_status()

@@ -119,7 +119,7 @@ def rasa_stack(database_url: str) -> Iterator[dict[str, str]]:
     action_url = f"http://127.0.0.1:{action_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     token = "test-rasa-token"
-    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET,
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "SANIC_HOST": "127.0.0.1",
            "ACTION_ENDPOINT_URL": action_url + "/webhook", "RASA_TELEMETRY_ENABLED": "false"}
     with (
         servers.process("actions", servers.action_server_args(action_port), action_url + "/health",
