@@ -38,6 +38,10 @@ def _run_import(rows, total: int | None, label: str) -> ImportReport:
 
 
 def register_cli(app: Flask) -> None:
+    from .policy_commands import policy_cli
+
+    app.cli.add_command(policy_cli)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or migrate the database to the newest schema."""

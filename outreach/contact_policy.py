@@ -1,8 +1,10 @@
 """Bridge from database rows to the pure policy engine.
 
 Gathers the facts about a borrower (address, consent, opt-outs, flags, history, last inbound)
-into a policy scenario, asks ``outreach.policy.decide`` and returns the decision together with the
-facts it was made from, so the decision can be stored on the message row and replayed later.
+into a policy scenario, asks ``outreach.policy`` and returns the decision together with the facts
+it was made from. The rule pack in force is archived by ``rules_version``, so
+``flask --app wsgi policy replay MESSAGE_ID`` reproduces a decision years later, even after the
+packs changed.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import Borrower, ContactPoint, Message
-from .policy import decide, load_pack, parse_scenario
+from .models import Borrower, ContactPoint, Message, RulePackSnapshot
+from .policy import RulePack, parse_scenario
+from .policy.engine import evaluate, pack_for
+from .policy.packs import pack_from_content
 
 HISTORY_WINDOW = timedelta(days=8)  # longer than the longest rolling cap window (7 days)
 
@@ -31,11 +36,14 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
     points = session.scalars(
         select(ContactPoint).where(ContactPoint.borrower_id == borrower.id)
     ).all()
-    phone = next((p.address for p in points if p.channel in ("sms", "whatsapp")), None)
-    email = next((p.address for p in points if p.channel == "email"), None)
+    usable = [p for p in points if p.invalid_at is None]
+    phone_points = [p for p in usable if p.channel == channel and channel != "email"] or [
+        p for p in usable if p.channel in ("sms", "whatsapp")]
+    phone = phone_points[0].address if phone_points else None
+    email = next((p.address for p in usable if p.channel == "email"), None)
     facts: dict[str, Any] = {
         "country": borrower.country,
-        "consent": sorted({p.channel for p in points if p.consent_at and p.invalid_at is None}),
+        "consent": sorted({p.channel for p in usable if p.consent_at}),
         "opt_outs": sorted({p.channel for p in points if p.opted_out_at is not None}),
         "flags": borrower.active_flags(),
     }
@@ -53,7 +61,7 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
     history = session.execute(
         select(Message.channel, Message.created_at, Message.initiated_by)
         .where(Message.borrower_id == borrower.id, Message.direction == "out",
-               Message.status.not_in(("blocked", "failed", "cancelled")),
+               Message.status.not_in(("blocked", "failed")),
                Message.created_at > now - HISTORY_WINDOW)
         .order_by(Message.created_at)
     ).all()
@@ -71,13 +79,34 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
     return scenario
 
 
-def decide_scenario(scenario: dict[str, Any]) -> dict[str, Any]:
-    """Decide a stored scenario; the result embeds the facts for replay."""
+def archive_pack(session: Session, pack: RulePack) -> None:
+    """Keep the exact pack that made a decision (once per version; a primary-key lookup)."""
+    if session.get(RulePackSnapshot, pack.rules_version) is None:
+        try:
+            with session.begin_nested():
+                session.add(RulePackSnapshot(rules_version=pack.rules_version, name=pack.name,
+                                             chain={"packs": list(pack.chain)},
+                                             content=pack.content))
+        except IntegrityError:
+            pass  # another process archived it at the same moment
+
+
+def archived_pack(session: Session, rules_version: str) -> RulePack | None:
+    snap = session.get(RulePackSnapshot, rules_version)
+    if snap is None:
+        return None
+    return pack_from_content(snap.content, snap.name, tuple(snap.chain["packs"]),
+                             snap.rules_version)
+
+
+def decide_scenario(scenario: dict[str, Any], session: Session | None = None,
+                    pack: RulePack | None = None) -> dict[str, Any]:
+    """Decide a scenario; the result embeds the facts so it can be replayed."""
     parsed = parse_scenario(scenario)
-    borrower = scenario["borrower"]
-    pack = load_pack(borrower["country"], borrower.get("region"),
-                     os.environ.get("POLICY_OVERRIDES") or None)
-    result = decide(parsed, pack).to_dict()
+    pack = pack or pack_for(parsed, os.environ.get("POLICY_OVERRIDES") or None)
+    if session is not None:
+        archive_pack(session, pack)
+    result = evaluate(pack, parsed).to_dict()
     result["facts"] = scenario
     return result
 
@@ -85,4 +114,4 @@ def decide_scenario(scenario: dict[str, Any]) -> dict[str, Any]:
 def check_contact(session: Session, borrower: Borrower, channel: str, now: datetime,
                   **kwargs: Any) -> dict[str, Any]:
     """The decision for contacting ``borrower`` on ``channel`` at ``now``."""
-    return decide_scenario(scenario_for(session, borrower, channel, now, **kwargs))
+    return decide_scenario(scenario_for(session, borrower, channel, now, **kwargs), session)

@@ -89,7 +89,7 @@ def reply(session: Session, settings: Settings, conv: Conversation, body: str, *
         decision = check_contact(session, conv.borrower, conv.channel, now,
                                  initiated_by=initiated_by)
     else:
-        decision = decide_scenario(_unknown_sender_scenario(conv, now))
+        decision = decide_scenario(_unknown_sender_scenario(conv, now), session)
     if not decision["allowed"]:
         return record_blocked(session, channel=conv.channel, address=conv.address, body=body,
                               sender=sender, decision=decision, borrower_id=conv.borrower_id,
@@ -134,6 +134,14 @@ def _apply_keyword(session: Session, settings: Settings, conv: Conversation, kin
             return []  # one confirmation at most
         return [_system_send(session, settings, conv, OPT_OUT_CONFIRMATION.format(lender=lender))]
     if kind == "opt_in":
+        flags = conv.borrower.active_flags() if conv.borrower else []
+        if flags:
+            # A cease-and-desist, attorney, bankruptcy or deceased flag outranks a START: consent
+            # is not restored and nothing is sent (Reg F 1006.6(c); 1006.6(b)(2)).
+            audit.record(session, "borrower", "consent.opt_in_refused",
+                         borrower_id=conv.borrower_id,
+                         details={"channel": conv.channel, "text": raw_text, "flags": flags})
+            return []
         session.execute(update(ContactPoint)
                         .where(ContactPoint.address == conv.address,
                                ContactPoint.channel.in_(PHONE_CHANNELS))

@@ -18,4 +18,5 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    # "heads": feature branches may each add a migration; all of them apply.
+    command.upgrade(alembic_config(database_url), "heads")

@@ -7,6 +7,7 @@ from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
 from .officers import ROLES, Officer
 from .outbox import OutboxItem
+from .policy_archive import RulePackSnapshot
 
 __all__ = [
     "CHANNELS",
@@ -26,5 +27,6 @@ __all__ = [
     "Officer",
     "OutboxItem",
     "Payment",
+    "RulePackSnapshot",
     "utcnow",
 ]

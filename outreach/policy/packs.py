@@ -288,6 +288,9 @@ def clear_pack_cache() -> None:
     """Forget loaded packs: shipped packs are read once per process (they change by deploy); a
     lender override file is re-read whenever its modification time changes."""
     _cached.cache_clear()
+    from .engine import _shipped_pack  # the engine's per-address memo of shipped packs
+
+    _shipped_pack.cache_clear()
 
 
 def load_pack(
@@ -313,3 +316,11 @@ def load_pack(
         except OSError as exc:
             raise PackError(f"{override}: cannot read lender override: {exc}") from None
     return _cached(chain, directory, override, stamp)
+
+
+def pack_from_content(
+    content: dict[str, Any], name: str, chain: tuple[str, ...], rules_version: str
+) -> RulePack:
+    """Rebuild a pack from archived merged rules (``RulePack.content``), keeping its version:
+    how a decision made under an older pack is replayed after the shipped packs changed."""
+    return _compile(content, name, chain, rules_version, f"archived {rules_version}")

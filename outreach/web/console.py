@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from .. import audit, rasa_client
+from ..contact_policy import check_contact
 from ..conversations import initiator, reply
 from ..models import HandoffCase, Message, utcnow
 from . import db, settings
@@ -45,7 +46,15 @@ def case_view(case_id: int) -> Any:
     db().commit()
     messages = db().scalars(select(Message).where(Message.conversation_id == case.conversation_id)
                             .order_by(Message.id)).all()
-    return render_template("console/case.html", case=case, messages=messages,
+    policy = None
+    if case.borrower is not None:
+        # What the policy says about an officer message now, shown next to the reply box.
+        now = utcnow()
+        conv = case.conversation
+        policy = check_contact(db(), case.borrower, conv.channel, now,
+                               initiated_by=initiator(db(), conv, now))
+        db().commit()
+    return render_template("console/case.html", case=case, messages=messages, policy=policy,
                            officer=officer, max_chars=MAX_REPLY_CHARS)
 
 

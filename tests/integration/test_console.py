@@ -52,6 +52,9 @@ def test_it_lets_the_officer_claim_reply_and_close(client, session, settings):
 
     page = client.get(f"/console/cases/{case.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    # The policy status for an answer now sits next to the reply box.
+    assert 'id="policy-status"' in page and "America/Chicago" in page
+    assert "reply to the borrower" in page
 
     client.post(f"/console/cases/{case.id}/claim")
     client.post(f"/console/cases/{case.id}/reply", data={"body": "Hello Ana, I can help."})
