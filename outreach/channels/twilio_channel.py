@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -31,8 +33,15 @@ class TwilioChannel:
     def _address(self, to: str) -> str:
         return f"whatsapp:{to}" if self.name == "whatsapp" and not to.startswith("whatsapp:") else to
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
-        kwargs = {"to": self._address(to), "from_": self.from_, "body": body}
+    def send(self, to: str, body: str, *, status_callback: str | None = None,
+             content_sid: str | None = None,
+             content_variables: dict[str, str] | None = None) -> SendResult:
+        kwargs: dict[str, str] = {"to": self._address(to), "from_": self.from_}
+        if content_sid:
+            kwargs["content_sid"] = content_sid
+            kwargs["content_variables"] = json.dumps(content_variables or {})
+        else:
+            kwargs["body"] = body
         if status_callback:
             kwargs["status_callback"] = status_callback
         try:

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
@@ -27,6 +28,9 @@ __all__ = [
     "Officer",
     "OutboxItem",
     "Payment",
+    "PaymentPlan",
+    "PlanInstalment",
+    "PromiseToPay",
     "RulePackSnapshot",
     "utcnow",
 ]

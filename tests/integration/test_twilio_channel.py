@@ -32,6 +32,14 @@ def test_it_sends_whatsapp_with_the_whatsapp_prefix(twilio_settings):
     assert channel.send("+13125550100", "hello").provider_sid
 
 
+def test_it_sends_an_approved_whatsapp_content_template(twilio_settings):
+    channel = get_channel(twilio_settings, "whatsapp")
+    result = channel.send("+13125550100", "Demo Lender: a payment is due 1 December.",
+                          content_sid="HX" + "a" * 32,
+                          content_variables={"1": "Demo Lender", "2": "1 December"})
+    assert result.provider_sid
+
+
 def test_it_turns_a_contract_violation_into_a_permanent_error(twilio_settings):
     channel = get_channel(twilio_settings, "sms")
     with pytest.raises(ChannelError) as err:
