@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from .contact_policy import archived_pack, check_contact, decide_scenario
 from .models import Borrower, Message, utcnow
@@ -21,7 +22,7 @@ def _session():
     return current_app.extensions["sessions"]()
 
 
-def replay_message(session, message_id: int) -> tuple[dict, dict]:  # noqa: ANN001
+def replay_message(session: Session, message_id: int) -> tuple[dict, dict]:
     """(stored decision, the same facts decided again under the pack then in force)."""
     msg = session.get(Message, message_id)
     if msg is None:
