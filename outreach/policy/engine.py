@@ -26,15 +26,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .caps import cap_release
 from .packs import RulePack, load_pack
 from .scenario import Scenario, parse_scenario
-from .timeutil import format_instant, from_us, get_zone, to_us
+from .timeutil import format_instant, from_us, to_us
 from .windows import contains as window_contains
-from .windows import earliest, quiet_mask
+from .windows import earliest, local_iso, offset_at, quiet_mask
 from .zones import address_regions
 
 REASONS = (
@@ -74,10 +74,16 @@ class Decision:
     @cached_property
     def local_times(self) -> dict[str, str]:
         """Local wall time at ``now`` in each candidate zone (audit evidence, RULES.md A7.5)."""
-        return {
-            zone: self.evaluated_at.astimezone(get_zone(zone)).isoformat(timespec="seconds")
-            for zone in self.zones
-        }
+        t = to_us(self.evaluated_at)
+        by_offset: dict[int, str] = {}  # zones with the same offset share one formatted string
+        out = {}
+        for zone in self.zones:
+            offset = offset_at(zone, t)
+            text = by_offset.get(offset)
+            if text is None:
+                text = by_offset[offset] = local_iso(zone, t)
+            out[zone] = text
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,8 +102,14 @@ class Decision:
 def pack_for(scenario: Scenario, override_path: str | None = None) -> RulePack:
     """The pack of the borrower's jurisdiction: the region and the ZIP code's state both count."""
     b = scenario.borrower
-    regions = address_regions(b.country, b.region, b.postal_code)
-    return load_pack(b.country, regions, override_path)
+    if override_path is None:
+        return _shipped_pack(b.country, b.region, b.postal_code)
+    return load_pack(b.country, address_regions(b.country, b.region, b.postal_code), override_path)
+
+
+@lru_cache(maxsize=4096)
+def _shipped_pack(country: str, region: str | None, postal_code: str | None) -> RulePack:
+    return load_pack(country, address_regions(country, region, postal_code))
 
 
 def decide(scenario: Scenario | dict[str, Any], pack: RulePack | None = None) -> Decision:

@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ class WindowRule:
     postal_prefixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RulePack:
     """A merged, validated rule pack (see the module docstring)."""
 
@@ -63,18 +63,34 @@ class RulePack:
 
     def window_for(self, channel: str, postal_code: str | None = None) -> tuple[int, int]:
         """Local ``[start, end)`` minutes for a lender-initiated message: every rule intersected."""
-        start, end = 0, 24 * 60
-        for rule in self.windows:
-            if channel in rule.channels and _applies(rule.postal_prefixes, postal_code):
-                start, end = max(start, rule.start), min(end, rule.end)
-        return start, end
+        return _window_for(self, channel, postal_code if self._postal_rules else None)
 
     def caps_for(self, channel: str, postal_code: str | None = None) -> tuple[CapRule, ...]:
-        return tuple(
-            cap
-            for cap, prefixes in self.caps
-            if channel in cap.channels and _applies(prefixes, postal_code)
+        return _caps_for(self, channel, postal_code if self._postal_rules else None)
+
+    @cached_property
+    def _postal_rules(self) -> bool:
+        return any(rule.postal_prefixes for rule in self.windows) or any(
+            prefixes for _, prefixes in self.caps
         )
+
+
+@lru_cache(maxsize=4096)
+def _window_for(pack: RulePack, channel: str, postal_code: str | None) -> tuple[int, int]:
+    start, end = 0, 24 * 60
+    for rule in pack.windows:
+        if channel in rule.channels and _applies(rule.postal_prefixes, postal_code):
+            start, end = max(start, rule.start), min(end, rule.end)
+    return start, end
+
+
+@lru_cache(maxsize=4096)
+def _caps_for(pack: RulePack, channel: str, postal_code: str | None) -> tuple[CapRule, ...]:
+    return tuple(
+        cap
+        for cap, prefixes in pack.caps
+        if channel in cap.channels and _applies(prefixes, postal_code)
+    )
 
 
 def _applies(prefixes: tuple[str, ...], postal_code: str | None) -> bool:

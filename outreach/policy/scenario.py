@@ -17,9 +17,17 @@ from typing import Any
 
 import phonenumbers
 
+from .data.us_states import MILITARY_REGIONS, region_for_zip, zones_for_region
 from .errors import ScenarioError
 from .packs import CHANNELS, FLAGS
-from .timeutil import canonical_zone, format_hhmm, format_instant_exact, parse_hhmm, parse_instant
+from .timeutil import (
+    canonical_zone,
+    fast_instant,
+    format_hhmm,
+    format_instant_exact,
+    parse_hhmm,
+    parse_instant,
+)
 from .timeutil import type_name as _type
 from .windows import WEEKDAYS
 from .zones import candidate_zones
@@ -31,6 +39,8 @@ _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _REGION = re.compile(r"^[A-Z0-9]{1,3}$")
+_CHANNEL_SET = frozenset(CHANNELS)
+_INITIATOR_SET = frozenset(INITIATORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +170,13 @@ def _names(value: Any, field: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     """A list of names from ``allowed``, returned de-duplicated in vocabulary order."""
     if value is None:
         return ()
+    if type(value) is list:
+        try:
+            known = _known_names(tuple(value), allowed)
+        except TypeError:  # an unhashable item: reported below
+            known = None
+        if known is not None:
+            return known
     if not isinstance(value, list):
         raise ScenarioError(field, f"must be a list, got {_type(value)}")
     for i, item in enumerate(value):
@@ -167,10 +184,29 @@ def _names(value: Any, field: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
             raise ScenarioError(
                 f"{field}[{i}]", f"must be one of {', '.join(allowed)}, got {item!r}"
             )
-    return tuple(name for name in allowed if name in value)
+    return tuple(name for name in allowed if name in value)  # pragma: no cover - cached above
+
+
+@lru_cache(maxsize=4096)
+def _known_names(items: tuple, allowed: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The canonical tuple for a valid list of names, or None (the caller reports the error)."""
+    if not all(type(item) is str and item in allowed for item in items):
+        return None
+    return tuple(name for name in allowed if name in items)
 
 
 def _country(value: Any) -> str:
+    if type(value) is str:
+        return _country_code(value)
+    return _country_code_checked(value)
+
+
+@lru_cache(maxsize=1024)
+def _country_code(value: str) -> str:
+    return _country_code_checked(value)
+
+
+def _country_code_checked(value: Any) -> str:
     field = "borrower.country"
     if value is None or value == "":
         raise ScenarioError(field, "required")
@@ -183,6 +219,7 @@ def _country(value: Any) -> str:
     return code
 
 
+@lru_cache(maxsize=4096)
 def _region(value: str | None, country: str) -> str | None:
     if value is None:
         return None
@@ -191,14 +228,12 @@ def _region(value: str | None, country: str) -> str | None:
         code = code[len(country) + 1 :]
     if not _REGION.match(code):
         raise ScenarioError("borrower.region", f"not a state/province code: {value!r}")
-    if country == "US":
-        from .data.us_states import MILITARY_REGIONS, zones_for_region
-
-        if not zones_for_region(code) and code not in MILITARY_REGIONS:
-            raise ScenarioError("borrower.region", f"not a US state, DC or territory: {value!r}")
+    if country == "US" and not zones_for_region(code) and code not in MILITARY_REGIONS:
+        raise ScenarioError("borrower.region", f"not a US state, DC or territory: {value!r}")
     return code
 
 
+@lru_cache(maxsize=65536)
 def _postal(value: str | None, country: str) -> str | None:
     if value is None or country != "US":
         return value
@@ -207,8 +242,6 @@ def _postal(value: str | None, country: str) -> str | None:
         raise ScenarioError(
             "borrower.postal_code", f"not a US ZIP code (12345 or 12345-6789): {value!r}"
         )
-    from .data.us_states import region_for_zip
-
     if region_for_zip(match[1]) is None:
         raise ScenarioError(
             "borrower.postal_code", f"not an allocated US ZIP code prefix: {value!r}"
@@ -271,7 +304,7 @@ def _borrower(value: Any) -> Borrower:
         raise ScenarioError("borrower.timezone", f"not an IANA time zone name: {timezone!r}")
     phone = _opt_str(d, "phone", "borrower.phone")
     email = _opt_str(d, "email", "borrower.email")
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not _email_ok(email):
         raise ScenarioError("borrower.email", f"not an email address: {email!r}")
     borrower = Borrower(
         country=country,
@@ -293,6 +326,11 @@ def _borrower(value: Any) -> Borrower:
     return borrower
 
 
+@lru_cache(maxsize=65536)
+def _email_ok(email: str) -> bool:
+    return bool(_EMAIL.match(email))
+
+
 def _history(value: Any) -> tuple[HistoryEntry, ...]:
     if value is None:
         return ()
@@ -300,23 +338,25 @@ def _history(value: Any) -> tuple[HistoryEntry, ...]:
         raise ScenarioError("history", f"must be a list, got {_type(value)}")
     entries = []
     for i, item in enumerate(value):
+        if type(item) is dict:  # the common, well-formed case without helper calls
+            channel, by = item.get("channel"), item.get("initiated_by")
+            at = fast_instant(item.get("at"))
+            if channel in _CHANNEL_SET and at is not None and (by is None or by in _INITIATOR_SET):
+                entries.append(HistoryEntry(channel, at, by or "lender"))
+                continue
         entry = _obj(item, f"history[{i}]", required=True)
+        if entry.get("at") is None:
+            raise ScenarioError(f"history[{i}].at", "required")
         entries.append(
             HistoryEntry(
                 channel=_choice(entry.get("channel"), f"history[{i}].channel", CHANNELS),
-                at=parse_instant(entry.get("at"), f"history[{i}].at")
-                if entry.get("at") is not None
-                else _missing(f"history[{i}].at"),
+                at=parse_instant(entry["at"], f"history[{i}].at"),
                 initiated_by=_choice(
                     entry.get("initiated_by"), f"history[{i}].initiated_by", INITIATORS, "lender"
                 ),
             )
         )
     return tuple(entries)
-
-
-def _missing(field: str) -> Any:
-    raise ScenarioError(field, "required")
 
 
 def parse_scenario(d: dict[str, Any]) -> Scenario:

@@ -13,6 +13,7 @@ Instants are integer microseconds since the Unix epoch (see timeutil).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .timeutil import DAY, HOUR, MINUTE, US, ceil_minute, utc_offset_us
@@ -23,6 +24,7 @@ Interval = tuple[int, int]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEARCH_HORIZON_DAYS = 400  # more than a year: every DST season and weekday combination is seen
 _PROBE = 6 * HOUR
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 
 
 def _transition(zone: str, low: int, high: int, offset_low: int) -> int:
@@ -65,6 +67,15 @@ def offset_at(zone: str, t: int) -> int:
         if low <= t < high:
             return offset
     raise AssertionError("offset pieces cover the whole day")  # pragma: no cover
+
+
+def local_iso(zone: str, t: int) -> str:
+    """ISO local time with offset at instant ``t`` (seconds precision), e.g.
+    ``2026-05-04T07:30:00-05:00``; uses the cached offset pieces."""
+    offset = offset_at(zone, t)
+    local = (_EPOCH_NAIVE + timedelta(microseconds=t + offset)).isoformat(timespec="seconds")
+    minutes = abs(offset) // MINUTE
+    return f"{local}{'-' if offset < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _merge(intervals: list[Interval]) -> tuple[Interval, ...]:
@@ -126,7 +137,10 @@ def common_day(zones: tuple[str, ...], constraint: Constraint, day: int) -> tupl
 
 def contains(zones: tuple[str, ...], constraint: Constraint, t: int) -> bool:
     """Is instant ``t`` inside the constraint in every zone?"""
-    return any(low <= t < high for low, high in common_day(zones, constraint, t // DAY))
+    for low, high in common_day(zones, constraint, t // DAY):  # noqa: SIM110 - hot path, no genexpr
+        if low <= t < high:
+            return True
+    return False
 
 
 def earliest(

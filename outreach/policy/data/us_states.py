@@ -246,16 +246,14 @@ ZIP5_ZONES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _zip3_region(prefix: int) -> str | None:
-    for low, high, region in ZIP3_RANGES:
-        if low <= prefix <= high:
-            return region
-    return None
+_ZIP3_REGION: dict[str, str] = {
+    f"{prefix:03d}": region for low, high, region in ZIP3_RANGES for prefix in range(low, high + 1)
+}
 
 
 def region_for_zip(zip5: str) -> str | None:
     """State/territory/military code for a 5-digit ZIP, or None if the prefix is not allocated."""
-    return ZIP5_REGION.get(zip5) or _zip3_region(int(zip5[:3]))
+    return ZIP5_REGION.get(zip5) or _ZIP3_REGION.get(zip5[:3])
 
 
 def zones_for_region(region: str) -> tuple[str, ...]:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from outreach.policy import decide, parse_scenario
 from outreach.policy.engine import pack_for
-from outreach.policy.timeutil import format_instant, get_zone
-from outreach.policy.windows import WEEKDAYS
+from outreach.policy.timeutil import format_instant, get_zone, to_us
+from outreach.policy.windows import WEEKDAYS, local_iso
 
 SETTINGS = settings(
     max_examples=250,
@@ -215,3 +215,15 @@ def test_it_decides_random_scenarios_alike_under_any_machine_time_zone():
     assert utc.returncode == 0, utc.stdout[-500:]
     assert utc.stdout == kiritimati.stdout
     assert len(outputs(utc)) == len(lines)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.sampled_from(
+        ["America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu",
+         "America/St_Johns", "Pacific/Chatham", "America/Santiago", "Asia/Kolkata"]
+    ),
+    instants(),
+)  # fmt: skip
+def test_it_formats_local_times_like_the_standard_library(zone, at):
+    assert local_iso(zone, to_us(at)) == at.astimezone(get_zone(zone)).isoformat(timespec="seconds")
