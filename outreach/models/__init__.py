@@ -4,6 +4,7 @@ from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
+from .casework import CaseAssignment, CaseNote, OfficerCapacity
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
 from .officers import ROLES, Officer
@@ -18,6 +19,8 @@ __all__ = [
     "Base",
     "Borrower",
     "BorrowerFlag",
+    "CaseAssignment",
+    "CaseNote",
     "ContactPoint",
     "Conversation",
     "HandoffCase",
@@ -26,6 +29,7 @@ __all__ = [
     "Message",
     "MessageEvent",
     "Officer",
+    "OfficerCapacity",
     "OutboxItem",
     "Payment",
     "PaymentPlan",
