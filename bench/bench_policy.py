@@ -136,24 +136,28 @@ def rate(items: list[dict]) -> tuple[float, float, dict]:
     return len(items) / total, len(items) / decide_only, outcomes
 
 
-def cli_time(items: list[dict]) -> tuple[float, int]:
+def cli_time(items: list[dict]) -> tuple[float, int, float]:
+    """(seconds for the whole file, lines answered, seconds to start and answer nothing)."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fobj:
         fobj.writelines(json.dumps(s) + "\n" for s in items)
         path = fobj.name
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("POLICY_OVERRIDES", None)
+    command = [sys.executable, "-m", "outreach.policy", "check"]
     try:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("POLICY_OVERRIDES", None)
         t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "outreach.policy", "check", path],
-            cwd=REPO, env=env, capture_output=True, check=False,
-        )  # fmt: skip
+        proc = subprocess.run([*command, path], cwd=REPO, env=env, capture_output=True, check=False)
         elapsed = time.perf_counter() - t0
     finally:
         os.unlink(path)
     if proc.returncode != 0:
         raise SystemExit(f"CLI failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return elapsed, proc.stdout.count(b"\n")
+    startups = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(command, input=b"", cwd=REPO, env=env, capture_output=True, check=True)
+        startups.append(time.perf_counter() - t0)
+    return elapsed, proc.stdout.count(b"\n"), min(startups)
 
 
 def machine() -> dict[str, str]:
@@ -182,7 +186,7 @@ def main() -> None:
     clear_caches()
     rate(items)  # warm the caches once, as a long-running scheduler would be
     warm, decide_only, outcomes = rate(items)
-    cli_seconds, cli_lines = cli_time(items)
+    cli_seconds, cli_lines, startup = cli_time(items)
     report = f"""## Policy engine
 
 Command: `.venv/bin/python bench/bench_policy.py` (add `--write` to refresh this section).
@@ -200,9 +204,14 @@ allowed, {outcomes["blocked with next_allowed_at"]:,} blocked with a `next_allow
 | parse + decide, warm caches (steady state) | {warm:,.0f} decisions/s |
 | decide only (pre-parsed scenarios), warm | {decide_only:,.0f} decisions/s |
 | parse + decide, cold caches, every phone number unique | {cold:,.0f} decisions/s |
-| `python -m outreach.policy check` over a {args.n:,}-line file | {cli_seconds:.1f} s wall ({cli_lines / cli_seconds:,.0f} lines/s, incl. ~1 s start-up) |
+| `python -m outreach.policy check FILE`, {args.n:,} lines (JSON in and out, `local_times` included) | {cli_seconds:.1f} s wall, {cli_lines / cli_seconds:,.0f} lines/s |
+| of which start-up (empty input; mostly importing the `outreach` package: Flask, SQLAlchemy) | {startup:.2f} s |
 
-Target: >= 20,000 decisions/s on one core.
+Target: >= 20,000 decisions/s on one core: met by parse + decide ({warm / 20000:.1f}x). The
+machine is a shared VM (other builds ran at the same time), so figures vary by about 10-20%
+between runs. The cold figure is the worst case (every borrower new: phone parsing with
+`phonenumbers`, zone and window tables computed for the first time); a scheduler deciding the
+same borrowers every day runs at the warm figure.
 """
     print(report)
     if args.write:

@@ -3,6 +3,7 @@
 from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
+from .bot import BotTurn, VerificationProgress
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from .casework import CaseAssignment, CaseNote, OfficerCapacity
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
@@ -17,6 +18,7 @@ __all__ = [
     "ROLES",
     "AuditEvent",
     "Base",
+    "BotTurn",
     "Borrower",
     "BorrowerFlag",
     "CaseAssignment",
@@ -36,5 +38,6 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "RulePackSnapshot",
+    "VerificationProgress",
     "utcnow",
 ]

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 
 CHANNELS = ("sms", "whatsapp", "email")
+# Blocking flags: every lender-initiated contact stops while one is active (policy engine).
 FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
+# Noted for officers (priority, care), never blocking: contact goes on within the policy.
+NON_BLOCKING_FLAGS = ("hardship", "complaint")
 
 
 class Borrower(Base):
@@ -33,7 +36,13 @@ class Borrower(Base):
     flags: Mapped[list[BorrowerFlag]] = relationship(back_populates="borrower")
 
     def active_flags(self) -> list[str]:
-        return sorted({f.flag for f in self.flags if f.cleared_at is None})
+        """Active blocking flags (the ones the contact policy and START refusal act on)."""
+        return sorted({f.flag for f in self.flags if f.cleared_at is None and f.flag in FLAGS})
+
+    def active_notes(self) -> list[str]:
+        """Active non-blocking flags (hardship, complaint): shown to officers only."""
+        return sorted({f.flag for f in self.flags
+                       if f.cleared_at is None and f.flag in NON_BLOCKING_FLAGS})
 
 
 class ContactPoint(Base):
