@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLES, build, outputs, run_cli
+from tests.unit.policy.policy_support import EXAMPLES, build, outputs, run_cli
 
 CONTRACT_KEYS = {"id", "allowed", "reasons", "next_allowed_at", "zones", "rules_version"}
 

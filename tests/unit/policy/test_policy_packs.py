@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
 
 from outreach.policy import PackError, load_pack
 from outreach.policy.packs import DEFAULT_PACK_DIR, clear_pack_cache, merge
+from tests.unit.policy.policy_support import REPO
 
 PACKS = sorted(p.stem for p in (REPO / "config" / "policy").glob("*.yaml"))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import BORROWER, outputs, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from outreach.policy import decide, parse_scenario
 from outreach.policy.engine import pack_for
 from outreach.policy.timeutil import format_instant, get_zone, to_us
 from outreach.policy.windows import WEEKDAYS, local_iso
+from tests.unit.policy.policy_support import BORROWER, outputs, run_cli
 
 SETTINGS = settings(
     max_examples=250,

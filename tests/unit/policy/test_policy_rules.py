@@ -4,10 +4,10 @@ flags, addresses, WhatsApp sessions, marketing and borrower-initiated replies.""
 from __future__ import annotations
 
 import pytest
-from conftest import build
 
 from outreach.policy import decide, parse_scenario
 from outreach.policy.timeutil import format_instant
+from tests.unit.policy.policy_support import build
 
 NYC = {"region": "NY", "postal_code": "10001", "phone": "+12125550100"}
 LA = {"region": "CA", "postal_code": "90012", "phone": "+12135550100"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import EXAMPLES, build
 
 from outreach.policy import ScenarioError, decide, load_pack, parse_scenario
+from tests.unit.policy.policy_support import EXAMPLES, build
 
 NOW = "2026-05-04T15:00:00Z"
 

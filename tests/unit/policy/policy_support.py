@@ -1,4 +1,4 @@
-"""Builders for policy scenarios and a runner for the policy CLI."""
+"""Helpers for the policy tests: scenario builders and a runner for the policy CLI."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared"
@@ -44,7 +41,8 @@ def run_cli(
     stdin: str | None = None, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    full_env.pop("POLICY_OVERRIDES", None) if "POLICY_OVERRIDES" not in (env or {}) else None
+    if "POLICY_OVERRIDES" not in (env or {}):
+        full_env.pop("POLICY_OVERRIDES", None)  # the caller's shell must not leak into tests
     return subprocess.run(
         [sys.executable, "-m", "outreach.policy", "check", *args],
         input=stdin,
@@ -59,8 +57,3 @@ def run_cli(
 
 def outputs(proc: subprocess.CompletedProcess[str]) -> list[dict]:
     return [json.loads(line) for line in proc.stdout.splitlines()]
-
-
-@pytest.fixture(scope="session")
-def make() -> Callable[..., dict]:
-    return build
