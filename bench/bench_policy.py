@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from outreach.policy import decide, packs, parse_scenario, scenario, windows, zones  # noqa: E402  # noqa: E402
+from outreach.policy import decide, packs, parse_scenario, scenario, windows, zones  # noqa: E402
 
 N = 100_000
 BORROWERS = 5_000

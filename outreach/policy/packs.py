@@ -17,87 +17,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .caps import CapRule
-from .errors import PackError, ScenarioError
-from .timeutil import DAY, HOUR, parse_hhmm
+from .errors import PackError
+from .rulepack import RulePack, compile_rules
 
-CHANNELS = ("sms", "whatsapp", "email")
-FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
 DEFAULT_PACK_DIR = Path(__file__).resolve().parents[2] / "config" / "policy"
-_WINDOW = re.compile(r"^(\d+)([hd])$")
-
-
-@dataclass(frozen=True, slots=True)
-class WindowRule:
-    id: str
-    channels: frozenset[str]
-    start: int  # minutes after local midnight, inclusive
-    end: int  # exclusive
-    citation: str
-    postal_prefixes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
-class RulePack:
-    """A merged, validated rule pack (see the module docstring)."""
-
-    name: str
-    chain: tuple[str, ...]
-    rules_version: str
-    windows: tuple[WindowRule, ...]
-    caps: tuple[tuple[CapRule, tuple[str, ...]], ...]  # (cap, postal prefixes it is limited to)
-    consent_required: bool
-    whatsapp_session_us: int
-    marketing_blocked: frozenset[str]
-    blocking_flags: frozenset[str]
-    content: dict[str, Any] = field(compare=False, repr=False)
-
-    def window_for(self, channel: str, postal_code: str | None = None) -> tuple[int, int]:
-        """Local ``[start, end)`` minutes for a lender-initiated message: every rule intersected."""
-        return _window_for(self, channel, postal_code if self._postal_rules else None)
-
-    def caps_for(self, channel: str, postal_code: str | None = None) -> tuple[CapRule, ...]:
-        return _caps_for(self, channel, postal_code if self._postal_rules else None)
-
-    @cached_property
-    def _postal_rules(self) -> bool:
-        return any(rule.postal_prefixes for rule in self.windows) or any(
-            prefixes for _, prefixes in self.caps
-        )
-
-
-@lru_cache(maxsize=4096)
-def _window_for(pack: RulePack, channel: str, postal_code: str | None) -> tuple[int, int]:
-    start, end = 0, 24 * 60
-    for rule in pack.windows:
-        if channel in rule.channels and _applies(rule.postal_prefixes, postal_code):
-            start, end = max(start, rule.start), min(end, rule.end)
-    return start, end
-
-
-@lru_cache(maxsize=4096)
-def _caps_for(pack: RulePack, channel: str, postal_code: str | None) -> tuple[CapRule, ...]:
-    return tuple(
-        cap
-        for cap, prefixes in pack.caps
-        if channel in cap.channels and _applies(prefixes, postal_code)
-    )
-
-
-def _applies(prefixes: tuple[str, ...], postal_code: str | None) -> bool:
-    return not prefixes or bool(postal_code and postal_code.startswith(prefixes))
-
-
-# --- loading ---------------------------------------------------------------------------------
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -199,95 +129,7 @@ def _build(chain: tuple[str, ...], pack_dir: Path, override: Path | None) -> Rul
         name = f"{name}+{lender}"
     canonical = json.dumps({"packs": loaded, "rules": rules}, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
-    return _compile(rules, name, tuple(loaded), f"{name}@{digest}", " -> ".join(loaded))
-
-
-def _req(mapping: dict, key: str, where: str) -> Any:
-    if key not in mapping or mapping[key] in (None, ""):
-        raise PackError(f"{where}.{key}: required")
-    return mapping[key]
-
-
-def _channels(value: Any, where: str) -> frozenset[str]:
-    if not isinstance(value, list) or not value or any(ch not in CHANNELS for ch in value):
-        raise PackError(f"{where}: must be a non-empty list of {', '.join(CHANNELS)}")
-    return frozenset(value)
-
-
-def _hhmm(value: Any, where: str, allow_24: bool = False) -> int:
-    try:
-        return parse_hhmm(value, where, allow_24=allow_24)
-    except ScenarioError as exc:
-        raise PackError(str(exc)) from None
-
-
-def _duration_us(value: Any, where: str) -> int:
-    match = _WINDOW.match(str(value))
-    if not match or int(match[1]) <= 0:
-        raise PackError(f"{where}: must be a duration like '24h' or '7d', got {value!r}")
-    return int(match[1]) * (HOUR if match[2] == "h" else DAY)
-
-
-def _compile(rules: dict, name: str, chain: tuple, version: str, where: str) -> RulePack:
-    windows, caps = [], []
-    for rule_id, rule in (rules.get("contact_windows") or {}).items():
-        at = f"{where}: contact_windows.{rule_id}"
-        _req(rule, "citation", at)
-        if rule.get("enabled", True) is False:
-            continue
-        start = _hhmm(_req(rule, "start", at), f"{at}.start")
-        end = _hhmm(_req(rule, "end", at), f"{at}.end", allow_24=True)
-        if start >= end:
-            raise PackError(f"{at}: start must be before end (windows do not span midnight)")
-        chans = _channels(_req(rule, "channels", at), f"{at}.channels")
-        prefixes = tuple(str(p) for p in rule.get("postal_prefixes") or ())
-        windows.append(WindowRule(rule_id, chans, start, end, rule["citation"], prefixes))
-    for rule_id, rule in (rules.get("frequency_caps") or {}).items():
-        at = f"{where}: frequency_caps.{rule_id}"
-        _req(rule, "citation", at)
-        if rule.get("enabled", True) is False:
-            continue
-        scope = _req(rule, "scope", at)
-        if scope not in ("per_channel", "together"):
-            raise PackError(f"{at}.scope: must be per_channel or together")
-        limit = _req(rule, "max", at)
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise PackError(f"{at}.max: must be a positive integer")
-        cap = CapRule(
-            rule_id,
-            _channels(_req(rule, "channels", at), f"{at}.channels"),
-            scope,
-            limit,
-            _duration_us(_req(rule, "window", at), f"{at}.window"),
-            rule["citation"],
-        )
-        caps.append((cap, tuple(str(p) for p in rule.get("postal_prefixes") or ())))
-    consent = _req(rules, "consent", where)
-    _req(consent, "citation", f"{where}: consent")
-    session = _req(rules, "whatsapp_session", where)
-    _req(session, "citation", f"{where}: whatsapp_session")
-    hours = _req(session, "hours", f"{where}: whatsapp_session")
-    marketing = _req(rules, "marketing", where)
-    _req(marketing, "citation", f"{where}: marketing")
-    flags = _req(rules, "flags", where)
-    for flag in FLAGS:
-        _req(_req(flags, flag, f"{where}: flags"), "citation", f"{where}: flags.{flag}")
-    for section in ("opt_outs", "address"):
-        _req(_req(rules, section, where), "citation", f"{where}: {section}")
-    return RulePack(
-        name=name,
-        chain=chain,
-        rules_version=version,
-        windows=tuple(windows),
-        caps=tuple(caps),
-        consent_required=bool(consent.get("required", True)),
-        whatsapp_session_us=int(hours) * HOUR,
-        marketing_blocked=_channels(marketing.get("blocked_channels", []), f"{where}: marketing")
-        if marketing.get("blocked_channels")
-        else frozenset(),
-        blocking_flags=frozenset(FLAGS),
-        content=rules,
-    )
+    return compile_rules(rules, name, tuple(loaded), f"{name}@{digest}", " -> ".join(loaded))
 
 
 def pack_chain(country: str, regions: Sequence[str] = ()) -> tuple[str, ...]:
@@ -339,4 +181,4 @@ def pack_from_content(
 ) -> RulePack:
     """Rebuild a pack from archived merged rules (``RulePack.content``), keeping its version:
     how a decision made under an older pack is replayed after the shipped packs changed."""
-    return _compile(content, name, chain, rules_version, f"archived {rules_version}")
+    return compile_rules(content, name, chain, rules_version, f"archived {rules_version}")

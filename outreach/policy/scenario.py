@@ -1,15 +1,14 @@
-"""Scenarios: the facts one decision is made from, parsed and validated into frozen dataclasses.
+"""Parsing and validating scenarios (contract input) into the frozen dataclasses of facts.py.
 
 Every validation error is a ScenarioError whose message starts with the field's path
 (``borrower.country: required``, ``history[2].at: ...``). Unknown keys are ignored (the public
 examples carry an ``expect`` key). Optional strings that are empty or null count as absent.
-``Scenario.to_dict()`` gives canonical facts: ``parse_scenario(s.to_dict()) == s``.
+``Scenario.to_dict()`` (facts.py) gives canonical facts: ``parse_scenario(s.to_dict()) == s``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -19,116 +18,32 @@ import phonenumbers
 
 from .data.us_states import MILITARY_REGIONS, region_for_zip, zones_for_region
 from .errors import ScenarioError
-from .packs import CHANNELS, FLAGS
+from .facts import (
+    CATEGORIES,
+    CHANNELS,
+    FLAGS,
+    INITIATORS,
+    KINDS,
+    Borrower,
+    HistoryEntry,
+    Preferences,
+    Scenario,
+)
 from .timeutil import (
     canonical_zone,
     fast_instant,
-    format_hhmm,
-    format_instant_exact,
     parse_hhmm,
     parse_instant,
 )
 from .timeutil import type_name as _type
 from .windows import WEEKDAYS
-from .zones import candidate_zones
 
-INITIATORS = ("lender", "borrower")
-KINDS = ("freeform", "template")
-CATEGORIES = ("utility", "marketing")
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _REGION = re.compile(r"^[A-Z0-9]{1,3}$")
 _CHANNEL_SET = frozenset(CHANNELS)
 _INITIATOR_SET = frozenset(INITIATORS)
-
-
-@dataclass(frozen=True, slots=True)
-class Preferences:
-    quiet_days: tuple[str, ...] = ()
-    earliest: int | None = None  # minutes after local midnight, inclusive
-    latest: int | None = None  # exclusive
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    channel: str
-    at: datetime
-    initiated_by: str = "lender"
-
-
-@dataclass(frozen=True, slots=True)
-class Borrower:
-    country: str
-    region: str | None = None
-    postal_code: str | None = None
-    timezone: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    consent: tuple[str, ...] = ()
-    opt_outs: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-    preferences: Preferences | None = None
-    last_inbound: tuple[tuple[str, datetime], ...] = ()
-
-    @property
-    def zones(self) -> tuple[str, ...]:
-        return candidate_zones(
-            self.country, self.region, self.postal_code, self.timezone, self.phone
-        )
-
-    def last_inbound_on(self, channel: str) -> datetime | None:
-        return next((at for ch, at in self.last_inbound if ch == channel), None)
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    id: str | None
-    now: datetime
-    channel: str
-    borrower: Borrower
-    initiated_by: str = "lender"
-    message_kind: str = "freeform"
-    message_category: str = "utility"
-    history: tuple[HistoryEntry, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Canonical contract input: store it with the decision, replay it later."""
-        b = self.borrower
-        borrower: dict[str, Any] = {"country": b.country}
-        for key in ("region", "postal_code", "timezone", "phone", "email"):
-            value = getattr(b, key)
-            if value is not None:
-                borrower[key] = value
-        borrower.update(consent=list(b.consent), opt_outs=list(b.opt_outs), flags=list(b.flags))
-        if b.preferences is not None:
-            prefs: dict[str, Any] = {"quiet_days": list(b.preferences.quiet_days)}
-            if b.preferences.earliest is not None:
-                prefs["earliest"] = format_hhmm(b.preferences.earliest)
-            if b.preferences.latest is not None:
-                prefs["latest"] = format_hhmm(b.preferences.latest)
-            borrower["preferences"] = prefs
-        if b.last_inbound:
-            borrower["last_inbound"] = {ch: format_instant_exact(at) for ch, at in b.last_inbound}
-        return {
-            "id": self.id,
-            "now": format_instant_exact(self.now),
-            "channel": self.channel,
-            "initiated_by": self.initiated_by,
-            "message": {"kind": self.message_kind, "category": self.message_category},
-            "borrower": borrower,
-            "history": [
-                {
-                    "channel": h.channel,
-                    "at": format_instant_exact(h.at),
-                    "initiated_by": h.initiated_by,
-                }
-                for h in self.history
-            ],
-        }
-
-
-# --- parsing ---------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)

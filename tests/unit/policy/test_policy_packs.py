@@ -189,3 +189,26 @@ def test_it_rereads_an_override_that_changed(tmp_path):
     assert load_pack("US", None, path).rules_version.startswith("US+two@") and first.startswith(
         "US+one@"
     )
+
+
+def test_it_rebuilds_an_archived_pack_that_decides_alike():
+    from outreach.policy import decide, parse_scenario
+    from outreach.policy.packs import pack_from_content
+    from tests.unit.policy.policy_support import build
+
+    shipped = load_pack("US", "MA")
+    archived = pack_from_content(
+        shipped.content, shipped.name, shipped.chain, shipped.rules_version
+    )
+    assert (archived.rules_version, archived.name, archived.chain) == (
+        shipped.rules_version,
+        shipped.name,
+        shipped.chain,
+    )
+    history = [{"channel": "sms", "at": "2026-05-01T15:00:00Z"}]
+    for now in ("2026-05-04T11:00:00Z", "2026-05-04T15:00:00Z"):
+        scenario = parse_scenario(
+            build(now, "whatsapp", message={"kind": "template"}, history=history,
+                  borrower={"region": "MA", "postal_code": "02108"})
+        )  # fmt: skip
+        assert decide(scenario, archived) == decide(scenario, shipped)
