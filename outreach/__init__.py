@@ -41,11 +41,13 @@ def create_app(settings: Settings | None = None) -> Flask:
                 session.rollback()
             session.close()
 
-    from .web import audit_pages, auth, console, health, sandbox, webhooks
+    from .web import admin, audit_pages, auth, chat, console, health, ratelimit, sandbox, webhooks
 
-    for module in (auth, console, audit_pages, sandbox, webhooks, health):
+    for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
+    csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
+    ratelimit.install(app)
 
     from .cli import register_cli
 

@@ -85,7 +85,9 @@ def reply(session: Session, settings: Settings, conv: Conversation, body: str, *
           sender: str, officer_id: int | None = None, initiated_by: str = "borrower") -> Message:
     """Answer on the conversation's channel, after the policy check for a reply."""
     now = utcnow()
-    if conv.borrower is not None:
+    if conv.channel == "web":
+        decision = web_session_decision(session, conv, now)
+    elif conv.borrower is not None:
         decision = check_contact(session, conv.borrower, conv.channel, now,
                                  initiated_by=initiated_by)
     else:
@@ -97,6 +99,24 @@ def reply(session: Session, settings: Settings, conv: Conversation, body: str, *
     return send_message(session, settings, channel=conv.channel, address=conv.address, body=body,
                         sender=sender, conversation=conv, officer_id=officer_id,
                         decision=decision)
+
+
+def web_session_decision(session: Session, conv: Conversation, now: datetime) -> dict:
+    """The policy for a message in the web chat widget.
+
+    The widget can only show a message to a borrower who opened it and wrote: every web message
+    is an answer inside a live, borrower-initiated session. Like any reply to the borrower
+    (engine: replies are not subject to windows, caps, consent or flags; RULES.md RF-TIME-5) it
+    may go out while the borrower wrote within REPLY_WINDOW. After that the session is over and
+    the web channel cannot start a contact: ``web_session_closed`` (a lender contact goes by
+    SMS, WhatsApp or email through the full policy engine instead).
+    """
+    live = initiator(session, conv, now) == "borrower"
+    return {"allowed": live, "reasons": [] if live else ["web_session_closed"],
+            "basis": "web_session_reply", "initiated_by": "borrower", "channel": "web",
+            "next_allowed_at": None, "rules_version": "web-session.v1",
+            "facts": {"initiated_by": "borrower" if live else "lender"},
+            "local_times": {}, "zones": []}
 
 
 def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:

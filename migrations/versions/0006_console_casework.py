@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_notes")),
     )
     with op.batch_alter_table("case_notes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_case_notes_borrower_id"), ["borrower_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_case_notes_borrower_id"), ["borrower_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_case_notes_case_id"), ["case_id"], unique=False)
 
     op.create_table(
@@ -74,12 +76,50 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_assignments")),
     )
     with op.batch_alter_table("case_assignments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_case_assignments_case_id"), ["case_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_case_assignments_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "plan_approvals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("terms", sa.JSON(), nullable=False),
+        sa.Column("violations", sa.JSON(), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", outreach.models.base.UTCDateTime(), nullable=True),
+        sa.Column("plan_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", outreach.models.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["handoff_cases.id"], name=op.f("fk_plan_approvals_case_id_handoff_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["officers.id"],
+            name=op.f("fk_plan_approvals_decided_by_id_officers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["loan_id"], ["loans.id"], name=op.f("fk_plan_approvals_loan_id_loans")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["payment_plans.id"], name=op.f("fk_plan_approvals_plan_id_payment_plans")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"],
+            ["officers.id"],
+            name=op.f("fk_plan_approvals_requested_by_id_officers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_approvals")),
+    )
+    with op.batch_alter_table("plan_approvals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_approvals_case_id"), ["case_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plan_approvals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_approvals_case_id"))
+    op.drop_table("plan_approvals")
     with op.batch_alter_table("case_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_assignments_case_id"))
     op.drop_table("case_assignments")

@@ -3,9 +3,8 @@
 from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
-from .bot import BotTurn, VerificationProgress
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
-from .casework import CaseAssignment, CaseNote, OfficerCapacity
+from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
 from .officers import ROLES, Officer
@@ -18,7 +17,6 @@ __all__ = [
     "ROLES",
     "AuditEvent",
     "Base",
-    "BotTurn",
     "Borrower",
     "BorrowerFlag",
     "CaseAssignment",
@@ -35,9 +33,9 @@ __all__ = [
     "OutboxItem",
     "Payment",
     "PaymentPlan",
+    "PlanApproval",
     "PlanInstalment",
     "PromiseToPay",
     "RulePackSnapshot",
-    "VerificationProgress",
     "utcnow",
 ]

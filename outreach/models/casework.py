@@ -6,8 +6,9 @@ Assignments are appended, never updated, so "who had this case when" survives re
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -52,3 +53,21 @@ class CaseAssignment(Base):
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     kind: Mapped[str] = mapped_column(String(16))  # claim | reassign
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanApproval(Base):
+    """A plan an officer proposed outside policy limits, waiting for a supervisor's decision."""
+
+    __tablename__ = "plan_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("handoff_cases.id"), index=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    terms: Mapped[dict[str, Any]]  # PlanTerms as strings (money as decimal strings)
+    violations: Mapped[list[str]] = mapped_column(JSON)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|rejected
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    decided_at: Mapped[datetime | None]
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("payment_plans.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

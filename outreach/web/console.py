@@ -1,24 +1,30 @@
-"""Officer console: the queue of handed-off conversations, a case view, claim, reply, close."""
+"""Officer console: the queue of handed-off conversations, a case view, claim, reassign, close.
+
+Replies live in console_reply.py, casework actions (notes, flags, promises, plans) in
+console_actions.py. Every route names the roles it admits (auth.require_role).
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from .. import audit, rasa_client
 from ..contact_policy import check_contact
-from ..conversations import initiator, reply
-from ..models import HandoffCase, Message, utcnow
-from . import db, settings
+from ..conversations import initiator, web_session_decision
+from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer, utcnow
+from . import console_data, db, settings
 from .auth import current_officer, require_role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 log = logging.getLogger(__name__)
 OFFICER_ROLES = ("officer", "supervisor")
 MAX_REPLY_CHARS = 1600  # Twilio's maximum message body
+VIEW_SESSION = timedelta(minutes=30)  # the officer idle timeout
 
 
 def _case(case_id: int) -> HandoffCase:
@@ -28,12 +34,42 @@ def _case(case_id: int) -> HandoffCase:
     return case
 
 
+def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
+    """The policy decision for an officer message on this case's conversation, now."""
+    conv, now = case.conversation, utcnow()
+    if conv.channel == "web":
+        return web_session_decision(db(), conv, now)
+    if case.borrower is None:
+        return None
+    return check_contact(db(), case.borrower, conv.channel, now,
+                         initiated_by=initiator(db(), conv, now), **kwargs)
+
+
 @bp.get("/")
 @require_role(*OFFICER_ROLES)
 def queue() -> Any:
+    officer = current_officer()
     cases = db().scalars(select(HandoffCase).where(HandoffCase.status != "closed")
                          .order_by(HandoffCase.priority, HandoffCase.opened_at)).all()
-    return render_template("console/queue.html", cases=cases, now=utcnow())
+    conv_ids = [c.conversation_id for c in cases]
+    # The newest message per conversation: "waiting on us" when the borrower wrote last.
+    last = dict(db().execute(select(Message.conversation_id, func.max(Message.id))
+                             .where(Message.conversation_id.in_(conv_ids))
+                             .group_by(Message.conversation_id)).all()) if conv_ids else {}
+    last_in = dict(db().execute(select(Message.conversation_id, func.max(Message.id))
+                                .where(Message.conversation_id.in_(conv_ids),
+                                       Message.direction == "in")
+                                .group_by(Message.conversation_id)).all()) if conv_ids else {}
+    waiting = {c.id for c in cases if last_in.get(c.conversation_id) and
+               last_in.get(c.conversation_id) == last.get(c.conversation_id)}
+    # Changes when a case opens or a borrower writes on any open case: console.js announces it.
+    notify_key = f"{max((c.id for c in cases), default=0)}-{max(last_in.values(), default=0)}"
+    return render_template("console/queue.html", cases=cases, now=utcnow(), waiting=waiting,
+                           notify_key=notify_key, officer=officer,
+                           held=console_data.held(db(), officer.id),
+                           capacity=console_data.capacity(db(), officer.id),
+                           officers=console_data.assignable_officers(db())
+                           if officer.role in ("supervisor", "admin") else [])
 
 
 @bp.get("/cases/<int:case_id>")
@@ -41,21 +77,54 @@ def queue() -> Any:
 def case_view(case_id: int) -> Any:
     case = _case(case_id)
     officer = current_officer()
-    audit.record(db(), f"officer:{officer.id}", "borrower.viewed", subject=f"case:{case.id}",
-                 borrower_id=case.borrower_id)
-    db().commit()
+    actor, subject = f"officer:{officer.id}", f"case:{case.id}"
+    # Who opened which borrower, when. Every page load is recorded; the 2-second refreshes count
+    # as the same visit unless the last record is older than the idle timeout.
+    if request.headers.get("X-Requested-With") != "poll" or not db().scalar(
+            select(AuditEvent.id).where(AuditEvent.actor == actor, AuditEvent.subject == subject,
+                                        AuditEvent.action == "borrower.viewed",
+                                        AuditEvent.at > utcnow() - VIEW_SESSION).limit(1)):
+        audit.record(db(), actor, "borrower.viewed", subject=subject, borrower_id=case.borrower_id)
+        db().commit()
     messages = db().scalars(select(Message).where(Message.conversation_id == case.conversation_id)
                             .order_by(Message.id)).all()
-    policy = None
-    if case.borrower is not None:
-        # What the policy says about an officer message now, shown next to the reply box.
-        now = utcnow()
-        conv = case.conversation
-        policy = check_contact(db(), case.borrower, conv.channel, now,
-                               initiated_by=initiator(db(), conv, now))
-        db().commit()
+    policy = policy_now(case)
+    template_policy = templates = None
+    if case.conversation.channel == "whatsapp" and policy and \
+            "whatsapp_session_closed" in policy["reasons"]:
+        # Outside the 24-hour session only an approved template may go out (RULES.md TW-63016).
+        templates = console_data.whatsapp_templates()
+        template_policy = policy_now(case, message={"kind": "template", "category": "utility"})
+    db().commit()
     return render_template("console/case.html", case=case, messages=messages, policy=policy,
-                           officer=officer, max_chars=MAX_REPLY_CHARS)
+                           officer=officer, max_chars=MAX_REPLY_CHARS, templates=templates,
+                           template_policy=template_policy,
+                           panel=console_data.borrower_panel(db(), case),
+                           flag_choices=console_data.CONSOLE_FLAGS,
+                           officers=console_data.assignable_officers(db())
+                           if officer.role in ("supervisor", "admin") else [],
+                           template_defaults=_template_defaults(case))
+
+
+def _template_defaults(case: HandoffCase) -> dict[str, str]:
+    from ..selfservice_links import make_link
+
+    values = {"lender": settings().lender_name}
+    if case.borrower is not None:
+        values["link"] = make_link(settings(), case.borrower.id)
+        loan = next(iter(sorted(case.borrower.loans, key=lambda ln: -ln.past_due_amount)), None)
+        if loan is not None:
+            values["amount"] = f"{loan.past_due_amount:,.2f} {loan.currency}"
+            values["due_date"] = loan.next_due_date.isoformat() if loan.next_due_date else ""
+    return values
+
+
+def _assign(case: HandoffCase, officer: Officer, by: Officer, kind: str) -> None:
+    db().add(CaseAssignment(case_id=case.id, officer_id=officer.id, assigned_by_id=by.id,
+                            kind=kind))
+    audit.record(db(), f"officer:{by.id}", f"handoff.{'claimed' if kind == 'claim' else kind}",
+                 subject=f"case:{case.id}", borrower_id=case.borrower_id,
+                 details={"officer_id": officer.id})
 
 
 @bp.post("/cases/<int:case_id>/claim")
@@ -63,37 +132,46 @@ def case_view(case_id: int) -> Any:
 def claim(case_id: int) -> Any:
     case = _case(case_id)
     officer = current_officer()
-    if case.status == "open":
-        case.status, case.claimed_by_id, case.claimed_at = "claimed", officer.id, utcnow()
-        audit.record(db(), f"officer:{officer.id}", "handoff.claimed", subject=f"case:{case.id}",
-                     borrower_id=case.borrower_id)
+    if case.claimed_by_id == officer.id:
+        return redirect(url_for("console.case_view", case_id=case.id))
+    cap = console_data.capacity(db(), officer.id)
+    if case.status == "open" and console_data.held(db(), officer.id) >= cap:
+        flash(f"You already hold {cap} open cases (your limit). Close one first.")
+        return redirect(url_for("console.case_view", case_id=case.id))
+    # One officer per case: only the UPDATE that still sees status 'open' wins a race.
+    won = db().execute(update(HandoffCase)
+                       .where(HandoffCase.id == case.id, HandoffCase.status == "open")
+                       .values(status="claimed", claimed_by_id=officer.id, claimed_at=utcnow())
+                       ).rowcount == 1
+    if won:
+        _assign(case, officer, officer, "claim")
         db().commit()
-    elif case.claimed_by_id != officer.id:
+    else:
+        db().rollback()
         flash("Another officer already has this case.")
     return redirect(url_for("console.case_view", case_id=case.id))
 
 
-@bp.post("/cases/<int:case_id>/reply")
-@require_role(*OFFICER_ROLES)
-def send_reply(case_id: int) -> Any:
+@bp.post("/cases/<int:case_id>/reassign")
+@require_role("supervisor")
+def reassign(case_id: int) -> Any:
     case = _case(case_id)
-    officer = current_officer()
-    body = request.form.get("body", "").strip()
-    if case.claimed_by_id != officer.id or case.status != "claimed":
-        flash("Claim the case before answering.")
-    elif not body:
-        flash("body: write a message first.")
-    elif len(body) > MAX_REPLY_CHARS:
-        flash(f"body: at most {MAX_REPLY_CHARS} characters.")
+    supervisor = current_officer()
+    target_id = request.form.get("officer_id", "")
+    target = db().get(Officer, int(target_id)) if target_id.isdigit() else None
+    if case.status == "closed":
+        flash("This case is closed.")
+    elif target is None or not target.active or target.role not in OFFICER_ROLES:
+        flash("officer_id: choose an active officer or supervisor.")
+    elif target.id != case.claimed_by_id and console_data.held(db(), target.id) >= \
+            console_data.capacity(db(), target.id):
+        flash(f"{target.name} is at capacity; close or move one of their cases first.")
     else:
-        conv = case.conversation
-        msg = reply(db(), settings(), conv, body, sender="officer", officer_id=officer.id,
-                    initiated_by=initiator(db(), conv, utcnow()))
-        if msg.status == "blocked":
-            flash("Not sent: " + ", ".join(msg.decision.get("reasons", [])))
-        elif msg.status == "failed":
-            flash("Not delivered: " + (msg.error or "provider error"))
-    return redirect(url_for("console.case_view", case_id=case.id))
+        case.status, case.claimed_by_id, case.claimed_at = "claimed", target.id, utcnow()
+        _assign(case, target, supervisor, "reassign")
+        db().commit()
+        flash(f"Case #{case.id} is now with {target.name}.")
+    return redirect(request.referrer or url_for("console.queue"))
 
 
 @bp.post("/cases/<int:case_id>/close")
@@ -102,6 +180,9 @@ def close(case_id: int) -> Any:
     case = _case(case_id)
     officer = current_officer()
     if case.status != "closed":
+        if case.claimed_by_id not in (officer.id, None) and officer.role == "officer":
+            flash("Only the officer holding this case (or a supervisor) can close it.")
+            return redirect(url_for("console.case_view", case_id=case.id))
         case.status, case.closed_at = "closed", utcnow()
         case.conversation.owner = "bot"
         audit.record(db(), f"officer:{officer.id}", "handoff.closed", subject=f"case:{case.id}",
@@ -114,3 +195,5 @@ def close(case_id: int) -> Any:
             log.error("could not resume bot for case %s: %s", case.id, exc)
             flash("Case closed, but the bot could not be resumed right now.")
     return redirect(url_for("console.queue"))
+
+from . import console_actions, console_reply  # noqa: E402, F401  (routes on this blueprint)

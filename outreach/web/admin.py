@@ -1,0 +1,114 @@
+"""Admin: manage officers (create, role, capacity, deactivate, reset password). Admins only.
+
+Officers are never deleted (the audit log and messages point at them): they are deactivated,
+which signs them out at their next request (``current_officer`` ignores inactive officers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from .. import audit
+from ..models import ROLES, Officer, OfficerCapacity
+from ..models.casework import DEFAULT_CAPACITY
+from . import db
+from .auth import current_officer, hash_password, require_role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+MIN_PASSWORD = 12
+
+
+def _capacity(officer_id: int) -> int:
+    row = db().get(OfficerCapacity, officer_id)
+    return row.max_open_cases if row else DEFAULT_CAPACITY
+
+
+def _form_errors(form: dict[str, str], *, new: bool) -> list[str]:
+    errors = []
+    if new and ("@" not in form.get("email", "") or len(form.get("email", "")) > 254):
+        errors.append("email: enter a valid email address")
+    if new and not form.get("name", "").strip():
+        errors.append("name: required")
+    if form.get("role") not in ROLES:
+        errors.append(f"role: one of {', '.join(ROLES)}")
+    password = form.get("password", "")
+    if (new or password) and len(password) < MIN_PASSWORD:
+        errors.append(f"password: at least {MIN_PASSWORD} characters")
+    cap = form.get("capacity", str(DEFAULT_CAPACITY))
+    if not cap.isdigit() or not 0 < int(cap) <= 100:
+        errors.append("capacity: a whole number from 1 to 100")
+    return errors
+
+
+@bp.get("/officers")
+@require_role("admin")
+def officers() -> Any:
+    rows = db().scalars(select(Officer).order_by(Officer.active.desc(), Officer.name)).all()
+    return render_template("admin/officers.html", officers=rows, roles=ROLES,
+                           capacity={o.id: _capacity(o.id) for o in rows},
+                           default_capacity=DEFAULT_CAPACITY, min_password=MIN_PASSWORD)
+
+
+@bp.post("/officers")
+@require_role("admin")
+def create() -> Any:
+    form = {k: v.strip() if k != "password" else v for k, v in request.form.items()}
+    form["email"] = form.get("email", "").lower()
+    errors = _form_errors(form, new=True)
+    if not errors and db().scalar(select(Officer.id).where(Officer.email == form["email"])):
+        errors.append("email: an officer with this email exists")
+    if errors:
+        for error in errors:
+            flash(error)
+        return redirect(url_for("admin.officers"))
+    officer = Officer(email=form["email"], name=form["name"][:200], role=form["role"],
+                      password_hash=hash_password(form["password"]))
+    db().add(officer)
+    db().flush()
+    db().add(OfficerCapacity(officer_id=officer.id, max_open_cases=int(form["capacity"])))
+    audit.record(db(), f"officer:{current_officer().id}", "officer.created",
+                 subject=f"officer:{officer.id}", details={"role": officer.role})
+    db().commit()
+    flash(f"Officer {officer.name} created.")
+    return redirect(url_for("admin.officers"))
+
+
+@bp.post("/officers/<int:officer_id>")
+@require_role("admin")
+def update(officer_id: int) -> Any:
+    officer = db().get(Officer, officer_id)
+    if officer is None:
+        abort(404)
+    me = current_officer()
+    form = dict(request.form.items())
+    errors = _form_errors(form, new=False)
+    active = form.get("active") == "on"
+    if officer.id == me.id and (not active or form.get("role") != "admin"):
+        errors.append("role: you cannot remove your own admin access")
+    if errors:
+        for error in errors:
+            flash(error)
+        return redirect(url_for("admin.officers"))
+    changes = {}
+    if officer.role != form["role"]:
+        changes["role"] = [officer.role, form["role"]]
+        officer.role = form["role"]
+    if officer.active != active:
+        changes["active"] = [officer.active, active]
+        officer.active = active
+    cap = db().get(OfficerCapacity, officer.id) or OfficerCapacity(officer_id=officer.id)
+    if _capacity(officer.id) != int(form["capacity"]):
+        changes["capacity"] = [_capacity(officer.id), int(form["capacity"])]
+    cap.max_open_cases = int(form["capacity"])
+    db().add(cap)
+    if form.get("password"):
+        officer.password_hash = hash_password(form["password"])
+        changes["password"] = "reset"  # never the password itself
+    audit.record(db(), f"officer:{me.id}", "officer.updated", subject=f"officer:{officer.id}",
+                 details=changes)
+    db().commit()
+    flash(f"Officer {officer.name} updated.")
+    return redirect(url_for("admin.officers"))

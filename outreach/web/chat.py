@@ -1,0 +1,191 @@
+"""The web chat widget's endpoints and the ``/chat/`` page a reminder's signed link opens.
+
+Contract with ``static/widget.js``:
+
+* ``POST /chat/api/session`` ``{"link": <self-service token or "">, "locale": "en"|"es"}`` starts
+  a web conversation and returns ``{"key", "link"}``; ``key`` is a signed conversation id the
+  widget keeps in localStorage (the conversation survives a reload) and sends as ``X-Chat-Key``.
+  A valid link ties the conversation to its borrower; the bot still verifies identity (date of
+  birth) before any detail. Without a link the visitor is anonymous until ``/identify``.
+* ``GET /chat/api/messages?after=<id>`` returns the transcript after ``id`` (polled every 2 s).
+* ``POST /chat/api/messages`` ``{"text"}`` goes through ``receive_inbound`` like SMS: logged,
+  then Rasa while the bot owns the conversation, the officers' queue after a handoff.
+* ``POST /chat/api/identify`` ``{"loan_number"}``: an anonymous visitor names an account; the
+  answer is the same whether it exists or not, and the bot still asks for the date of birth.
+
+No cookies: the widget runs on the lender's own site (another origin), so the key travels in a
+header and CSRF does not apply; responses allow any origin but never credentials.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from .. import audit
+from ..conversations import receive_inbound
+from ..models import Conversation, Loan, Message
+from ..selfservice_links import read_token
+from . import db, settings
+
+bp = Blueprint("chat", __name__, url_prefix="/chat")
+KEY_SALT = "web-chat-key.v1"
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_TEXT = 1000  # characters in one widget message
+LOCALES = ("en", "es")
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(settings().secret_key, salt=KEY_SALT)
+
+
+def _error(field: str, message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify(error=f"{field}: {message}"), status
+
+
+def _conversation() -> Conversation | None:
+    """The conversation named by the signed ``X-Chat-Key`` header, if the signature holds."""
+    key = request.headers.get("X-Chat-Key", "")
+    try:
+        public_id = _serializer().loads(key)
+    except BadSignature:
+        return None
+    conv = db().scalar(select(Conversation).where(Conversation.public_id == public_id,
+                                                  Conversation.channel == "web"))
+    return conv
+
+
+def _wire(m: Message) -> dict[str, Any]:
+    # Bodies go out as plain JSON strings; the widget inserts them with textContent, never HTML.
+    return {"id": m.id, "direction": m.direction,
+            "sender": "officer" if m.sender == "officer" else
+            ("you" if m.direction == "in" else "bot"),
+            "body": m.body, "at": m.created_at.isoformat()}
+
+
+def _transcript(conv: Conversation, after: int) -> list[dict[str, Any]]:
+    rows = db().scalars(select(Message).where(Message.conversation_id == conv.id,
+                                              Message.id > after,
+                                              # blocked or failed rows never reached the widget
+                                              Message.status.in_(("received", "delivered", "sent")))
+                        .order_by(Message.id)).all()
+    return [_wire(m) for m in rows]
+
+
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    if request.path.startswith("/chat/api/") or request.path.endswith((".js", ".css")):
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers["Access-Control-Allow-Headers"] = "Content-Type, X-Chat-Key"
+        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    if request.path.startswith("/chat/api/"):
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _asset(name: str, mimetype: str) -> Response:
+    # Small files read whole: the one-tag embed URL is /chat/widget.js on any host page.
+    resp = Response((STATIC / name).read_bytes(), mimetype=mimetype)
+    resp.cache_control.public, resp.cache_control.max_age = True, 300
+    return resp
+
+
+@bp.get("/widget.js")
+def widget_js() -> Response:
+    return _asset("widget.js", "text/javascript")
+
+
+@bp.get("/widget.css")
+def widget_css() -> Response:
+    return _asset("widget.css", "text/css")
+
+
+@bp.get("/")
+def page() -> Any:
+    """The page a reminder's link opens: the widget, already open, tied to the link's borrower."""
+    token = request.args.get("t", "")
+    locale = request.args.get("lang", "en")
+    valid = bool(token) and read_token(settings(), token) is not None
+    return render_template("chat/page.html", token=token if valid else "",
+                           expired=bool(token) and not valid,
+                           locale=locale if locale in LOCALES else "en")
+
+
+@bp.post("/api/session")
+def start() -> Any:
+    data = request.get_json(silent=True) or {}
+    token = data.get("link") or ""
+    locale = data.get("locale") if data.get("locale") in LOCALES else "en"
+    if not isinstance(token, str):
+        return _error("link", "must be a string")
+    borrower_id = read_token(settings(), token) if token else None
+    conv = Conversation(channel="web", address=f"web:{uuid.uuid4().hex}", borrower_id=borrower_id)
+    db().add(conv)
+    db().flush()
+    audit.record(db(), "borrower", "chat.started", subject=f"conversation:{conv.id}",
+                 borrower_id=borrower_id,
+                 details={"via": "link" if borrower_id else "anonymous", "locale": locale,
+                          "link": "invalid" if token and borrower_id is None else None})
+    db().commit()
+    return jsonify(key=_serializer().dumps(conv.public_id),
+                   link="valid" if borrower_id else ("invalid" if token else "none")), 201
+
+
+@bp.get("/api/messages")
+def messages() -> Any:
+    conv = _conversation()
+    if conv is None:
+        return _error("X-Chat-Key", "unknown or altered chat key", 404)
+    try:
+        after = int(request.args.get("after", "0"))
+    except ValueError:
+        return _error("after", "must be a message id (integer)")
+    return jsonify(messages=_transcript(conv, after), owner=conv.owner,
+                   identified=conv.borrower_id is not None)
+
+
+@bp.post("/api/messages")
+def post_message() -> Any:
+    conv = _conversation()
+    if conv is None:
+        return _error("X-Chat-Key", "unknown or altered chat key", 404)
+    data = request.get_json(silent=True) or {}
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return _error("text", "write a message first")
+    if len(text) > MAX_TEXT:
+        return _error("text", f"at most {MAX_TEXT} characters")
+    try:
+        after = int(data.get("after") or 0)
+    except (TypeError, ValueError):
+        return _error("after", "must be a message id (integer)")
+    receive_inbound(db(), settings(), channel="web", address=conv.address, body=text.strip(),
+                    provider_sid=None)
+    db().expire_all()
+    return jsonify(messages=_transcript(conv, after), owner=conv.owner), 201
+
+
+@bp.post("/api/identify")
+def identify() -> Any:
+    conv = _conversation()
+    if conv is None:
+        return _error("X-Chat-Key", "unknown or altered chat key", 404)
+    data = request.get_json(silent=True) or {}
+    number = data.get("loan_number")
+    if not isinstance(number, str) or not number.strip() or len(number) > 64:
+        return _error("loan_number", "enter your loan number")
+    if conv.borrower_id is None:
+        loan = db().scalar(select(Loan).where(Loan.loan_number == number.strip().upper()))
+        if loan is not None:
+            conv.borrower_id = loan.borrower_id
+        # The outcome goes to the audit log only: the visitor learns nothing about the account
+        # until the bot has checked the date of birth (verify_identity on this conversation).
+        audit.record(db(), "borrower", "chat.identify", subject=f"conversation:{conv.id}",
+                     borrower_id=conv.borrower_id, details={"matched": loan is not None})
+        db().commit()
+    return jsonify(ok=True)

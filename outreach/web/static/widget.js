@@ -1,0 +1,157 @@
+/* Outreach web chat widget: one script tag, no dependencies, no third-party requests.
+ *
+ *   <script src="https://lender.example/chat/widget.js" data-lang="es" defer></script>
+ *
+ * Optional attributes: data-lang (en|es), data-link (a signed self-service token), data-open.
+ * The conversation key lives in localStorage, so a reload keeps the conversation. Borrower and
+ * officer text is inserted with textContent only: nothing from the server is parsed as HTML.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__outreachChat) return;
+  window.__outreachChat = true;
+  var base = script.src.replace(/\/chat\/widget\.js.*$/, "");
+  var lang = (script.getAttribute("data-lang") || document.documentElement.lang || "en").slice(0, 2);
+  var T = {
+    en: { open: "Chat with us", title: "Account help", close: "Close chat", label: "Your message",
+      send: "Send", you: "You", bot: "Assistant", officer: "Officer", sending: "Sending…",
+      failed: "Not sent. Check your connection and try again.", busy: "Too many messages. Please wait a moment.",
+      welcome: "Hi! Ask about your balance, a payment plan, or type \"agent\" to talk to a person.",
+      expired: "This link has expired. You can still chat; we will ask a few questions to find your account.",
+      loan: "Loan number (optional)", find: "Find my account", found: "Thanks. The assistant will ask you to confirm your identity.",
+      log: "Conversation", newmsg: "New message" },
+    es: { open: "Chatee con nosotros", title: "Ayuda con su cuenta", close: "Cerrar chat", label: "Su mensaje",
+      send: "Enviar", you: "Usted", bot: "Asistente", officer: "Agente", sending: "Enviando…",
+      failed: "No se envió. Revise su conexión e inténtelo de nuevo.", busy: "Demasiados mensajes. Espere un momento.",
+      welcome: "¡Hola! Pregunte por su saldo, un plan de pagos, o escriba \"agente\" para hablar con una persona.",
+      expired: "Este enlace ha caducado. Puede seguir chateando; le haremos unas preguntas para encontrar su cuenta.",
+      loan: "Número de préstamo (opcional)", find: "Buscar mi cuenta", found: "Gracias. El asistente le pedirá que confirme su identidad.",
+      log: "Conversación", newmsg: "Mensaje nuevo" }
+  };
+  var t = T[lang] || T.en;
+  lang = T[lang] ? lang : "en";
+  var link = script.getAttribute("data-link") || "";
+  var store = "outreach-chat:" + base;
+  var state = load();
+  var last = 0, timer = null, seen = {};
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(store) || "{}"); } catch (e) { return {}; }
+  }
+  function save() { try { localStorage.setItem(store, JSON.stringify(state)); } catch (e) { /* private mode */ } }
+  function el(tag, attrs, text) {
+    var n = document.createElement(tag);
+    for (var k in attrs) n.setAttribute(k, attrs[k]);
+    if (text) n.textContent = text;
+    return n;
+  }
+
+  var css = el("link", { rel: "stylesheet", href: base + "/chat/widget.css" });
+  document.head.appendChild(css);
+  var root = el("div", { class: "oc-root", lang: lang });
+  var launcher = el("button", { type: "button", class: "oc-launcher", "aria-expanded": "false",
+    "aria-controls": "oc-panel" }, t.open);
+  var panel = el("section", { id: "oc-panel", class: "oc-panel", role: "dialog", "aria-label": t.title, hidden: "" });
+  var head = el("header", { class: "oc-head" });
+  head.appendChild(el("h2", {}, t.title));
+  var closeBtn = el("button", { type: "button", class: "oc-close", "aria-label": t.close }, "×");
+  head.appendChild(closeBtn);
+  var log = el("div", { class: "oc-log", role: "log", "aria-live": "polite", "aria-label": t.log, tabindex: "0" });
+  var status = el("p", { class: "oc-status", role: "status", "aria-live": "polite" });
+  var idForm = el("form", { class: "oc-identify", hidden: "" });
+  var idLabel = el("label", { for: "oc-loan" }, t.loan);
+  var idInput = el("input", { id: "oc-loan", name: "loan_number", autocomplete: "off", maxlength: "64" });
+  idForm.appendChild(idLabel); idForm.appendChild(idInput);
+  idForm.appendChild(el("button", { type: "submit" }, t.find));
+  var form = el("form", { class: "oc-form" });
+  form.appendChild(el("label", { for: "oc-text", class: "oc-sr" }, t.label));
+  var input = el("textarea", { id: "oc-text", name: "text", rows: "2", maxlength: "1000",
+    placeholder: t.label, required: "" });
+  var sendBtn = el("button", { type: "submit", class: "oc-send" }, t.send);
+  form.appendChild(input); form.appendChild(sendBtn);
+  panel.appendChild(head); panel.appendChild(log); panel.appendChild(idForm);
+  panel.appendChild(status); panel.appendChild(form);
+  root.appendChild(launcher); root.appendChild(panel);
+  document.body.appendChild(root);
+
+  function api(method, path, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (state.key) headers["X-Chat-Key"] = state.key;
+    return fetch(base + "/chat/api/" + path, { method: method, headers: headers, credentials: "omit",
+      body: body ? JSON.stringify(body) : undefined }).then(function (r) {
+      if (r.status === 429) throw new Error("busy");
+      if (r.status === 404 && state.key) { state = {}; save(); throw new Error("gone"); }
+      if (!r.ok) throw new Error("failed");
+      return r.json();
+    });
+  }
+  function add(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    last = Math.max(last, m.id);
+    var who = m.direction === "in" ? "you" : m.sender;
+    var row = el("div", { class: "oc-msg oc-" + who });
+    row.appendChild(el("span", { class: "oc-who" }, (t[who] || t.bot) + ": "));
+    row.appendChild(el("span", { class: "oc-text" }, m.body)); // textContent: never HTML
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+    if (panel.hidden && m.direction === "out") launcher.textContent = t.open + " • " + t.newmsg;
+  }
+  function show(data) {
+    (data.messages || []).forEach(add);
+    idForm.hidden = data.identified !== false || !!state.identified;
+  }
+  function ensure() {
+    if (state.key && state.link === link) return Promise.resolve();
+    return api("POST", "session", { link: link, locale: lang }).then(function (d) {
+      state = { key: d.key, link: link }; save();
+      if (d.link === "invalid") status.textContent = t.expired;
+    });
+  }
+  function poll() {
+    if (!state.key) return;
+    api("GET", "messages?after=" + last).then(show).catch(function () { /* next tick */ });
+  }
+  function start() {
+    ensure().then(function () { poll(); if (!timer) timer = setInterval(poll, 2000); })
+      .catch(function (e) { status.textContent = e.message === "busy" ? t.busy : t.failed; });
+  }
+  function open(focus) {
+    panel.hidden = false; launcher.setAttribute("aria-expanded", "true");
+    launcher.textContent = t.open; state.open = true; save();
+    if (!log.childNodes.length) log.appendChild(el("p", { class: "oc-welcome" }, t.welcome));
+    start();
+    if (focus) input.focus();
+  }
+  function close() {
+    panel.hidden = true; launcher.setAttribute("aria-expanded", "false");
+    state.open = false; save(); launcher.focus();
+  }
+  launcher.addEventListener("click", function () { panel.hidden ? open(true) : close(); });
+  closeBtn.addEventListener("click", close);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
+  input.addEventListener("keydown", function (e) {
+    // Enter sends, Shift+Enter makes a new line: what people expect from a chat box.
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    status.textContent = t.sending; sendBtn.disabled = true;
+    ensure().then(function () { return api("POST", "messages", { text: text, after: last }); })
+      .then(function (d) { input.value = ""; status.textContent = ""; show(d); })
+      .catch(function (err) { status.textContent = err.message === "busy" ? t.busy : t.failed; })
+      .then(function () { sendBtn.disabled = false; input.focus(); });
+  });
+  idForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!idInput.value.trim()) return;
+    api("POST", "identify", { loan_number: idInput.value.trim() }).then(function () {
+      state.identified = true; save(); idForm.hidden = true; status.textContent = t.found;
+    }).catch(function (err) { status.textContent = err.message === "busy" ? t.busy : t.failed; });
+  });
+  if (state.open || script.hasAttribute("data-open")) open(false);
+  else if (state.key) start();
+})();
