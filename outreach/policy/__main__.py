@@ -41,14 +41,21 @@ def answer_line(line: bytes | str, override_path: str | None) -> tuple[dict[str,
     try:
         scenario = parse_scenario(data)
         decision = evaluate(pack_for(scenario, override_path), scenario)
+        return decision.to_dict(), True
     except ScenarioError as exc:
         return {"id": scenario_id, "error": str(exc)}, False
-    return decision.to_dict(), True
+    except PackError:
+        raise  # a broken rule pack is not this line's fault: stop and say so
+    except Exception as exc:  # a bug must not cost the other lines their answers
+        print(f"error: {scenario_id or 'line'}: {exc!r}", file=sys.stderr)
+        return {"id": scenario_id, "error": f"internal error: {type(exc).__name__}"}, False
 
 
 def check(lines: Iterable[bytes | str], out: TextIO, override_path: str | None) -> int:
     ok = True
-    for raw in lines:
+    for number, raw in enumerate(lines):
+        if number == 0 and raw[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark
+            raw = raw[3:]
         result, decided = answer_line(
             raw.rstrip(b"\r\n" if isinstance(raw, bytes) else "\r\n"), override_path
         )

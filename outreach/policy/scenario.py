@@ -42,6 +42,7 @@ _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _REGION = re.compile(r"^[A-Z0-9]{1,3}$")
+MIN_YEAR, MAX_YEAR = 1900, 2200
 _CHANNEL_SET = frozenset(CHANNELS)
 _INITIATOR_SET = frozenset(INITIATORS)
 
@@ -284,6 +285,8 @@ def parse_scenario(d: dict[str, Any]) -> Scenario:
     if d.get("now") is None:
         raise ScenarioError("now", "required")
     now = parse_instant(d["now"], "now")
+    if not MIN_YEAR <= now.year <= MAX_YEAR:  # zone tables and the 400-day search need a bound
+        raise ScenarioError("now", f"must be between {MIN_YEAR} and {MAX_YEAR}: {d['now']!r}")
     channel = _choice(d.get("channel"), "channel", CHANNELS)
     initiated_by = _choice(d.get("initiated_by"), "initiated_by", INITIATORS, "lender")
     message = _obj(d.get("message"), "message")

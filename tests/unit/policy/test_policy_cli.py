@@ -125,3 +125,34 @@ def test_it_refuses_a_broken_override_before_answering(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "consent" in proc.stderr
+
+
+def test_it_accepts_a_byte_order_mark_and_crlf_line_ends():
+    proc = run_cli("\ufeff" + EXAMPLES.read_text().replace("\n", "\r\n"))
+    assert proc.returncode == 0, proc.stdout
+    assert [r["id"] for r in outputs(proc)] == [f"E{i}" for i in range(1, 9)]
+
+
+def test_it_keeps_answering_after_an_unexpected_failure(monkeypatch, capsys):
+    import io
+
+    from outreach.policy import __main__ as cli
+
+    calls = {"n": 0}
+    real = cli.evaluate
+
+    def flaky(pack, scenario):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("boom")
+        return real(pack, scenario)
+
+    monkeypatch.setattr(cli, "evaluate", flaky)
+    out = io.StringIO()
+    lines = [line.encode() for line in EXAMPLES.read_text().splitlines()[:3]]
+    assert cli.check(lines, out, None) == 2
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["id"] for r in results] == ["E1", "E2", "E3"]
+    assert results[1] == {"id": "E2", "error": "internal error: RuntimeError"}
+    assert "allowed" in results[0] and "allowed" in results[2]
+    assert "boom" in capsys.readouterr().err

@@ -20,6 +20,8 @@ BAD = [
     ("now_without_offset", build("2026-05-04T15:00:00"), "now"),
     ("now_date_only", build("2026-05-04"), "now"),
     ("now_number", build(NOW) | {"now": 1777777777}, "now"),
+    ("now_far_future", build("9999-12-31T23:59:00Z"), "now"),
+    ("now_far_past", build("0001-01-01T00:00:00Z"), "now"),
     ("channel_missing", {k: v for k, v in build(NOW).items() if k != "channel"}, "channel"),
     ("channel_unknown", build(NOW, "fax"), "channel"),
     ("channel_upper", build(NOW, "SMS"), "channel"),
