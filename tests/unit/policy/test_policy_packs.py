@@ -212,3 +212,13 @@ def test_it_rebuilds_an_archived_pack_that_decides_alike():
                   borrower={"region": "MA", "postal_code": "02108"})
         )  # fmt: skip
         assert decide(scenario, archived) == decide(scenario, shipped)
+
+
+def test_it_loads_the_override_example_in_the_readme(tmp_path):
+    readme = (REPO / "config" / "policy" / "README.md").read_text()
+    example = readme.split("```yaml")[-1].split("```")[0]
+    path = _override(tmp_path, example)
+    pack = load_pack("US", "NY", path)
+    assert pack.rules_version.startswith("US-NY+acme@")
+    assert pack.window_for("sms") == (540, 1140)
+    assert {"acme_weekly", "nyc_all_media_7d"} <= {c.id for c in pack.caps_for("sms", "10001")}
