@@ -32,7 +32,7 @@ from typing import Any
 from .caps import cap_release
 from .packs import RulePack, load_pack
 from .scenario import Scenario, parse_scenario
-from .timeutil import format_instant, from_us, to_us
+from .timeutil import TZDATA_VERSION, format_instant, from_us, to_us
 from .windows import contains as window_contains
 from .windows import earliest, local_iso, offset_at, quiet_mask
 from .zones import address_regions
@@ -96,6 +96,7 @@ class Decision:
             "zones": list(self.zones),
             "rules_version": self.rules_version,
             "local_times": self.local_times,
+            "tzdata": TZDATA_VERSION,  # audit evidence: the tz database used (RULES.md A7.5)
         }
 
 

@@ -39,6 +39,7 @@ def test_it_writes_instants_as_utc_seconds_with_z():
     result = outputs(run_cli(line + "\n"))[0]
     assert result["next_allowed_at"] == "2026-05-04T13:00:00Z"
     assert result["local_times"] == {"America/Chicago": "2026-05-04T07:30:00-05:00"}
+    assert result["tzdata"] == "2026f"  # the pinned tzdata package (requirements.txt)
 
 
 BAD_LINES = [
