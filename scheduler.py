@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from outreach.db import session_scope
 from outreach.models import Heartbeat, utcnow
-from outreach.outbox import dispatch
+from outreach.outbox import dispatch, reconcile
 from outreach.reminders import plan_reminders
 from outreach.settings import Settings
 
@@ -46,17 +46,52 @@ def dispatch_outbox(settings: Settings) -> None:
         dispatch(session, settings, utcnow())
 
 
-def build_scheduler(settings: Settings) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
+def reconcile_outbox(settings: Settings) -> None:
+    """Put rows a crashed dispatcher left ``sending`` back in order (never sends)."""
+    with session_scope(settings.database_url) as session:
+        reconcile(session, utcnow())
+
+
+def review(settings: Settings) -> None:
+    """Mark instalments, plans and promises kept or broken from the payments received."""
+    from outreach.arrangements import review_arrangements
+
+    with session_scope(settings.database_url) as session:
+        review_arrangements(session, utcnow().date())
+
+
+JOBS = {"heartbeat": heartbeat, "plan": plan, "dispatch": dispatch_outbox,
+        "reconcile": reconcile_outbox, "arrangements": review}
+
+
+def run_job(name: str) -> None:
+    """What the job store keeps: a job *name*. Settings are read from the environment when the
+    job runs, so no secret is ever pickled into the database."""
+    JOBS[name](Settings.from_env())
+
+
+def build_scheduler(settings: Settings, scheduler_class: type = BlockingScheduler) -> Any:
+    """Jobs persist in the ``apscheduler_jobs`` table (SQLAlchemy job store), fixed ids, UTC,
+    coalescing (a backlog of missed runs runs once) and a misfire grace period."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    from outreach.db import engine_for
+
+    scheduler = scheduler_class(
         timezone="UTC",
+        jobstores={"default": SQLAlchemyJobStore(engine=engine_for(settings.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(heartbeat, "interval", seconds=30, id="heartbeat", replace_existing=True,
-                      args=[settings], next_run_time=utcnow())
-    scheduler.add_job(plan, "interval", seconds=settings.reminder_interval_seconds,
-                      id="plan", replace_existing=True, args=[settings], next_run_time=utcnow())
-    scheduler.add_job(dispatch_outbox, "interval", seconds=30, id="dispatch",
-                      replace_existing=True, args=[settings], next_run_time=utcnow())
+    scheduler.add_job(run_job, "interval", seconds=30, id="heartbeat", replace_existing=True,
+                      args=["heartbeat"], next_run_time=utcnow())
+    scheduler.add_job(run_job, "interval", seconds=settings.reminder_interval_seconds,
+                      id="plan", replace_existing=True, args=["plan"], next_run_time=utcnow())
+    scheduler.add_job(run_job, "interval", seconds=30, id="dispatch",
+                      replace_existing=True, args=["dispatch"], next_run_time=utcnow())
+    scheduler.add_job(run_job, "interval", minutes=5, id="reconcile", replace_existing=True,
+                      args=["reconcile"], next_run_time=utcnow())
+    scheduler.add_job(run_job, "cron", hour=2, minute=5, id="arrangements",
+                      replace_existing=True, args=["arrangements"], misfire_grace_time=6 * 3600)
     return scheduler
 
 
@@ -66,6 +101,8 @@ def main() -> int:
     scheduler = build_scheduler(settings)
 
     def stop(signum: int, _frame: Any) -> None:
+        # From the signal handler the blocking loop itself is interrupted: shutdown(wait=True)
+        # lets a running job (e.g. a dispatch batch) finish before the process exits.
         log.info("signal %s: shutting down after running jobs finish", signum)
         scheduler.shutdown(wait=True)
 

@@ -41,6 +41,10 @@ def register_cli(app: Flask) -> None:
     from .policy_commands import policy_cli
 
     app.cli.add_command(policy_cli)
+    from .outreach_commands import outreach_cli, templates_cli
+
+    app.cli.add_command(outreach_cli)
+    app.cli.add_command(templates_cli)
 
     @app.cli.command("init-db")
     def init_db() -> None:

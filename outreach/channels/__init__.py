@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from ..settings import Settings
 from .base import Channel, ChannelError, SendResult
+from .email import EmailChannel
 from .sandbox import SandboxChannel
 from .twilio_channel import TwilioChannel
 from .web import WebChannel
 
-__all__ = ["Channel", "ChannelError", "SendResult", "get_channel"]
+__all__ = ["Channel", "ChannelError", "EmailChannel", "SendResult", "get_channel"]
 
 
 def get_channel(settings: Settings, name: str) -> Channel:
-    """The channel that delivers ``name`` messages under these settings."""
+    """The channel that delivers ``name`` messages under these settings.
+
+    Email goes over SMTP even in demo mode (a local catcher on SMTP_URL in development); SMS and
+    WhatsApp use the sandbox until Twilio credentials are set.
+    """
     if name == "web":
         return WebChannel()  # the widget reads the stored row; there is no provider
+    if name == "email":
+        # Demo installs with no SMTP_URL of their own keep email in the sandbox too.
+        if settings.demo_mode and "SMTP_URL" in settings.missing:
+            return SandboxChannel(name)
+        return EmailChannel(settings)
     if name not in ("sms", "whatsapp"):
         raise ValueError(f"channel: unknown channel {name!r}")
     if settings.demo_mode:

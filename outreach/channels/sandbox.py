@@ -14,7 +14,14 @@ class SandboxChannel:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None,
-             content_sid: str | None = None,
-             content_variables: dict[str, str] | None = None) -> SendResult:
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+        **_email: str | None,
+    ) -> SendResult:
         return SendResult(provider_sid="SB" + uuid.uuid4().hex, status="delivered")

@@ -67,6 +67,9 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(String(500))
     decision: Mapped[dict[str, Any] | None]
+    # SMS only: GSM-7 or UCS-2, and how many segments the carrier bills (issue 4).
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
 

@@ -37,6 +37,12 @@ class OutboxItem(Base):
     claimed_at: Mapped[datetime | None]
     last_decision: Mapped[dict[str, Any] | None]
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # Issue 4: the campaign step, the borrower's locale, and what the dispatcher needs to send on
+    # each channel of the fallback chain (rendered bodies, email parts, WhatsApp Content, segments).
+    step: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any] | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

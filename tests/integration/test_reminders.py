@@ -7,6 +7,7 @@ from sqlalchemy import select
 from outreach.models import AuditEvent, Message, OutboxItem
 from outreach.outbox import dispatch
 from outreach.reminders import plan_reminders
+from outreach.reminders import remind as remind
 from tests.support.factories import make_borrower
 
 # 2026-11-24 is a Tuesday; Chicago is UTC-6 in November.
@@ -15,21 +16,23 @@ AFTER_9PM = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 21:00 in Chicago
 NEXT_8AM = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
 
 
-def remind(session, settings, now):
-    plan_reminders(session, settings, now)
-    return dispatch(session, settings, now)
-
-
 def test_it_sends_one_reminder_inside_the_window_and_never_twice(session, settings):
     borrower = make_borrower(session)
     assert remind(session, settings, INSIDE).sent == 1
     msg = session.scalar(select(Message))
     assert (msg.channel, msg.address, msg.sender, msg.template) == (
-        "sms", "+13125550100", "scheduler", "payment_reminder")
+        "sms",
+        "+13125550100",
+        "scheduler",
+        "payment_overdue",
+    )
     assert msg.borrower_id == borrower.id and msg.status == "delivered"
     assert msg.decision["allowed"] is True and msg.decision["rules_version"]
     assert msg.decision["facts"]["borrower"]["region"] == "IL"
     assert "Reply STOP to stop" in msg.body and "Demo Lender" in msg.body
+    assert "https://outreach.test/chat/?t=" in msg.body  # the signed self-service link
+    assert "$420.00" in msg.body and "November 9, 2026" in msg.body  # 15 days past due
+    assert (msg.encoding, msg.segments) == ("GSM-7", 2)
     report = remind(session, settings, INSIDE)
     assert (report.claimed, report.sent) == (0, 0)
     assert len(session.scalars(select(Message)).all()) == 1
@@ -50,8 +53,15 @@ def test_it_defers_outside_08_to_21_local_time_until_the_window_opens(session, s
 
 
 def test_it_skips_loans_not_due_soon(session, settings):
-    make_borrower(session, loan={"days_past_due": 0, "past_due_amount": 0,
-                                 "next_due_date": date(2026, 12, 20), "status": "current"})
+    make_borrower(
+        session,
+        loan={
+            "days_past_due": 0,
+            "past_due_amount": 0,
+            "next_due_date": date(2026, 12, 20),
+            "status": "current",
+        },
+    )
     assert plan_reminders(session, settings, INSIDE).considered == 0
 
 
@@ -70,7 +80,8 @@ def test_it_writes_spanish_reminders_for_spanish_speakers(session, settings):
     make_borrower(session, locale="es_US")
     remind(session, settings, INSIDE)
     body = session.scalar(select(Message.body))
-    assert "Responda STOP" in body and "diciembre" in body
+    assert "Responda STOP" in body and "9 de noviembre de 2026" in body
+    assert "$420.00" in body  # Babel: es_US writes dollars the US way
 
 
 def test_it_reconciles_a_row_left_sending_by_a_crash_without_sending_twice(session, settings):

@@ -1,0 +1,209 @@
+"""``flask --app wsgi outreach plan --dry-run`` and ``flask --app wsgi templates preview``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from .campaign_config import CampaignConfigError, load_config
+from .campaigns import Planned, plan
+from .contact_policy import check_contact
+from .delivery import _point, variables
+from .message_templates import TemplateCheckError, check_all, render, render_email
+from .models import Borrower, Loan, OutboxItem
+from .sms_encoding import analyse
+
+outreach_cli = click.Group("outreach", help="Outreach campaigns: planning and dispatch.")
+templates_cli = click.Group("templates", help="Borrower message templates.")
+CSV_FIELDS = (
+    "loan_id",
+    "borrower_id",
+    "step",
+    "template",
+    "channel",
+    "outcome",
+    "rule",
+    "next_allowed_at",
+)
+
+
+def _session():
+    return current_app.extensions["sessions"]()
+
+
+def preview(session, item: Planned, now: datetime) -> dict[str, Any]:
+    """What the dispatcher would do with ``item`` at ``now`` (policy decided, nothing sent)."""
+    row = {
+        "loan_id": item.loan_id,
+        "borrower_id": item.borrower_id,
+        "step": item.step,
+        "template": item.template,
+        "channel": "",
+        "outcome": "",
+        "rule": "",
+        "next_allowed_at": "",
+    }
+    if item.stopped_by:
+        return {**row, "outcome": "paused", "rule": item.stopped_by}
+    borrower = session.get(Borrower, item.borrower_id)
+    blocked: list[str] = []
+    for ch in item.channels:
+        if _point(session, item.borrower_id, ch) is None:
+            continue
+        decision = check_contact(session, borrower, ch, now)
+        if decision["allowed"]:
+            return {**row, "channel": ch, "outcome": "send"}
+        if decision.get("next_allowed_at"):
+            return {
+                **row,
+                "channel": ch,
+                "outcome": "defer",
+                "rule": ",".join(decision["reasons"]),
+                "next_allowed_at": decision["next_allowed_at"],
+            }
+        blocked.append(f"{ch}:{','.join(decision['reasons'])}")
+    return {**row, "outcome": "blocked", "rule": ";".join(blocked) or "no_address"}
+
+
+@outreach_cli.command("plan")
+@click.option("--dry-run", is_flag=True, help="Show what would go out and what is blocked.")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Plan as of this day (default today), at the current UTC time of day.",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the dry-run rows to this CSV file.",
+)
+def plan_command(dry_run: bool, on: datetime | None, csv_path: str | None) -> None:
+    """Queue today's reminders (idempotent), or with --dry-run show them without sending."""
+    now = datetime.now(UTC)
+    if on is not None:
+        now = datetime.combine(on.date(), now.time().replace(microsecond=0), tzinfo=UTC)
+    try:
+        config = load_config()
+    except CampaignConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    with _session() as session:
+        if not dry_run:
+            report = plan(session, now, config=config)
+            click.echo(
+                f"{report.considered} due, {report.queued} queued, "
+                f"{report.already_queued} already queued"
+            )
+            return
+        report = plan(session, now, config=config, dry_run=True)
+        queued = set(
+            session.scalars(
+                select(OutboxItem.idempotency_key).where(
+                    OutboxItem.idempotency_key.in_([p.key for p in report.items])
+                )
+            )
+        )
+        rows = []
+        for item in report.items:
+            row = preview(session, item, now)
+            if item.key in queued and row["outcome"] != "paused":
+                row["outcome"] = "already_queued"
+            rows.append(row)
+        session.rollback()  # a dry run writes nothing (not even a rule-pack snapshot)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
+    if csv_path:
+        with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        for row in rows:
+            click.echo(
+                "loan {loan_id} step {step} {template}: {outcome} {channel} {rule} "
+                "{next_allowed_at}".format(**row).rstrip()
+            )
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due"
+    click.echo(f"dry run for {now:%Y-%m-%d %H:%M}Z: {summary}")
+
+
+def _sample(settings, borrower_id: int | None, locale: str | None, session) -> SimpleNamespace:
+    payload = {
+        "amount": "420.00",
+        "currency": "USD",
+        "due_date": date.today().isoformat(),
+        "promised_date": date.today().isoformat(),
+        "days_past_due": 15,
+        "instalment_number": 2,
+        "instalment_count": 6,
+    }
+    if borrower_id is not None:
+        borrower = session.get(Borrower, borrower_id)
+        if borrower is None:
+            raise click.ClickException(f"--borrower: no borrower with id {borrower_id}")
+        loan = session.scalar(select(Loan).where(Loan.borrower_id == borrower_id))
+        if loan is not None:
+            payload.update(
+                amount=str(loan.past_due_amount or loan.next_due_amount or loan.outstanding),
+                currency=loan.currency,
+            )
+            if loan.next_due_date:
+                payload["due_date"] = loan.next_due_date.isoformat()
+        locale = locale or borrower.locale
+    return SimpleNamespace(payload=payload, locale=locale or "en", borrower_id=borrower_id or 0)
+
+
+@templates_cli.command("preview")
+@click.argument("message")
+@click.option("--channel", type=click.Choice(["sms", "whatsapp", "email"]), default="sms")
+@click.option("--locale", default=None, help="e.g. en, es, es-MX (default: the borrower's).")
+@click.option(
+    "--borrower",
+    "borrower_id",
+    type=int,
+    default=None,
+    help="Fill the template from this borrower's first loan.",
+)
+def preview_command(
+    message: str, channel: str, locale: str | None, borrower_id: int | None
+) -> None:
+    """Render MESSAGE as a borrower would receive it."""
+    settings = current_app.extensions["settings"]
+    try:
+        check_all()
+    except TemplateCheckError as exc:
+        raise click.ClickException(str(exc)) from None
+    with _session() as session:
+        item = _sample(settings, borrower_id, locale, session)
+    values = variables(settings, load_config(), item)  # type: ignore[arg-type]
+    try:
+        if channel == "email":
+            from .web.unsubscribe import unsubscribe_url
+
+            values["unsubscribe_url"] = unsubscribe_url(settings, item.borrower_id)
+            parts = render_email(message, item.locale, **values)
+            click.echo(
+                f"Subject: {parts['subject']}\n\n{parts['text']}\n\n--- HTML ---\n{parts['html']}"
+            )
+            return
+        body = render(message, channel, item.locale, **values)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(body)
+    if channel == "sms":
+        info = analyse(body)
+        click.echo(f"--- {info.encoding}, {info.units} units, {info.segments} segment(s)", err=True)
+        if info.segments > load_config().max_sms_segments:
+            click.echo("warning: over content.max_sms_segments", err=True)
+    sys.stdout.flush()
