@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from .models import (
 log = logging.getLogger(__name__)
 OPEN_PLAN = ("accepted", "current")
 INSERT_CHUNK = 5000
+RECENT_DAYS = 90
 
 
 @dataclass
@@ -129,6 +130,39 @@ def _stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | 
     return None
 
 
+def _recent_steps(session: Session, today: date) -> dict[tuple[int, str], list[date]]:
+    """Anchors of the cadence steps queued in the last ``RECENT_DAYS``, by (loan, step)."""
+    out: dict[tuple[int, str], list[date]] = {}
+    rows = session.scalars(
+        select(OutboxItem.idempotency_key).where(
+            OutboxItem.idempotency_key.like("c:%"),
+            OutboxItem.created_at
+            >= datetime.combine(
+                today - timedelta(days=RECENT_DAYS), datetime.min.time(), tzinfo=UTC
+            ),
+        )
+    )
+    for key in rows:
+        _, loan, step, anchor = key.split(":", 3)
+        out.setdefault((int(loan), step), []).append(date.fromisoformat(anchor))
+    return out
+
+
+def _sent_recently(
+    sent: dict[tuple[int, str], list[date]],
+    loan_id: int,
+    step: Step,
+    anchor: date,
+    steps: tuple[Step, ...],
+) -> bool:
+    """``days_past_due`` is a snapshot from the last import: if an import is skipped, today's
+    anchor (today - days_past_due) moves by a day. The same step for an anchor closer than the
+    gap to the next step is the same delinquency, so it is not queued again."""
+    later = [s.day for s in steps if s.day > step.day]
+    gap = (later[0] - step.day) if later else RECENT_DAYS
+    return any(abs((anchor - a).days) < gap for a in sent.get((loan_id, step.name), ()))
+
+
 def cadence_candidates(
     session: Session, config: CampaignConfig, today: date, include_stopped: bool = False
 ) -> list[Planned]:
@@ -171,6 +205,7 @@ def cadence_candidates(
             ),
         )
     ).all()
+    sent = _recent_steps(session, today)
     out = []
     for (
         loan_id,
@@ -198,6 +233,8 @@ def cadence_candidates(
             continue
         stopped = _stop_reason(f, h, p, pr)
         if stopped and not include_stopped:
+            continue
+        if _sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):
             continue
         amount = past_due if dpd > 0 and past_due else next_amount or outstanding
         out.append(

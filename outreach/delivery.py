@@ -345,3 +345,52 @@ def _render(
     if content is not None:
         return body, {"content_sid": content[0], "content_variables": content[1]}
     return body, {}
+
+
+# Twilio MessageStatus values -> ours. Twilio's "accepted"/"scheduled"/"queued" are all "queued"
+# for us; "receiving"/"received" never concern an outbound row.
+TWILIO_STATUSES = {
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "sending",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+
+def on_delivery_error(session: Session, msg: Any, code: str | None, now: datetime) -> None:
+    """A status callback reported a failure: act on the address, and give the outbox row its
+    next chance (63016: the approved WhatsApp template; 21211/21610: the next channel)."""
+    point = session.scalar(
+        select(ContactPoint).where(
+            ContactPoint.borrower_id == msg.borrower_id,
+            ContactPoint.channel == msg.channel,
+            ContactPoint.address == msg.address,
+        )
+    )
+    if point is not None:
+        _mark_point(session, point, code, now)
+    item = session.scalar(select(OutboxItem).where(OutboxItem.message_id == msg.id))
+    if item is None or item.status != "sent":
+        return
+    payload = dict(item.payload or {})
+    if code in SESSION_CLOSED_CODES and not payload.get("whatsapp_template"):
+        payload["whatsapp_template"] = True
+    elif code in INVALID_CODES | OPTED_OUT_CODES:
+        payload["tried"] = [*payload.get("tried", []), msg.channel]
+    else:
+        return
+    item.payload, item.status, item.not_before = payload, "pending", now
+    audit.record(
+        session,
+        "scheduler",
+        "outbox.requeued",
+        subject=f"outbox:{item.id}",
+        borrower_id=item.borrower_id,
+        details={"code": code, "channel": msg.channel},
+    )

@@ -4,7 +4,8 @@
 - ``smtps://user:pass@host:465``: implicit TLS;
 - ``smtp://user:pass@host:587``: STARTTLS whenever the server offers it, and required (the send
   fails rather than sending credentials in clear) when a user is set or ``?starttls=require``;
-- ``?starttls=off`` only for a local relay on 127.0.0.1 (tests, development).
+- ``?starttls=off`` only for a local relay on 127.0.0.1 (tests, development);
+- ``?cafile=/path/ca.pem`` trusts a private CA (certificates are always verified).
 
 Every email has a plain-text and an HTML part and, when an unsubscribe URL is given, the
 ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` headers (RFC 8058;
@@ -40,7 +41,10 @@ class EmailChannel:
         self.port = url.port or (465 if self.implicit_tls else 25)
         self.user = unquote(url.username) if url.username else None
         self.password = unquote(url.password) if url.password else None
-        mode = (parse_qs(url.query).get("starttls") or ["auto"])[0]
+        query = parse_qs(url.query)
+        # ``cafile``: trust a private CA (an internal relay); the default is the system store.
+        self.cafile = (query.get("cafile") or [None])[0]
+        mode = (query.get("starttls") or ["auto"])[0]
         if mode not in ("auto", "require", "off"):
             raise ValueError("SMTP_URL: starttls must be auto, require or off")
         self.starttls = "require" if (mode == "auto" and self.user) else mode
@@ -77,7 +81,7 @@ class EmailChannel:
         return msg
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.cafile)
         if self.implicit_tls:
             return smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT_SECONDS, context=context)
         smtp = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)

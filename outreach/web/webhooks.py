@@ -15,7 +15,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from ..conversations import receive_inbound
-from ..models import Message, MessageEvent
+from ..delivery import TWILIO_STATUSES, on_delivery_error
+from ..models import Message, MessageEvent, utcnow
 from . import db, settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
@@ -62,8 +63,7 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
     if address is None:
         return _bad_request("From", "expected a phone number in E.164 form")
     body = form.get("Body", "")
-    receive_inbound(db(), settings(), channel=channel, address=address, body=body,
-                    provider_sid=sid)
+    receive_inbound(db(), settings(), channel=channel, address=address, body=body, provider_sid=sid)
     return _twiml()
 
 
@@ -94,10 +94,13 @@ def status() -> Any:
     if msg is None:
         # Unknown SID (e.g. sent by another system on the same account): acknowledge, keep nothing.
         return ("", 204)
-    session.add(MessageEvent(message_id=msg.id, status=new_status,
-                             error_code=request.form.get("ErrorCode") or None))
+    error_code = request.form.get("ErrorCode") or None
+    session.add(MessageEvent(message_id=msg.id, status=new_status, error_code=error_code))
+    mapped = TWILIO_STATUSES.get(new_status)
     # A late "sent" must not overwrite "delivered": final statuses stick.
-    if msg.status not in FINAL_STATUSES or new_status in ("failed", "undelivered"):
-        msg.status = new_status
+    if mapped and (msg.status not in FINAL_STATUSES or mapped in ("failed", "undelivered")):
+        msg.status = mapped
+    if mapped in ("failed", "undelivered") and error_code:
+        on_delivery_error(session, msg, error_code, utcnow())
     session.commit()
     return ("", 204)
