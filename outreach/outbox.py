@@ -151,6 +151,14 @@ def reconcile(session: Session, now: datetime) -> int:
     return count
 
 
+def _maybe_sent(session: Session, item_id: int) -> bool:
+    """The row's message was logged ``sending`` (so the provider call may have happened)."""
+    msg_id = session.scalar(select(OutboxItem.message_id).where(OutboxItem.id == item_id))
+    if msg_id is None:
+        return False
+    return session.scalar(select(Message.status).where(Message.id == msg_id)) == "sending"
+
+
 def _workers() -> int:
     try:
         return max(1, int(os.environ.get("DISPATCH_WORKERS", "32")))
@@ -191,6 +199,13 @@ def dispatch(
                 # One bad row must not stop the batch; it goes back to the queue for later.
                 log.exception("dispatch failed for outbox row %s", item_id)
                 worker.rollback()
+                if _maybe_sent(worker, item_id):
+                    # The provider may have the message already: never requeue it; the row
+                    # stays ``sending`` and reconcile() marks it unconfirmed for review.
+                    outcome = "failed"
+                    with lock:
+                        report.failed += 1
+                    return
                 worker.execute(
                     update(OutboxItem)
                     .where(OutboxItem.id == item_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .campaign_config import CampaignConfigError, load_config
@@ -20,8 +21,8 @@ from .message_templates import TemplateCheckError, check_all, render, render_ema
 from .models import Borrower, Loan, OutboxItem
 from .sms_encoding import analyse
 
-outreach_cli = click.Group("outreach", help="Outreach campaigns: planning and dispatch.")
-templates_cli = click.Group("templates", help="Borrower message templates.")
+outreach_cli = AppGroup("outreach", help="Outreach campaigns: planning and dispatch.")
+templates_cli = AppGroup("templates", help="Borrower message templates.")
 CSV_FIELDS = (
     "loan_id",
     "borrower_id",
