@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .models import CHANNELS as POLICY_CHANNELS
 from .models import Borrower, ContactPoint, Message, RulePackSnapshot
 from .policy import RulePack, parse_scenario
 from .policy.engine import evaluate, pack_for
@@ -53,7 +54,10 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
             facts[key] = value
     last_inbound = dict(session.execute(
         select(Message.channel, func.max(Message.created_at))
-        .where(Message.borrower_id == borrower.id, Message.direction == "in")
+        .where(Message.borrower_id == borrower.id, Message.direction == "in",
+               # Web chat turns are answers inside a live session, not a channel the policy
+               # engine knows: they neither open a WhatsApp session nor count toward caps.
+               Message.channel.in_(POLICY_CHANNELS))
         .group_by(Message.channel)
     ).all())
     if last_inbound:
@@ -61,6 +65,7 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
     history = session.execute(
         select(Message.channel, Message.created_at, Message.initiated_by)
         .where(Message.borrower_id == borrower.id, Message.direction == "out",
+               Message.channel.in_(POLICY_CHANNELS),
                Message.status.not_in(("blocked", "failed")),
                Message.created_at > now - HISTORY_WINDOW)
         .order_by(Message.created_at)

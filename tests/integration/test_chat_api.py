@@ -112,3 +112,15 @@ def test_it_serves_the_widget_bundle_and_the_link_page(client, settings, session
     assert b"caducado" not in page.data
     expired = client.get("/chat/?t=nonsense")
     assert b"expired or is not valid" in expired.data and b'data-link=""' in expired.data
+
+
+def test_it_keeps_web_chat_turns_out_of_the_sms_policy_facts(client, session, settings):
+    from outreach.contact_policy import check_contact
+    from outreach.models import utcnow
+
+    borrower = make_borrower(session)
+    key = start(client, link=make_token(settings, borrower.id))["key"]
+    client.post("/chat/api/messages", json={"text": "hello"}, headers={"X-Chat-Key": key})
+    decision = check_contact(session, borrower, "sms", utcnow(), initiated_by="borrower")
+    assert "web" not in (decision["facts"].get("last_inbound") or {})
+    assert decision["allowed"] is True

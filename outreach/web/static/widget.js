@@ -105,7 +105,7 @@
   function ensure() {
     if (state.key && state.link === link) return Promise.resolve();
     return api("POST", "session", { link: link, locale: lang }).then(function (d) {
-      state = { key: d.key, link: link }; save();
+      state.key = d.key; state.link = link; state.identified = false; save();
       if (d.link === "invalid") status.textContent = t.expired;
     });
   }
