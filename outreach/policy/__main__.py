@@ -21,8 +21,13 @@ from .errors import PackError, ScenarioError
 from .packs import load_pack
 from .scenario import parse_scenario
 
+# The contract's output keys; `--evidence` adds local times and the tz database version.
+CONTRACT_KEYS = ("id", "allowed", "reasons", "next_allowed_at", "zones", "rules_version")
 
-def answer_line(line: bytes | str, override_path: str | None) -> tuple[dict[str, Any], bool]:
+
+def answer_line(
+    line: bytes | str, override_path: str | None, evidence: bool = False
+) -> tuple[dict[str, Any], bool]:
     """The output object for one input line and whether it is a decision (not an error)."""
     if isinstance(line, bytes):
         try:
@@ -41,7 +46,10 @@ def answer_line(line: bytes | str, override_path: str | None) -> tuple[dict[str,
     try:
         scenario = parse_scenario(data)
         decision = evaluate(pack_for(scenario, override_path), scenario)
-        return decision.to_dict(), True
+        result = decision.to_dict()
+        if not evidence:
+            result = {key: result[key] for key in CONTRACT_KEYS}
+        return result, True
     except ScenarioError as exc:
         return {"id": scenario_id, "error": str(exc)}, False
     except PackError:
@@ -51,13 +59,15 @@ def answer_line(line: bytes | str, override_path: str | None) -> tuple[dict[str,
         return {"id": scenario_id, "error": f"internal error: {type(exc).__name__}"}, False
 
 
-def check(lines: Iterable[bytes | str], out: TextIO, override_path: str | None) -> int:
+def check(
+    lines: Iterable[bytes | str], out: TextIO, override_path: str | None, evidence: bool = False
+) -> int:
     ok = True
     for number, raw in enumerate(lines):
         if number == 0 and raw[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark
             raw = raw[3:]
         result, decided = answer_line(
-            raw.rstrip(b"\r\n" if isinstance(raw, bytes) else "\r\n"), override_path
+            raw.rstrip(b"\r\n" if isinstance(raw, bytes) else "\r\n"), override_path, evidence
         )
         ok = ok and decided
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -81,13 +91,21 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     check_cmd = sub.add_parser("check", help="decide every scenario in FILE (or standard input)")
     check_cmd.add_argument("file", nargs="?", help="JSON Lines file; '-' or omitted: stdin")
+    check_cmd.add_argument(
+        "--evidence",
+        action="store_true",
+        help="also print each zone's local time and the tz database version",
+    )
     args = parser.parse_args(argv)
 
     override = os.environ.get("POLICY_OVERRIDES") or None
     try:
         if override:  # fail fast on a broken override file rather than on every line
             load_pack("US", None, override)
-        return check(_lines(args.file), sys.stdout, override)
+        return check(_lines(args.file), sys.stdout, override, args.evidence)
+    except BrokenPipeError:  # e.g. piped into `head`: the reader has all it wanted
+        sys.stdout = None  # type: ignore[assignment]  # nothing more can be written or flushed
+        return 0
     except PackError as exc:
         print(f"error: rule pack: {exc}", file=sys.stderr)
         return 2

@@ -34,9 +34,14 @@ def test_it_reads_standard_input_for_a_dash():
     assert len(outputs(proc)) == 8
 
 
-def test_it_writes_instants_as_utc_seconds_with_z():
+def test_it_writes_exactly_the_contract_keys_by_default():
+    result = outputs(run_cli(json.dumps(build("2026-05-04T12:30:00Z")) + "\n"))[0]
+    assert list(result) == ["id", "allowed", "reasons", "next_allowed_at", "zones", "rules_version"]
+
+
+def test_it_writes_instants_as_utc_seconds_with_z_and_evidence_on_request():
     line = json.dumps(build("2026-05-04T12:30:00.250+00:00"))
-    result = outputs(run_cli(line + "\n"))[0]
+    result = outputs(run_cli(line + "\n", "-", "--evidence"))[0]
     assert result["next_allowed_at"] == "2026-05-04T13:00:00Z"
     assert result["local_times"] == {"America/Chicago": "2026-05-04T07:30:00-05:00"}
     assert result["tzdata"] == "2026f"  # the pinned tzdata package (requirements.txt)
