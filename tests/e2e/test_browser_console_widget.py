@@ -81,8 +81,8 @@ def host(live) -> Iterator[Callable[..., str]]:
 
 def sign_in(page: Page, base: str, email: str) -> None:
     page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -225,3 +225,20 @@ def test_it_works_from_the_keyboard_with_a_live_region(browser, live, host, bot_
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect(launcher).to_be_focused()
+
+
+def test_it_lets_an_admin_add_an_officer_who_can_then_sign_in(browser, live, bot_session):
+    admin = make_officer(bot_session, "admin")
+    page = browser.new_context().new_page()
+    sign_in(page, live.url, admin.email)
+    page.get_by_role("link", name="Officers", exact=True).click()
+    page.get_by_label("Email", exact=True).fill("nia@lender.test")
+    page.get_by_label("Name", exact=True).fill("Nia")
+    page.get_by_label("Role", exact=True).select_option("supervisor")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create officer").click()
+    expect(page.locator("#officers")).to_contain_text("nia@lender.test")
+    page.screenshot(path=str(ARTIFACTS / "admin-officers.png"), full_page=True)
+    fresh = browser.new_context().new_page()
+    sign_in(fresh, live.url, "nia@lender.test")
+    expect(fresh.locator("#queue")).to_be_visible()
