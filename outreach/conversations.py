@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, rasa_client
+from . import audit, bot_turns
 from .contact_policy import check_contact, decide_scenario
 from .messaging import record_blocked, send_message
 from .models import Borrower, ContactPoint, Conversation, Message, utcnow
@@ -212,14 +212,6 @@ def receive_inbound(session: Session, settings: Settings, *, channel: str, addre
         return result
     if conv.owner != "bot":
         return result  # an officer owns it: the console shows the new message
-    try:
-        texts = rasa_client.send_turn(settings, conv.public_id, body)
-    except rasa_client.RasaUnavailable as exc:
-        log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
-        audit.record(session, "system", "bot.unavailable", subject=f"conversation:{conv.id}",
-                     borrower_id=conv.borrower_id)
-        texts = [BOT_UNAVAILABLE]
-    session.refresh(conv)  # actions may have changed ownership or verification meanwhile
-    for text in texts:
-        result.replies.append(reply(session, settings, conv, text, sender="bot"))
+    # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
+    result.replies = bot_turns.run_turn(session, settings, conv, msg)
     return result

@@ -5,6 +5,6 @@ app only through `outreach.bot_services`, looked up at call time, so nothing tou
 the database at import and tests can replace the services.
 """
 
-from bot.actions import balance, handoff, verification
+from bot.actions import balance, handoff, plans, promise, session, verification
 
-__all__ = ["balance", "handoff", "verification"]
+__all__ = ["balance", "handoff", "plans", "promise", "session", "verification"]

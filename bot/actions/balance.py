@@ -9,7 +9,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import BALANCE_SHOWN, DATE_OF_BIRTH, IDENTITY_VERIFIED
+from bot.actions.common import (
+    BALANCE_SHOWN,
+    DATE_OF_BIRTH,
+    IDENTITY_VERIFIED,
+    LOAN_LAST4,
+    language,
+)
 from outreach import bot_services
 
 
@@ -22,12 +28,16 @@ class ActionShowBalance(Action):
     ) -> list[EventType]:
         # The slot only routes the dialogue; the app re-checks authorisation, so a
         # forged or stale slot still discloses nothing.
-        view = bot_services.balance_for(tracker.sender_id)
+        view = bot_services.balance_for(tracker.sender_id, language=language(tracker))
         if view is None:
             dispatcher.utter_message(response="utter_need_verification")
-            # Emptying date_of_birth makes the next identity check ask for it, instead of
-            # sending the "provided" placeholder to the app as a (failing) attempt.
-            return [SlotSet(IDENTITY_VERIFIED, False), SlotSet(DATE_OF_BIRTH, None)]
+            # Emptying the factor slots makes the next identity check ask for them, instead
+            # of sending the "provided" placeholder to the app as a (failing) attempt.
+            return [
+                SlotSet(IDENTITY_VERIFIED, False),
+                SlotSet(DATE_OF_BIRTH, None),
+                SlotSet(LOAN_LAST4, None),
+            ]
 
         # Amounts and dates are strings already formatted by the app (never floats here);
         # they fill the {placeholders} of the response.

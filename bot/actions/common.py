@@ -11,10 +11,25 @@ IDENTITY_VERIFIED = "identity_verified"
 VERIFICATION_LOCKED = "verification_locked"
 BALANCE_SHOWN = "balance_shown"
 DATE_OF_BIRTH = "date_of_birth"
+LOAN_LAST4 = "loan_last4"
+LANGUAGE = "language"
+PLAN_SLOTS = ("plan_amount", "plan_frequency", "plan_count", "plan_start", "plan_first_amount")
+PLAN_PENDING = "plan_pending"
+PLAN_ATTEMPTED = "plan_attempted"
+PROMISE_SLOTS = ("promise_date", "promise_amount")
+PROMISE_RECORDED = "promise_recorded"
 
 # Handoff reasons understood by outreach.bot_services.open_handoff.
 REASON_REQUESTED = "requested"
 REASON_VERIFICATION_FAILED = "verification_failed"
+REASON_MISUNDERSTOOD = "misunderstood"
+# Intents that flag the account, with the flag and the acknowledgement sent before handing off.
+FLAGGING_INTENTS = {
+    "dispute": ("dispute_open", "utter_dispute_ack"),
+    "hardship": ("hardship", "utter_hardship_ack"),
+    "complaint": ("complaint", "utter_complaint_ack"),
+}
+MISUNDERSTOOD_INTENTS = ("nlu_fallback", "out_of_scope")
 
 # A long conversation should not make an unbounded case summary.
 MAX_INTENTS_IN_SUMMARY = 50
@@ -23,6 +38,15 @@ MAX_INTENTS_IN_SUMMARY = 50
 def slot_is_true(tracker: Tracker, name: str) -> bool:
     """True only for a real boolean true, never for a truthy string such as "false"."""
     return tracker.get_slot(name) is True
+
+
+def language(tracker: Tracker) -> str:
+    """The language the bot answers in ("es" or "en"), set at session start."""
+    return "es" if tracker.get_slot(LANGUAGE) == "es" else "en"
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
 def intent_history(tracker: Tracker) -> list[str]:

@@ -1,4 +1,4 @@
-"""Handing the conversation to a collections officer."""
+"""Handing the conversation to a collections officer; misunderstandings; opting out in words."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.common import (
     BALANCE_SHOWN,
+    FLAGGING_INTENTS,
     IDENTITY_VERIFIED,
+    MISUNDERSTOOD_INTENTS,
+    PLAN_ATTEMPTED,
+    PROMISE_RECORDED,
+    REASON_MISUNDERSTOOD,
     REASON_REQUESTED,
     REASON_VERIFICATION_FAILED,
     VERIFICATION_LOCKED,
     intent_history,
+    language,
+    latest_intent,
     slot_is_true,
 )
 from outreach import bot_services
@@ -24,14 +31,41 @@ from outreach import bot_services
 logger = logging.getLogger(__name__)
 
 
-def handoff_summary(tracker: Tracker) -> dict[str, Any]:
+def handoff_summary(tracker: Tracker, reason: str | None = None) -> dict[str, Any]:
     """What the officer sees first: no message text, which may hold a date of birth."""
     return {
+        "reason": reason,
         "intents": intent_history(tracker),
         "identity_verified": slot_is_true(tracker, IDENTITY_VERIFIED),
         "verification_locked": slot_is_true(tracker, VERIFICATION_LOCKED),
         "balance_shown": slot_is_true(tracker, BALANCE_SHOWN),
+        "plan_attempted": tracker.get_slot(PLAN_ATTEMPTED),
+        "promise_recorded": slot_is_true(tracker, PROMISE_RECORDED),
+        "language": language(tracker),
     }
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
+    """Open the case, tell the borrower when a person will answer, pause the bot."""
+    try:
+        case_id = bot_services.open_handoff(
+            tracker.sender_id, reason, handoff_summary(tracker, reason)
+        )
+    except Exception:
+        # Without a case nobody would answer a paused conversation: keep the bot on it.
+        logger.exception("Could not open a handoff case (reason=%s)", reason)
+        dispatcher.utter_message(response="utter_handoff_unavailable")
+        return []
+    logger.info("Opened handoff case %s (reason=%s)", case_id, reason)
+    dispatcher.utter_message(
+        response="utter_handoff", when=bot_services.handoff_eta(language(tracker))
+    )
+    # Rasa stops answering; Flask marks the conversation officer-owned. Closing the
+    # case POSTs {"event": "resume"} to the tracker events API.
+    # A paused Rasa predicts nothing more, so it would never log the action_listen
+    # that ends this turn; without it the first message after the resume follows
+    # action_handoff directly, matches no rule, and falls back into a second handoff.
+    return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
 class ActionHandoff(Action):
@@ -41,20 +75,61 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        locked = slot_is_true(tracker, VERIFICATION_LOCKED)
-        reason = REASON_VERIFICATION_FAILED if locked else REASON_REQUESTED
-        try:
-            case_id = bot_services.open_handoff(tracker.sender_id, reason, handoff_summary(tracker))
-        except Exception:
-            # Without a case nobody would answer a paused conversation: keep the bot on it.
-            logger.exception("Could not open a handoff case (reason=%s)", reason)
-            dispatcher.utter_message(response="utter_handoff_unavailable")
-            return []
-        logger.info("Opened handoff case %s (reason=%s)", case_id, reason)
-        dispatcher.utter_message(response="utter_handoff")
-        # Rasa stops answering; Flask marks the conversation officer-owned. Closing the
-        # case POSTs {"event": "resume"} to the tracker events API.
-        # A paused Rasa predicts nothing more, so it would never log the action_listen
-        # that ends this turn; without it the first message after the resume follows
-        # action_handoff directly, matches no rule, and falls back into a second handoff.
-        return [ConversationPaused(), ActionExecuted("action_listen")]
+        intent = latest_intent(tracker)
+        if slot_is_true(tracker, VERIFICATION_LOCKED) and intent not in FLAGGING_INTENTS:
+            return hand_off(dispatcher, tracker, REASON_VERIFICATION_FAILED)
+        if intent in FLAGGING_INTENTS:
+            flag, acknowledgement = FLAGGING_INTENTS[intent]
+            try:
+                bot_services.flag_account(tracker.sender_id, flag)
+            except Exception:  # the officer still gets the case with its reason
+                logger.exception("Could not flag the account (flag=%s)", flag)
+            dispatcher.utter_message(response=acknowledgement)
+            return hand_off(dispatcher, tracker, intent)
+        return hand_off(dispatcher, tracker, REASON_REQUESTED)
+
+
+def consecutive_misunderstandings(tracker: Tracker) -> int:
+    """How many of the borrower's latest messages in a row the bot could not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name not in MISUNDERSTOOD_INTENTS:
+            break
+        count += 1
+    return count
+
+
+class ActionFallback(Action):
+    """Says what the bot can do; the second misunderstanding in a row goes to a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if consecutive_misunderstandings(tracker) >= 2:
+            dispatcher.utter_message(response="utter_misunderstood_handoff")
+            return hand_off(dispatcher, tracker, REASON_MISUNDERSTOOD)
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionOptOut(Action):
+    """Opt-out in words the keyword layer did not catch: same effect as STOP."""
+
+    def name(self) -> str:
+        return "action_opt_out"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if bot_services.opt_out(tracker.sender_id):
+            # One confirmation at most: the app sends it like a STOP confirmation.
+            dispatcher.utter_message(
+                response="utter_opt_out_confirmed", lender=bot_services.lender_name()
+            )
+        return []

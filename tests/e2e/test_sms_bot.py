@@ -48,7 +48,8 @@ def test_it_serves_a_borrower_from_reminder_to_officer_and_back(bot_app, bot_set
     assert any("Hi" in r for r in phone.say("hello"))
     asked = " ".join(phone.say("how much do i owe"))
     assert "date of birth" in asked and "$" not in asked
-    answer = " ".join(phone.say("14/03/1985"))
+    assert "last 4 digits" in " ".join(phone.say("14/03/1985"))  # the second factor
+    answer = " ".join(phone.say("1234"))
     assert "$3,210.55" in answer and "$420.00" in answer and "December 1, 2026" in answer
 
     handoff = " ".join(phone.say("can i talk to a real person"))
@@ -83,13 +84,13 @@ def test_it_serves_a_borrower_from_reminder_to_officer_and_back(bot_app, bot_set
 def test_it_tells_an_unknown_number_nothing_about_any_account(bot_app, bot_settings, bot_session):
     make_borrower(bot_session)  # someone else's account, same birthday
     phone = Phone(bot_app.test_client(), bot_settings, bot_session, "+13125559999")
-    replies = phone.say("what's my balance") + phone.say("14/03/1985")
+    replies = phone.say("what's my balance") + phone.say("14/03/1985") + phone.say("1234")
     text = " ".join(replies)
     assert replies, "the unknown number still gets a polite answer"
     assert "$" not in text and "3,210" not in text and "1234" not in text
     assert "doesn't match" in text
     inbound = bot_session.scalars(select(Message).where(Message.direction == "in")).all()
-    assert len(inbound) == 2 and all(m.borrower_id is None for m in inbound)
+    assert len(inbound) == 3 and all(m.borrower_id is None for m in inbound)
 
 
 def test_it_locks_details_and_hands_off_after_three_failures(bot_app, bot_settings, bot_session):
@@ -97,7 +98,7 @@ def test_it_locks_details_and_hands_off_after_three_failures(bot_app, bot_settin
     phone = Phone(bot_app.test_client(), bot_settings, bot_session, "+13125550100")
     replies = phone.say("balance please")
     for wrong in ("01/01/1990", "1970-05-05", "2 February 1966"):
-        replies += phone.say(wrong)
+        replies += phone.say(wrong) + phone.say("1234")
     text = " ".join(replies)
     assert "$" not in text
     assert "locked" in text

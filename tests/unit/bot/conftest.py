@@ -115,17 +115,29 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
+def variation(domain: dict[str, Any], response: str, language: str = "en") -> dict[str, Any]:
+    """The variation Rasa would pick: the one whose `language` condition matches, else the
+    one without a condition."""
+    variations = domain["responses"][response]
+    for candidate in variations:
+        for condition in candidate.get("condition") or []:
+            if condition.get("name") == "language" and condition.get("value") == language:
+                return candidate
+    return next(v for v in variations if not v.get("condition"))
+
+
 @pytest.fixture
-def rendered(domain: dict[str, Any]) -> Callable[[CollectingDispatcher], list[str]]:
+def rendered(domain: dict[str, Any]) -> Callable[..., list[str]]:
     """What the borrower would read: each message's domain response filled with its values."""
 
-    def render(dispatcher: CollectingDispatcher) -> list[str]:
+    def render(dispatcher: CollectingDispatcher, language: str = "en") -> list[str]:
         texts = []
         for message in dispatcher.messages:
             if message.get("text"):
                 texts.append(message["text"])
                 continue
-            template = domain["responses"][message["response"]][0]["text"]
+            chosen = variation(domain, message["response"], language)
+            template = chosen.get("text") or chosen.get("custom", {}).get("text", "")
             texts.append(template.format(**message))
         return texts
 

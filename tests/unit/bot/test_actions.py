@@ -49,8 +49,9 @@ class Recorder:
         self.result = result
         self.error = error
 
-    def __call__(self, *args: Any) -> Any:
-        self.calls.append(args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Keyword arguments (language=...) are recorded after the positional ones.
+        self.calls.append((*args, kwargs) if kwargs else args)
         if self.error is not None:
             raise self.error
         return self.result
@@ -63,7 +64,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, target: str, **kwargs: Any) -> Recorde
     return recorder
 
 
-VERIFY = "bot.actions.verification.bot_services.verify_identity"
+VERIFY = "bot.actions.verification.bot_services.submit_factor"
 BALANCE = "bot.actions.balance.bot_services.balance_for"
 HANDOFF = "bot.actions.handoff.bot_services.open_handoff"
 # The bot stops; the listen ends the turn so the conversation resumes cleanly later.
@@ -92,9 +93,10 @@ def test_it_sets_identity_verified_when_the_app_verifies_the_date(
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
-    assert verify.calls == [("f-happy", "04/04/1963")]
+    assert verify.calls == [("f-happy", "date_of_birth", "04/04/1963")]
     assert slots_set(events) == {
         "date_of_birth": "provided",
+        "loan_last4": "provided",
         "identity_verified": True,
         "verification_locked": False,
     }
@@ -118,8 +120,8 @@ def test_it_asks_again_after_a_wrong_date_without_verifying(
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
-    # date_of_birth emptied: the form asks for it again; nothing else changes.
-    assert slots_set(events) == {"date_of_birth": None}
+    # Both factors emptied: the form starts over with the date; nothing else changes.
+    assert slots_set(events) == {"date_of_birth": None, "loan_last4": None}
     assert rendered(dispatcher) == [
         "Sorry, that doesn't match our records. You can try 2 more time(s)."
     ]
@@ -136,6 +138,7 @@ def test_it_locks_and_ends_the_form_when_the_app_says_locked(
     # requested_slot=None ends the form; the rule then predicts action_handoff (next test).
     assert slots_set(events) == {
         "date_of_birth": None,
+        "loan_last4": None,
         "identity_verified": False,
         "verification_locked": True,
         "requested_slot": None,
@@ -166,7 +169,7 @@ def test_it_does_not_check_again_once_verified(monkeypatch, tracker_state, dispa
     events = run(ValidateVerifyForm(), dispatcher, Tracker.from_dict(state), domain)
 
     assert verify.calls == []
-    assert slots_set(events) == {"date_of_birth": "provided"}
+    assert slots_set(events)["date_of_birth"] == "provided"
 
 
 # --- balance (action_show_balance) ---------------------------------------------------------
@@ -179,7 +182,7 @@ def test_it_shows_balance_past_due_and_next_payment_to_a_verified_borrower(
 
     events = run(ActionShowBalance(), dispatcher, tracker("verified_after_form"), domain)
 
-    assert balance.calls == [("f-pastdue",)]
+    assert balance.calls == [("f-pastdue", {"language": "en"})]
     assert rendered(dispatcher) == [
         "Loan ••••0000: you owe $4,039.43 in total, of which $1,666.66 is past due (45 days). "
         "Your next payment of $833.33 is due on December 8, 2026."
@@ -212,7 +215,11 @@ def test_it_discloses_nothing_when_the_app_does_not_confirm_verification(
     text = " ".join(rendered(dispatcher))
     assert not re.search(r"\d", text), text
     assert "owe" not in text
-    assert slots_set(events) == {"identity_verified": False, "date_of_birth": None}
+    assert slots_set(events) == {
+        "identity_verified": False,
+        "date_of_birth": None,
+        "loan_last4": None,
+    }
 
 
 # --- handoff (action_handoff) --------------------------------------------------------------
@@ -228,10 +235,14 @@ def test_it_hands_off_on_request_and_pauses_the_bot(monkeypatch, tracker, dispat
             "f-human",
             "requested",
             {
+                "reason": "requested",
                 "intents": ["greet", "request_human"],
                 "identity_verified": False,
                 "verification_locked": False,
                 "balance_shown": False,
+                "plan_attempted": None,
+                "promise_recorded": False,
+                "language": "en",
             },
         )
     ]
@@ -249,10 +260,14 @@ def test_it_hands_off_a_locked_conversation_as_verification_failed(
     [(conversation_id, reason, summary)] = handoff.calls
     assert (conversation_id, reason) == ("f-lock", "verification_failed")
     assert summary == {
+        "reason": "verification_failed",
         "intents": ["check_balance", "provide_date", "provide_date", "provide_date"],
         "identity_verified": False,
         "verification_locked": True,
         "balance_shown": False,
+        "plan_attempted": None,
+        "promise_recorded": False,
+        "language": "en",
     }
     assert events == PAUSED
 
@@ -267,10 +282,14 @@ def test_it_summarises_a_verified_conversation_that_saw_its_balance(
     [(_, reason, summary)] = handoff.calls
     assert reason == "requested"
     assert summary == {
+        "reason": "requested",
         "intents": ["greet", "check_balance", "provide_date", "thanks", "request_human"],
         "identity_verified": True,
         "verification_locked": False,
         "balance_shown": True,
+        "plan_attempted": None,
+        "promise_recorded": False,
+        "language": "en",
     }
 
 
@@ -305,7 +324,21 @@ def test_it_registers_every_domain_action_with_the_action_server(domain):
     executor.register_package("bot.actions")
 
     custom = {a for a in domain["actions"]}
-    assert custom == {"validate_verify_form", "action_show_balance", "action_handoff"}
+    assert custom == {
+        "validate_verify_form",
+        "action_show_balance",
+        "action_handoff",
+        "action_session_start",
+        "action_fallback",
+        "action_opt_out",
+        "validate_plan_form",
+        "action_quote_plan",
+        "action_create_plan",
+        "action_decline_plan",
+        "validate_promise_form",
+        "action_record_promise",
+        "action_payment_methods",
+    }
     assert custom <= set(executor.actions)
 
 

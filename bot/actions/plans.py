@@ -1,0 +1,257 @@
+"""Instalment plans: terms in any order, checked by the app, confirmed by the borrower."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import parsing
+from bot.actions.common import (
+    IDENTITY_VERIFIED,
+    PLAN_ATTEMPTED,
+    PLAN_PENDING,
+    PLAN_SLOTS,
+    language,
+    latest_intent,
+)
+from outreach import bot_services
+
+logger = logging.getLogger(__name__)
+# Only these intents carry terms; anything else ("agent", "i dispute this") is left to the
+# rules, even if the message happens to hold a number.
+TERM_INTENTS = ("inform", "propose_plan", "provide_date", "promise_to_pay", "affirm")
+
+
+def today() -> date:
+    return date.today()
+
+
+def _text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def term_texts(tracker: Tracker, trigger: str) -> list[str]:
+    """The texts to read terms from: the latest message and, when the form is just starting
+    (nothing requested yet), the message that asked for it, which may have come before the
+    identity check ("i'll pay in 3 days" -> date of birth -> last four -> the form)."""
+    texts = [_text(tracker)] if latest_intent(tracker) in TERM_INTENTS else []
+    if tracker.get_slot("requested_slot") is None:
+        for event in reversed(tracker.events):
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if event.get("event") == "user" and intent == trigger:
+                if event.get("text") and event.get("text") not in texts:
+                    texts.append(str(event["text"]))
+                break
+    return texts
+
+
+def first_found(texts: list[str], read: Any) -> Any:
+    for text in texts:
+        value = read(text)
+        if value is not None and value != (None, None):
+            return value
+    return None
+
+
+class ValidatePlanForm(FormValidationAction):
+    """Reads every term the latest message names; a bare number answers the question asked."""
+
+    def name(self) -> str:
+        return "validate_plan_form"
+
+    def _reads_terms(self, tracker: Tracker) -> bool:
+        return latest_intent(tracker) in TERM_INTENTS
+
+    def _requested(self, tracker: Tracker, slot: str) -> bool:
+        return tracker.get_slot("requested_slot") == slot
+
+    async def extract_plan_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = self._requested(tracker, "plan_amount")
+        amount = first_found(
+            term_texts(tracker, "propose_plan"), lambda t: parsing.parse_amount(t, requested)
+        )
+        # A new amount replaces a counter-offer's first payment too.
+        return {"plan_amount": str(amount), "plan_first_amount": None} if amount else {}
+
+    async def extract_plan_count(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = self._requested(tracker, "plan_count")
+        texts = term_texts(tracker, "propose_plan")
+        count, frequency = first_found(texts, lambda t: parsing.parse_count(t, requested)) or (
+            None,
+            None,
+        )
+        found: dict[str, Any] = {"plan_count": str(count)} if count else {}
+        if (
+            frequency
+            and not tracker.get_slot("plan_frequency")
+            and not first_found(texts, parsing.parse_frequency)
+        ):
+            found["plan_frequency"] = frequency  # "for 6 months" implies monthly
+        return found
+
+    async def extract_plan_frequency(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        frequency = first_found(term_texts(tracker, "propose_plan"), parsing.parse_frequency)
+        return {"plan_frequency": frequency} if frequency else {}
+
+    async def extract_plan_start(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        day = first_found(
+            term_texts(tracker, "propose_plan"),
+            lambda t: parsing.parse_day(t, today(), language(tracker)),
+        )
+        return {"plan_start": day.isoformat()} if day else {}
+
+    def validate_plan_amount(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"plan_amount": slot_value}
+
+    def validate_plan_count(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            ok = 1 <= int(float(slot_value)) <= 520
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            dispatcher.utter_message(response="utter_plan_unclear")
+        return {"plan_count": str(int(float(slot_value))) if ok else None}
+
+    def validate_plan_start(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            day = date.fromisoformat(str(slot_value))
+        except ValueError:
+            day = None
+        if day is None or day < today():
+            dispatcher.utter_message(response="utter_plan_start_invalid")
+            return {"plan_start": None}
+        return {"plan_start": day.isoformat()}
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        filled = [
+            e
+            for e in events
+            if e.get("event") == "slot"
+            and e.get("name") in PLAN_SLOTS
+            and e.get("value") is not None
+        ]
+        requested = tracker.get_slot("requested_slot")
+        if requested and not filled and self._reads_terms(tracker):
+            # An answer, but not one the bot could read: say so, keep the form (no rejection).
+            dispatcher.utter_message(response="utter_plan_unclear")
+            events.append(SlotSet(PLAN_ATTEMPTED, tracker.get_slot(PLAN_ATTEMPTED)))
+        return events
+
+
+def _terms(tracker: Tracker) -> dict[str, Any]:
+    return {
+        "amount": tracker.get_slot("plan_amount"),
+        "count": tracker.get_slot("plan_count"),
+        "frequency": tracker.get_slot("plan_frequency"),
+        "start": tracker.get_slot("plan_start"),
+        "first_amount": tracker.get_slot("plan_first_amount"),
+    }
+
+
+def _reset() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in PLAN_SLOTS]
+
+
+class ActionQuotePlan(Action):
+    def name(self) -> str:
+        return "action_quote_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            offer = bot_services.quote_plan(
+                tracker.sender_id, language=language(tracker), **_terms(tracker)
+            )
+        except ValueError:
+            logger.warning("plan terms could not be read (conversation %s)", tracker.sender_id)
+            offer = "unreadable"
+        if offer is None:  # the app does not confirm verification: nothing is disclosed
+            dispatcher.utter_message(response="utter_need_verification")
+            return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(IDENTITY_VERIFIED, False)]
+        if offer == "unreadable" or (not offer.within_policy and offer.counter_offer is None):
+            dispatcher.utter_message(response="utter_plan_no_offer")
+            return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(PLAN_ATTEMPTED, "outside")]
+        if offer.within_policy:
+            dispatcher.utter_message(response="utter_plan_within", **asdict(offer.proposal))
+            return [SlotSet(PLAN_PENDING, True), SlotSet(PLAN_ATTEMPTED, "within")]
+        counter = offer.counter_offer
+        dispatcher.utter_message(response="utter_plan_counter", **asdict(counter))
+        # The slots now hold the counter-offer: a "yes" accepts exactly what was shown.
+        return [
+            SlotSet("plan_amount", counter.amount),
+            SlotSet("plan_count", str(counter.count)),
+            SlotSet("plan_frequency", counter.frequency),
+            SlotSet("plan_start", counter.start),
+            SlotSet("plan_first_amount", counter.first_amount),
+            SlotSet(PLAN_PENDING, True),
+            SlotSet(PLAN_ATTEMPTED, "outside"),
+        ]
+
+
+class ActionCreatePlan(Action):
+    def name(self) -> str:
+        return "action_create_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            confirmation = bot_services.accept_plan(
+                tracker.sender_id, language=language(tracker), **_terms(tracker)
+            )
+        except ValueError:
+            logger.warning("plan not created (conversation %s)", tracker.sender_id)
+            confirmation = None
+        if confirmation is None:
+            dispatcher.utter_message(response="utter_plan_failed")
+            return [*_reset(), SlotSet(PLAN_PENDING, False)]
+        dispatcher.utter_message(response="utter_plan_created", **asdict(confirmation.terms))
+        return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(PLAN_ATTEMPTED, "created")]
+
+
+class ActionDeclinePlan(Action):
+    def name(self) -> str:
+        return "action_decline_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_plan_declined")
+        return [*_reset(), SlotSet(PLAN_PENDING, False)]

@@ -1,0 +1,129 @@
+"""Promises to pay (a date within the configured maximum, an amount) and payment methods."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from babel.dates import format_date
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions import parsing
+from bot.actions.common import IDENTITY_VERIFIED, PROMISE_RECORDED, PROMISE_SLOTS, language
+from bot.actions.plans import first_found, term_texts, today
+from outreach import bot_services
+
+logger = logging.getLogger(__name__)
+
+
+class ValidatePromiseForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_promise_form"
+
+    async def extract_promise_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        day = first_found(
+            term_texts(tracker, "promise_to_pay"),
+            lambda t: parsing.parse_day(t, today(), language(tracker)),
+        )
+        return {"promise_date": day.isoformat()} if day else {}
+
+    async def extract_promise_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot") == "promise_amount"
+
+        def read(text: str) -> str | None:
+            if parsing.wants_all(text):
+                return "all"
+            amount = parsing.parse_amount(text, requested)
+            return str(amount) if amount is not None else None
+
+        amount = first_found(term_texts(tracker, "promise_to_pay"), read)
+        return {"promise_amount": amount} if amount else {}
+
+    def validate_promise_date(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            day = date.fromisoformat(str(slot_value))
+        except ValueError:
+            return {"promise_date": None}
+        max_days = bot_services.promise_limit()
+        if day < today():
+            dispatcher.utter_message(response="utter_promise_in_past")
+            return {"promise_date": None}
+        if (day - today()).days > max_days:
+            latest = today() + timedelta(days=max_days)
+            dispatcher.utter_message(
+                response="utter_promise_too_late",
+                max_days=max_days,
+                latest=format_date(
+                    latest,
+                    "d MMMM" if language(tracker) == "es" else "MMMM d",
+                    locale=language(tracker),
+                ),
+            )
+            return {"promise_date": None}
+        return {"promise_date": day.isoformat()}
+
+    def validate_promise_amount(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"promise_amount": slot_value}
+
+
+class ActionRecordPromise(Action):
+    def name(self) -> str:
+        return "action_record_promise"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in PROMISE_SLOTS]
+        try:
+            view = bot_services.promise_to_pay(
+                tracker.sender_id,
+                str(tracker.get_slot("promise_date") or ""),
+                tracker.get_slot("promise_amount"),
+                language=language(tracker),
+            )
+        except ValueError:
+            logger.warning("promise not recorded (conversation %s)", tracker.sender_id)
+            dispatcher.utter_message(response="utter_promise_failed")
+            return reset
+        if view is None:  # not verified in the database: nothing recorded, nothing said
+            dispatcher.utter_message(response="utter_need_verification")
+            return [*reset, SlotSet(IDENTITY_VERIFIED, False)]
+        dispatcher.utter_message(response="utter_promise_recorded", **asdict(view))
+        return [*reset, SlotSet(PROMISE_RECORDED, True)]
+
+
+class ActionPaymentMethods(Action):
+    """Ways to pay and the payment link (no account detail: no verification needed)."""
+
+    def name(self) -> str:
+        return "action_payment_methods"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lines = bot_services.payment_methods(language(tracker))
+        dispatcher.utter_message(
+            response="utter_payment_methods", methods="\n".join(f"- {line}" for line in lines)
+        )
+        return []

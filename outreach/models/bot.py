@@ -1,0 +1,49 @@
+"""What the self-service bot did: one row per borrower message it handled, and the identity
+factors given so far in a conversation (kept here, never in Rasa, until all are in)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class BotTurn(Base):
+    """One bot turn: the inbound message, how the NLU read it, and what the bot did.
+
+    Message text lives in ``messages`` (inbound and replies); here only the intent, its
+    confidence, the language answered in, the actions Rasa ran and the replies' message ids.
+    """
+
+    __tablename__ = "bot_turns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str | None] = mapped_column(String(8))
+    actions: Mapped[list[Any] | None] = mapped_column(JSON)
+    reply_ids: Mapped[list[Any] | None] = mapped_column(JSON)
+    latency_ms: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VerificationProgress(Base):
+    """Which identity factors were given in this conversation and whether each matched.
+
+    Only booleans are kept (never the value typed), and the borrower is never told which
+    factor failed: the outcome is decided once every configured factor is in.
+    """
+
+    __tablename__ = "verification_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    factors: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
