@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from .. import audit, rasa_client
 from ..contact_policy import check_contact
@@ -50,6 +51,9 @@ def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
 def queue() -> Any:
     officer = current_officer()
     cases = db().scalars(select(HandoffCase).where(HandoffCase.status != "closed")
+                         .options(selectinload(HandoffCase.borrower),
+                                  selectinload(HandoffCase.conversation),
+                                  selectinload(HandoffCase.claimed_by))
                          .order_by(HandoffCase.priority, HandoffCase.opened_at)).all()
     conv_ids = [c.conversation_id for c in cases]
     # The newest message per conversation: "waiting on us" when the borrower wrote last.
