@@ -11,8 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select, update
 
 from .. import audit, rasa_client
 from ..contact_policy import check_contact
@@ -50,26 +49,11 @@ def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
 @require_role(*OFFICER_ROLES)
 def queue() -> Any:
     officer = current_officer()
-    cases = db().scalars(select(HandoffCase).where(HandoffCase.status != "closed")
-                         .options(selectinload(HandoffCase.borrower),
-                                  selectinload(HandoffCase.conversation),
-                                  selectinload(HandoffCase.claimed_by))
-                         .order_by(HandoffCase.priority, HandoffCase.opened_at)).all()
-    conv_ids = [c.conversation_id for c in cases]
-    # The newest message per conversation: "waiting on us" when the borrower wrote last.
-    last = dict(db().execute(select(Message.conversation_id, func.max(Message.id))
-                             .where(Message.conversation_id.in_(conv_ids))
-                             .group_by(Message.conversation_id)).all()) if conv_ids else {}
-    last_in = dict(db().execute(select(Message.conversation_id, func.max(Message.id))
-                                .where(Message.conversation_id.in_(conv_ids),
-                                       Message.direction == "in")
-                                .group_by(Message.conversation_id)).all()) if conv_ids else {}
-    waiting = {c.id for c in cases if last_in.get(c.conversation_id) and
-               last_in.get(c.conversation_id) == last.get(c.conversation_id)}
-    # Changes when a case opens or a borrower writes on any open case: console.js announces it.
-    notify_key = f"{max((c.id for c in cases), default=0)}-{max(last_in.values(), default=0)}"
+    cases, waiting, activity = console_data.queue_state(db())
+    approvals = console_data.pending_approvals(db()) \
+        if officer.role in ("supervisor", "admin") else []
     return render_template("console/queue.html", cases=cases, now=utcnow(), waiting=waiting,
-                           notify_key=notify_key, officer=officer,
+                           notify_key=activity["key"], officer=officer, approvals=approvals,
                            held=console_data.held(db(), officer.id),
                            capacity=console_data.capacity(db(), officer.id),
                            officers=console_data.assignable_officers(db())
@@ -107,7 +91,8 @@ def case_view(case_id: int) -> Any:
                            flag_choices=console_data.CONSOLE_FLAGS,
                            officers=console_data.assignable_officers(db())
                            if officer.role in ("supervisor", "admin") else [],
-                           template_defaults=_template_defaults(case))
+                           template_defaults=_template_defaults(case),
+                           activity=console_data.queue_state(db())[2])
 
 
 def _template_defaults(case: HandoffCase) -> dict[str, str]:

@@ -163,6 +163,10 @@ def propose_plan(case_id: int) -> Any:
                  details={"approval_id": approval.id, "violations": quote.violations})
     db().commit()
     flash("Outside policy (" + ", ".join(quote.violations) + "): sent to a supervisor.")
+    counter = quote.counter_offer
+    if counter is not None:  # what the officer could offer now without an approval
+        flash(f"Within policy: {counter.instalment_count} × {counter.instalment_amount} "
+              f"{counter.frequency} from {counter.start_date.isoformat()}.")
     return _back(case)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     CaseNote,
@@ -48,6 +48,40 @@ def assignable_officers(session: Session) -> list[Officer]:
     return list(session.scalars(select(Officer).where(
         Officer.active.is_(True), Officer.role.in_(("officer", "supervisor")))
         .order_by(Officer.name)))
+
+
+def queue_state(session: Session) -> tuple[list[HandoffCase], set[int], dict[str, Any]]:
+    """Open cases (loaded in three queries), those where the borrower wrote last, and a key that
+    changes whenever a case opens or a borrower writes on an open case (console.js announces
+    a change without a reload)."""
+    cases = list(session.scalars(
+        select(HandoffCase).where(HandoffCase.status != "closed")
+        .options(selectinload(HandoffCase.borrower), selectinload(HandoffCase.conversation),
+                 selectinload(HandoffCase.claimed_by))
+        .order_by(HandoffCase.priority, HandoffCase.opened_at)))
+    conv_ids = [c.conversation_id for c in cases]
+    last: dict[int, int] = {}
+    last_in: dict[int, int] = {}
+    if conv_ids:
+        for direction_in, target in ((False, last), (True, last_in)):
+            query = select(Message.conversation_id, func.max(Message.id)).where(
+                Message.conversation_id.in_(conv_ids))
+            if direction_in:
+                query = query.where(Message.direction == "in")
+            target.update(session.execute(query.group_by(Message.conversation_id)).all())
+    waiting = {c.id for c in cases
+               if last_in.get(c.conversation_id) and
+               last_in[c.conversation_id] == last.get(c.conversation_id)}
+    approvals = session.scalar(select(func.count(PlanApproval.id))
+                               .where(PlanApproval.status == "pending")) or 0
+    key = f"{max((c.id for c in cases), default=0)}-{max(last_in.values(), default=0)}"
+    return cases, waiting, {"key": key, "open": len(cases), "waiting": len(waiting),
+                            "approvals": approvals}
+
+
+def pending_approvals(session: Session) -> list[PlanApproval]:
+    return list(session.scalars(select(PlanApproval).where(PlanApproval.status == "pending")
+                                .order_by(PlanApproval.id)))
 
 
 def borrower_panel(session: Session, case: HandoffCase) -> dict[str, Any]:

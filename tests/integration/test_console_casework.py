@@ -126,13 +126,16 @@ def test_it_sends_a_plan_outside_policy_to_a_supervisor(client, session, setting
     resp = client.post(f"/console/cases/{case.id}/plan",
                        data=plan_form(loan, instalment_amount="5.00", instalment_count="84"),
                        follow_redirects=True)
-    assert b"sent to a supervisor" in resp.data
+    assert b"sent to a supervisor" in resp.data and b"Within policy: " in resp.data
+    queue = client.get("/console/").get_data(as_text=True)
+    assert 'id="approvals"' not in queue  # officers do not decide proposals
     assert session.scalar(select(PaymentPlan)) is None
     approval = session.scalar(select(PlanApproval))
     assert client.post(f"/console/cases/{case.id}/plan-approvals/{approval.id}",
                        data={"decision": "approve"}).status_code == 403
     client.post("/logout")
     login(client, supervisor)
+    assert 'id="approvals"' in client.get("/console/").get_data(as_text=True)
     client.post(f"/console/cases/{case.id}/plan-approvals/{approval.id}",
                 data={"decision": "approve"})
     plan = session.scalar(select(PaymentPlan))

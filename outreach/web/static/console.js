@@ -3,9 +3,12 @@
 (function () {
   "use strict";
   var live = document.getElementById("console-live");
-  var notify = document.getElementById("notify");
   var baseTitle = document.title;
   var ids = Array.prototype.map.call(document.querySelectorAll("[data-poll]"), function (n) { return n.id; });
+  var keys = {}; // last seen data-key of every [data-notify] element, by id
+  Array.prototype.forEach.call(document.querySelectorAll("[data-notify]"), function (n) {
+    keys[n.id] = n.getAttribute("data-key");
+  });
   function tick() {
     fetch(window.location.pathname, { headers: { "X-Requested-With": "poll" }, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
@@ -15,10 +18,14 @@
           var cur = document.getElementById(id), fresh = doc.getElementById(id);
           if (cur && fresh && cur.innerHTML !== fresh.innerHTML) cur.innerHTML = fresh.innerHTML;
         });
-        var n = doc.getElementById("notify");
-        if (notify && n && n.getAttribute("data-key") !== notify.getAttribute("data-key")) {
-          notify.setAttribute("data-key", n.getAttribute("data-key"));
-          if (live) live.textContent = n.getAttribute("data-text") || "New activity";
+        var said = [];
+        Array.prototype.forEach.call(doc.querySelectorAll("[data-notify]"), function (n) {
+          var key = n.getAttribute("data-key");
+          if (n.id in keys && keys[n.id] !== key) said.push(n.getAttribute("data-text") || "New activity");
+          keys[n.id] = key;
+        });
+        if (said.length) {
+          if (live) live.textContent = said.join(". ");
           if (document.hidden) document.title = "● " + baseTitle;
         }
       }).catch(function () { /* offline or signed out for a moment: next tick */ });
