@@ -158,6 +158,7 @@ class ValidatePlanForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        said = len(dispatcher.messages)
         events = await super().run(dispatcher, tracker, domain)
         filled = [
             e
@@ -167,7 +168,12 @@ class ValidatePlanForm(FormValidationAction):
             and e.get("value") is not None
         ]
         requested = tracker.get_slot("requested_slot")
-        if requested and not filled and self._reads_terms(tracker):
+        if (
+            requested
+            and not filled
+            and self._reads_terms(tracker)
+            and len(dispatcher.messages) == said
+        ):
             # An answer, but not one the bot could read: say so, keep the form (no rejection).
             dispatcher.utter_message(response="utter_plan_unclear")
             events.append(SlotSet(PLAN_ATTEMPTED, tracker.get_slot(PLAN_ATTEMPTED)))

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from outreach.bot_services import _reply_locale, parse_dates
+from outreach.bot_locale import reply_locale
+from outreach.bot_services import parse_dates
 
 
 @pytest.mark.parametrize("text", ["14/03/1985", "1985-03-14", "March 14 1985", "14 March 1985",
@@ -24,6 +25,11 @@ def test_it_finds_nothing_in_text_without_a_date():
 
 
 def test_it_formats_in_the_bots_language_for_the_borrowers_region():
-    assert _reply_locale("en_GB") == "en_GB"
-    assert _reply_locale("es_US") == "en_US"
-    assert _reply_locale("es") == "en"
+    assert reply_locale("en_GB") == "en_GB"
+    assert reply_locale("es_US") == "es_US"  # the bot answers in Spanish too
+    assert reply_locale("es_US", "en") == "en_US"  # an English reply keeps English formats
+    assert reply_locale("fr_CA") == "en_CA"  # no French responses: English, Canadian formats
+
+
+def test_it_reads_spanish_birth_dates():
+    assert date(1985, 3, 14) in parse_dates("14 de marzo de 1985")

@@ -1,0 +1,78 @@
+"""Reading plan and promise terms from borrower text (bot/actions/parsing.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.actions.parsing import parse_amount, parse_count, parse_day, parse_frequency, wants_all
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "count", "frequency"),
+    [
+        ("i could do 75 a month for 6 months", "75", (6, "monthly"), "monthly"),
+        ("50 a month for 6 months", "50", (6, "monthly"), "monthly"),
+        ("$100 monthly for 4 months", "100", (4, "monthly"), "monthly"),
+        ("3 payments of 140", "140", (3, None), None),
+        ("6 monthly payments", None, (6, None), "monthly"),
+        ("140 every two weeks, 3 payments", "140", (3, None), "biweekly"),
+        ("puedo pagar 50 al mes", "50", (None, None), "monthly"),
+        ("75 al mes por 6 meses", "75", (6, "monthly"), "monthly"),
+        ("40 cada quincena", "40", (None, None), "biweekly"),
+        ("seis pagos de 70 dólares", "70", (6, None), None),
+        ("$1,200.50 weekly", "1200.50", (None, None), "weekly"),
+    ],
+)
+def test_it_reads_terms_named_with_their_units(text, amount, count, frequency) -> None:
+    assert parse_amount(text) == (Decimal(amount) if amount else None)
+    assert parse_count(text) == count
+    assert parse_frequency(text) == frequency
+
+
+def test_it_reads_a_bare_number_only_as_the_answer_to_the_question_asked() -> None:
+    assert parse_amount("50") is None and parse_amount("50", requested=True) == Decimal("50")
+    assert parse_count("6") == (None, None) and parse_count("6", requested=True) == (6, None)
+    assert parse_count("cuatro", requested=True) == (4, None)
+    assert parse_amount("1234") is None  # the loan's last four digits are not an amount
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("today", "en", date(2026, 11, 23)),
+        ("tmrw", "en", date(2026, 11, 24)),
+        ("mañana", "es", date(2026, 11, 24)),
+        ("pasado mañana", "es", date(2026, 11, 25)),
+        ("friday", "en", date(2026, 11, 27)),
+        ("el viernes", "es", date(2026, 11, 27)),
+        ("monday", "en", date(2026, 11, 30)),  # said on a Monday: next week's
+        ("in 3 days", "en", date(2026, 11, 26)),
+        ("en 2 semanas", "es", date(2026, 12, 7)),
+        ("next week", "en", date(2026, 11, 30)),
+        ("the 15th", "en", date(2026, 12, 15)),
+        ("el 15", "es", date(2026, 12, 15)),
+        ("dec 5", "en", date(2026, 12, 5)),
+        ("5 de diciembre", "es", date(2026, 12, 5)),
+        ("12/5", "en", date(2026, 12, 5)),
+        ("5/12", "es", date(2026, 12, 5)),
+        ("jan 3", "en", date(2027, 1, 3)),  # already past this year: next year
+        ("2026-12-05", "en", date(2026, 12, 5)),
+    ],
+)
+def test_it_reads_payment_days_in_english_and_spanish(text, language, expected) -> None:
+    assert parse_day(text, MONDAY, language) == expected
+
+
+def test_it_finds_no_day_in_terms_without_one() -> None:
+    for text in ("6 payments", "50 a month for 6 months", "1234", "hello"):
+        assert parse_day(text, MONDAY) is None
+
+
+def test_it_reads_all_of_it_in_both_languages() -> None:
+    assert wants_all("all of it") and wants_all("todo") and wants_all("el total")
+    assert not wants_all("50")
