@@ -49,7 +49,7 @@ def dispatch_outbox(settings: Settings) -> None:
 def reconcile_outbox(settings: Settings) -> None:
     """Put rows a crashed dispatcher left ``sending`` back in order (never sends)."""
     with session_scope(settings.database_url) as session:
-        reconcile(session, utcnow())
+        reconcile(session, utcnow(), settings)
 
 
 def review(settings: Settings) -> None:

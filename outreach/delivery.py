@@ -129,6 +129,83 @@ def stop_reason(session: Session, item: OutboxItem, today: date) -> str | None:
     return None
 
 
+def batch_stop_reasons(session: Session, ids: list[int]) -> dict[int, str]:
+    """``stop_reason`` for a whole claimed batch in a few set-based queries: {row id: reason}."""
+    out: dict[int, str] = {}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(OutboxItem.id, OutboxItem.borrower_id, OutboxItem.loan_id, OutboxItem.payload).where(
+            OutboxItem.id.in_(ids)
+        )
+    ).all()
+    borrowers = {r.borrower_id for r in rows}
+    loans = {r.loan_id for r in rows if r.loan_id}
+    flagged = set(
+        session.scalars(
+            select(BorrowerFlag.borrower_id).where(
+                BorrowerFlag.borrower_id.in_(borrowers), BorrowerFlag.cleared_at.is_(None)
+            )
+        )
+    )
+    handoff = set(
+        session.scalars(
+            select(HandoffCase.borrower_id).where(
+                HandoffCase.borrower_id.in_(borrowers), HandoffCase.status != "closed"
+            )
+        )
+    )
+    closed = set(
+        session.scalars(
+            select(Loan.id).where(
+                Loan.id.in_(loans),
+                (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
+            )
+        )
+    )
+    planned = set(
+        session.scalars(
+            select(PaymentPlan.loan_id).where(
+                PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
+            )
+        )
+    )
+    promised = set(
+        session.scalars(
+            select(PromiseToPay.loan_id).where(
+                PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
+            )
+        )
+    )
+    promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
+    open_promises = (
+        set(
+            session.scalars(
+                select(PromiseToPay.id).where(
+                    PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open"
+                )
+            )
+        )
+        if promise_ids
+        else set()
+    )
+    for r in rows:
+        kind = (r.payload or {}).get("kind", "cadence")
+        if r.borrower_id in flagged:
+            out[r.id] = "borrower_flag"
+        elif r.borrower_id in handoff:
+            out[r.id] = "handoff_open"
+        elif r.loan_id in closed:
+            out[r.id] = "loan_paid"
+        elif kind == "cadence" and r.loan_id in planned:
+            out[r.id] = "plan_current"
+        elif kind == "cadence" and r.loan_id in promised:
+            out[r.id] = "promise_open"
+        elif kind == "promise" and (r.payload or {}).get("promise_id") not in open_promises:
+            out[r.id] = "promise_resolved"
+    return out
+
+
 def backoff(config: CampaignConfig, attempts: int) -> timedelta:
     """Exponential backoff with full jitter: uniform(0, min(max, base * 2**(attempts-1)))."""
     ceiling = min(config.retry_max_seconds, config.retry_base_seconds * 2 ** max(attempts - 1, 0))
@@ -168,6 +245,26 @@ def _point(session: Session, borrower_id: int, channel: str) -> ContactPoint | N
     )
 
 
+def stop(session: Session, item: OutboxItem, reason: str) -> str:
+    """Cancel a row a stop or pause condition now holds back (audited, never silent)."""
+    item.status, item.last_error = "cancelled", reason
+    audit.record(
+        session,
+        "scheduler",
+        "outbox.stopped",
+        subject=f"outbox:{item.id}",
+        borrower_id=item.borrower_id,
+        details={"reason": reason},
+    )
+    session.commit()
+    return "cancelled"
+
+
+def _mark_sent(item: OutboxItem, payload: dict[str, Any], tried: list[str]) -> None:
+    item.status = "sent"
+    item.payload = {**payload, "tried": tried}
+
+
 def deliver(
     session: Session,
     settings: Settings,
@@ -175,22 +272,14 @@ def deliver(
     item: OutboxItem,
     now: datetime,
     limiter: Any = None,
+    checked: bool = False,
 ) -> str:
     """Process one claimed row; returns sent | deferred | retry | cancelled | failed."""
     item.attempts += 1
-    reason = stop_reason(session, item, now.date())
+    # ``checked``: the dispatcher already ran batch_stop_reasons() for this row's batch.
+    reason = None if checked else stop_reason(session, item, now.date())
     if reason:
-        item.status, item.last_error = "cancelled", reason
-        audit.record(
-            session,
-            "scheduler",
-            "outbox.stopped",
-            subject=f"outbox:{item.id}",
-            borrower_id=item.borrower_id,
-            details={"reason": reason},
-        )
-        session.commit()
-        return "cancelled"
+        return stop(session, item, reason)
     payload = dict(item.payload or {})
     chain = payload.get("channels") or [item.channel]
     tried = list(payload.get("tried") or [])
@@ -287,6 +376,7 @@ def deliver(
                 send_kwargs=kwargs,
                 raise_errors=True,
                 before_send=lambda m: setattr(item, "message_id", m.id),
+                after_send=lambda m: _mark_sent(item, payload, tried),
             )
         except ChannelError as exc:
             item.last_error = str(exc)[:500]
@@ -313,10 +403,7 @@ def deliver(
             item.payload = {**payload, "tried": tried}
             session.commit()
             continue
-        item.status = "sent"
-        item.payload = {**payload, "tried": tried}
-        session.commit()
-        return "sent"
+        return "sent"  # recorded by _mark_sent in the provider-result transaction
     item.status = outcome
     item.payload = {**payload, "tried": tried}
     session.commit()

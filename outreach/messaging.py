@@ -50,6 +50,7 @@ def send_message(
     dedupe_key: str | None = None,
     send_kwargs: dict[str, Any] | None = None,
     before_send: Callable[[Message], None] | None = None,
+    after_send: Callable[[Message], None] | None = None,
     raise_errors: bool = False,
 ) -> Message:
     """Log and send one outbound message.
@@ -119,6 +120,8 @@ def send_message(
         msg.provider_sid = result.provider_sid
         msg.status = result.status
         msg.sent_at = utcnow()
+        if after_send is not None:
+            after_send(msg)
     if conversation is not None:
         conversation.last_message_at = utcnow()
     session.commit()

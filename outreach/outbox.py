@@ -18,13 +18,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit
 from .campaign_config import CampaignConfig, load_config
-from .delivery import deliver
+from .channels import ChannelError, get_channel
+from .db import _sqlite_pragmas
+from .delivery import batch_stop_reasons, deliver, stop
 from .models import Message, OutboxItem
 from .settings import Settings
 
@@ -120,13 +124,40 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
     return claimed
 
 
-def reconcile(session: Session, now: datetime) -> int:
-    """Rows left ``sending`` by a crashed dispatcher. A linked message means the provider call
-    may have happened: never resend it (the row takes the message's outcome; a message still
-    ``sending`` is marked ``unconfirmed`` for review). No message: back to the queue."""
+def stale_after() -> timedelta:
+    """How long a claim may stay ``sending`` before reconcile treats its dispatcher as dead
+    (``OUTBOX_STALE_SECONDS``, default 600: far longer than one batch takes)."""
+    try:
+        return timedelta(seconds=float(os.environ.get("OUTBOX_STALE_SECONDS", "600")))
+    except ValueError:
+        return STALE_CLAIM
+
+
+def _ask_provider(settings: Settings | None, msg: Message) -> str | bool | None:
+    """The provider's SID for a message we lost track of; None if it never arrived; False if
+    the provider cannot be asked (email, sandbox, outage)."""
+    if settings is None or msg.channel not in ("sms", "whatsapp") or settings.demo_mode:
+        return False
+    channel = get_channel(settings, msg.channel)
+    try:
+        return channel.find_sent(msg.address, msg.body, msg.created_at - timedelta(minutes=1))
+    except ChannelError:
+        return False
+
+
+def reconcile(session: Session, now: datetime, settings: Settings | None = None) -> int:
+    """Rows left ``sending`` by a crashed dispatcher, so nothing is sent twice or lost.
+
+    - no message logged: the provider was never called; back to the queue;
+    - message logged and finished (sent, failed, blocked): the row takes its outcome;
+    - message logged ``sending`` (the crash hit during the provider call): ask the provider
+      (Twilio: list messages to that number since then). Found: sent, with its SID. Not found:
+      the message is marked failed ("not sent") and the row requeued. Cannot ask (email, an
+      outage): the message is marked ``unconfirmed`` for review and never resent.
+    """
     stale = session.scalars(
         select(OutboxItem).where(
-            OutboxItem.status == "sending", OutboxItem.claimed_at < now - STALE_CLAIM
+            OutboxItem.status == "sending", OutboxItem.claimed_at <= now - stale_after()
         )
     )
     count = 0
@@ -134,17 +165,24 @@ def reconcile(session: Session, now: datetime) -> int:
         msg = session.get(Message, item.message_id) if item.message_id else None
         if msg is None:
             item.status = "pending"
+        elif msg.status == "sending":
+            sid = _ask_provider(settings, msg)
+            if sid:
+                msg.provider_sid, msg.status, item.status = sid, "sent", "sent"
+            elif sid is None:
+                msg.status, msg.error = "failed", "not sent: dispatcher stopped before the call"
+                item.status = "pending"  # the next attempt logs a new message row
+            else:
+                msg.status, item.status = "unconfirmed", "sent"
+            audit.record(
+                session,
+                "scheduler",
+                "outbox.reconciled",
+                subject=f"outbox:{item.id}",
+                borrower_id=item.borrower_id,
+                details={"message": msg.id, "outcome": msg.status},
+            )
         else:
-            if msg.status == "sending":
-                msg.status = "unconfirmed"
-                audit.record(
-                    session,
-                    "scheduler",
-                    "message.unconfirmed",
-                    subject=f"message:{msg.id}",
-                    borrower_id=msg.borrower_id,
-                    details={"outbox": item.id},
-                )
             item.status = {"blocked": "cancelled", "failed": "failed"}.get(msg.status, "sent")
         count += 1
     session.commit()
@@ -157,6 +195,48 @@ def _maybe_sent(session: Session, item_id: int) -> bool:
     if msg_id is None:
         return False
     return session.scalar(select(Message.status).where(Message.id == msg_id)) == "sending"
+
+
+def _worker_engine(bind: Engine) -> Engine:
+    """PostgreSQL: the app's engine. SQLite: one whose transactions start with BEGIN IMMEDIATE,
+    so concurrent workers queue for the write lock (busy_timeout) instead of failing with
+    "database is locked" when a read snapshot cannot be upgraded to a write."""
+    if bind.dialect.name != "sqlite":
+        return bind
+    return _immediate_engine(bind.url.render_as_string(hide_password=False))
+
+
+@lru_cache(maxsize=8)
+def _immediate_engine(url: str) -> Engine:
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False}, pool_size=10, max_overflow=20
+    )
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below starts them
+
+    # One writer at a time inside this process: threads queue on a lock (cheap, fair enough)
+    # instead of all polling SQLite's busy handler, which starves some past busy_timeout.
+    lock = threading.Lock()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        lock.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn: Any) -> None:
+        if lock.locked():
+            lock.release()
+
+    return engine
 
 
 def _workers() -> int:
@@ -176,10 +256,10 @@ def dispatch(
 ) -> DispatchReport:
     """One dispatcher pass: reconcile stale claims, claim due rows, deliver them concurrently."""
     config = load_config()
-    report = DispatchReport(reconciled=reconcile(session, now))
+    report = DispatchReport(reconciled=reconcile(session, now, settings))
     ids = claim_due(session, now, limit)
     report.claimed = len(ids)
-    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+    factory = sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
     limiter = limiter_for(settings, config)
     lock = threading.Lock()
     outcomes = {
@@ -190,16 +270,35 @@ def dispatch(
         "retry": "retried",
     }
 
+    stops = batch_stop_reasons(session, ids)
+    session.commit()
+
     def work(item_id: int) -> None:
+        try:
+            _work(item_id)
+        except Exception:  # never lose the batch; the row stays ``sending`` for reconcile
+            log.exception("outbox row %s left for reconcile", item_id)
+            with lock:
+                report.failed += 1
+
+    def _work(item_id: int) -> None:
         with factory() as worker:
-            item = worker.get(OutboxItem, item_id)
             try:
-                outcome = deliver(worker, settings, config, item, now, limiter)
+                item = worker.get(OutboxItem, item_id)
+                if item_id in stops:
+                    outcome = stop(worker, item, stops[item_id])
+                else:
+                    outcome = deliver(worker, settings, config, item, now, limiter, checked=True)
             except Exception:
                 # One bad row must not stop the batch; it goes back to the queue for later.
                 log.exception("dispatch failed for outbox row %s", item_id)
                 worker.rollback()
-                if _maybe_sent(worker, item_id):
+                try:
+                    maybe_sent = _maybe_sent(worker, item_id)
+                except Exception:
+                    log.exception("outbox row %s left for reconcile", item_id)
+                    maybe_sent = True  # unknown: leave it ``sending`` for reconcile
+                if maybe_sent:
                     # The provider may have the message already: never requeue it; the row
                     # stays ``sending`` and reconcile() marks it unconfirmed for review.
                     outcome = "failed"

@@ -139,6 +139,37 @@ def plan_command(dry_run: bool, on: datetime | None, csv_path: str | None) -> No
     click.echo(f"dry run for {now:%Y-%m-%d %H:%M}Z: {summary}")
 
 
+@outreach_cli.command("dispatch")
+@click.option("--until-empty", is_flag=True, help="Repeat passes until nothing is due.")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    hidden=True,
+    help="Act as if it were this UTC instant (tests and rehearsals).",
+)
+def dispatch_command(until_empty: bool, at: str | None) -> None:
+    """Send what is due now (the scheduler's dispatch job, run once)."""
+    from .outbox import dispatch
+
+    settings = current_app.extensions["settings"]
+    try:
+        when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
+    except ValueError:
+        raise click.ClickException(
+            "--at: expected an ISO instant like 2026-11-24T16:00:00Z"
+        ) from None
+    total: dict[str, int] = {}
+    with _session() as session:
+        while True:
+            report = dispatch(session, settings, when or datetime.now(UTC))
+            for key, value in vars(report).items():
+                total[key] = total.get(key, 0) + value
+            if not until_empty or report.claimed == 0:
+                break
+    click.echo(", ".join(f"{v} {k}" for k, v in total.items()))
+
+
 def _sample(settings, borrower_id: int | None, locale: str | None, session) -> SimpleNamespace:
     payload = {
         "amount": "420.00",

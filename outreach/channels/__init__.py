@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from ..settings import Settings
 from .base import Channel, ChannelError, SendResult
 from .email import EmailChannel
@@ -29,4 +31,14 @@ def get_channel(settings: Settings, name: str) -> Channel:
         raise ValueError(f"channel: unknown channel {name!r}")
     if settings.demo_mode:
         return SandboxChannel(name)
-    return TwilioChannel(settings, name)
+    # One Twilio client per thread and settings: its HTTP connections are kept alive and reused
+    # (the dispatcher's worker threads send thousands of messages a minute).
+    cache = _local.__dict__.setdefault("twilio", {})
+    key = (id(settings), name, settings.twilio_api_base_url, settings.twilio_account_sid)
+    channel = cache.get(key)
+    if channel is None:
+        channel = cache[key] = TwilioChannel(settings, name)
+    return channel
+
+
+_local = threading.local()
