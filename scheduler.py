@@ -104,11 +104,13 @@ def main() -> int:
         # From the signal handler the blocking loop itself is interrupted: shutdown(wait=True)
         # lets a running job (e.g. a dispatch batch) finish before the process exits.
         log.info("signal %s: shutting down after running jobs finish", signum)
+        if not scheduler.running:
+            raise KeyboardInterrupt  # SIGTERM before the loop started: leave start() at once
         scheduler.shutdown(wait=True)
 
-    signal.signal(signal.SIGTERM, stop)
-    log.info("scheduler started (jobs: %s)", ", ".join(j.id for j in scheduler.get_jobs()))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, not a traceback
+        signal.signal(signal.SIGTERM, stop)
+        log.info("scheduler started (jobs: %s)", ", ".join(j.id for j in scheduler.get_jobs()))
         scheduler.start()
     return 0
 
