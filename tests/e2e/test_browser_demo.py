@@ -65,7 +65,8 @@ def test_it_walks_the_demo_path_in_a_browser(browser, live, bot_settings, bot_se
         expect(messages).to_contain_text(expect_text, timeout=20_000)
 
     send("whats my balance", "date of birth")
-    send("14/03/1985", "$3,210.55")
+    send("14/03/1985", "last 4 digits")  # the identity check's second factor
+    send("1234", "$3,210.55")
     send("I want to speak to an agent", "officer will answer")
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "sandbox-phone.png"), full_page=True)
