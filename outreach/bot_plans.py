@@ -21,8 +21,8 @@ from .models import utcnow
 from .settings import Settings
 
 FREQUENCY_WORDS = {
-    "en": {"weekly": "weekly", "biweekly": "every two weeks", "monthly": "monthly"},
-    "es": {"weekly": "semanales", "biweekly": "quincenales", "monthly": "mensuales"},
+    "en": {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"},
+    "es": {"weekly": "cada semana", "biweekly": "cada dos semanas", "monthly": "cada mes"},
 }
 
 

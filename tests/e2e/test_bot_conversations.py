@@ -52,7 +52,7 @@ def test_it_sets_up_a_plan_within_the_limits_after_the_identity_check(
     asked = joined(phone.say("140 every two weeks, 3 payments"))
     assert "first payment" in asked
     offer = joined(phone.say("next friday"))
-    assert "3 every two weeks payments of $140.00" in offer and "$420.00 in all" in offer
+    assert "3 payments of $140.00 every two weeks" in offer and "$420.00 in all" in offer
     assert bot_session.scalar(select(PaymentPlan)) is None  # nothing before the yes
     done = joined(phone.say("ok"))
     assert "Done! Your plan is set up" in done
@@ -76,7 +76,7 @@ def test_it_counter_offers_a_plan_outside_the_limits_and_stores_the_accepted_off
     phone.say("i could do 30 a month for 14 months")
     counter = joined(phone.say("the 1st"))
     assert "outside what I can approve" in counter
-    assert "6 monthly payments of $70.00" in counter
+    assert "6 payments of $70.00 every month" in counter
     phone.say("ok")
     plan = bot_session.scalar(select(PaymentPlan))
     assert (plan.instalment_count, plan.instalment_amount, plan.outside_policy) == (

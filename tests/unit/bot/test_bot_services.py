@@ -84,7 +84,7 @@ def test_it_quotes_and_stores_plans_only_for_a_verified_conversation(settings, s
         conv.public_id, "30", 14, "monthly", start, "es", settings=settings
     )
     assert not offer.within_policy and offer.counter_offer.count == 6
-    assert offer.counter_offer.frequency_words == "mensuales"
+    assert offer.counter_offer.frequency_words == "cada mes"
     with pytest.raises(ValueError, match=r"^terms: outside policy"):
         bot_services.accept_plan(conv.public_id, "30", 14, "monthly", start, settings=settings)
     done = bot_services.accept_plan(

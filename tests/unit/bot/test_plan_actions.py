@@ -27,7 +27,7 @@ TERMS = TermsView(
     amount_text="$70.00",
     count=6,
     frequency="monthly",
-    frequency_words="monthly",
+    frequency_words="every month",
     start="2026-12-01",
     start_text="December 1, 2026",
     first_amount=None,
@@ -158,7 +158,7 @@ def test_it_shows_a_counter_offer_and_keeps_it_for_the_yes(
     )
     events = run(ActionQuotePlan(), dispatcher, tracker, domain)
     assert quote.calls[0][1]["amount"] == "30" and quote.calls[0][1]["count"] == "14"
-    assert "closest I can offer: 6 monthly payments of $70.00" in rendered(dispatcher)[0]
+    assert "closest I can offer: 6 payments of $70.00 every month" in rendered(dispatcher)[0]
     assert slots_set(events) == {
         "plan_amount": "70.00",
         "plan_count": "6",
