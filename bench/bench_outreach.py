@@ -11,7 +11,7 @@ plan. The set-based pass (``outreach.campaigns.plan``) is measured side by side 
 per-loan ORM loop (load each loan, its borrower, flags, cases, plans and promises, check the key,
 add a row), on a fresh copy of the same book. Dispatch: 3,000 due rows sent with the real
 ``twilio`` client to a local provider stub answering after 100 ms, two dispatcher processes of
-64 worker threads each, per-sender
+16 worker threads each, per-sender
 rate limit 250/s. Each phase runs in its own process, so its peak RSS is its own.
 """
 
@@ -436,7 +436,7 @@ def section(all_results: list[dict], loans: int) -> str:
         "the naive baseline is a per-loan ORM loop on an identical copy of the book. "
         "Re-plan is the same pass again (nothing new to queue: the idempotency keys hold). "
         f"Dispatch: {DISPATCH_ROWS:,} due rows, real `twilio` client, provider stub answering "
-        f"after 100 ms, {PROCESSES} dispatcher processes (one per core) of 64 worker threads, "
+        f"after 100 ms, {PROCESSES} dispatcher processes (one per core) of {WORKERS} worker threads, "
         "rate limit 250/s per sender. Peak memory is the "
         "process's maximum RSS (each phase in its own process).",
         "",

@@ -100,26 +100,17 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
             )
         session.commit()
         return ids
-    candidates = list(session.scalars(due))
     claimed = []
-    for start in range(0, len(candidates), 500):
-        chunk = candidates[start : start + 500]
-        session.execute(
+    for item_id in list(session.scalars(due)):
+        # Conditional update, one row at a time: rowcount says whether *this* dispatcher moved
+        # it (SQLite serialises writers, so exactly one of two racing dispatchers sees 1).
+        result = session.execute(
             update(OutboxItem)
-            .where(OutboxItem.id.in_(chunk), OutboxItem.status == "pending")
+            .where(OutboxItem.id == item_id, OutboxItem.status == "pending")
             .values(status="sending", claimed_at=now)
         )
-        # Only rows this transaction moved carry our claim time and are still ``sending``;
-        # SQLite serialises writers, so no other dispatcher can claim between these statements.
-        claimed += list(
-            session.scalars(
-                select(OutboxItem.id).where(
-                    OutboxItem.id.in_(chunk),
-                    OutboxItem.status == "sending",
-                    OutboxItem.claimed_at == now,
-                )
-            )
-        )
+        if result.rowcount == 1:
+            claimed.append(item_id)
     session.commit()
     return claimed
 
@@ -256,10 +247,13 @@ def dispatch(
 ) -> DispatchReport:
     """One dispatcher pass: reconcile stale claims, claim due rows, deliver them concurrently."""
     config = load_config()
-    report = DispatchReport(reconciled=reconcile(session, now, settings))
-    ids = claim_due(session, now, limit)
-    report.claimed = len(ids)
     factory = sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
+    with factory() as claimer:  # on SQLite: BEGIN IMMEDIATE, so racing claims queue, not fail
+        report = DispatchReport(reconciled=reconcile(claimer, now, settings))
+        ids = claim_due(claimer, now, limit)
+        stops = batch_stop_reasons(claimer, ids)
+        claimer.commit()
+    report.claimed = len(ids)
     limiter = limiter_for(settings, config)
     lock = threading.Lock()
     outcomes = {
@@ -269,9 +263,6 @@ def dispatch(
         "failed": "failed",
         "retry": "retried",
     }
-
-    stops = batch_stop_reasons(session, ids)
-    session.commit()
 
     def work(item_id: int) -> None:
         try:
