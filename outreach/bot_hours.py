@@ -16,6 +16,10 @@ _SOON = {
     "es": "en menos de una hora, en horario de oficina",
 }
 _AT = {"en": "{day} from {time} ({zone})", "es": "el {day} a partir de las {time} ({zone})"}
+_NEAR = {
+    "en": ("today from {time} ({zone})", "tomorrow from {time} ({zone})"),
+    "es": ("hoy a partir de las {time} ({zone})", "mañana a partir de las {time} ({zone})"),
+}
 
 
 def _hours() -> tuple[ZoneInfo, set[int], time, time]:
@@ -45,15 +49,20 @@ def next_opening(now: datetime) -> datetime | None:
 
 
 def handoff_eta(language: str | None = None, now: datetime | None = None) -> str:
-    """ "within the hour ..." while the office is open, else "Monday, November 30 from 9:00 AM
-    (CST)", in the borrower's language."""
+    """ "within the hour ..." while the office is open, else "today from 9:00 AM (CST)",
+    "tomorrow from ...", or "Monday, November 30 from ...", in the borrower's language."""
     language = language if language in BOT_LANGUAGES else "en"
-    opening = next_opening(now or utcnow())
+    now = now or utcnow()
+    opening = next_opening(now)
     if opening is None:
         return _SOON[language]
+    when = format_time(opening, "short", tzinfo=opening.tzinfo, locale=language)
+    days_ahead = (opening.date() - now.astimezone(opening.tzinfo).date()).days
+    if days_ahead in (0, 1):  # "today" / "tomorrow" in the office's time zone
+        return _NEAR[language][days_ahead].format(time=when, zone=opening.tzname())
     pattern = "EEEE d 'de' MMMM" if language == "es" else "EEEE, MMMM d"
     return _AT[language].format(
         day=format_date(opening.date(), pattern, locale=language),
-        time=format_time(opening, "short", tzinfo=opening.tzinfo, locale=language),
+        time=when,
         zone=opening.tzname(),
     )

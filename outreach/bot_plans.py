@@ -26,6 +26,31 @@ FREQUENCY_WORDS = {
 }
 
 
+# Why a proposal is outside the limits, first violation first (plans._violations' order).
+REASONS = {
+    "en": {
+        "frequency_not_allowed": "that frequency isn't available for this loan",
+        "min_instalment": "each payment must be at least {min_instalment}",
+        "max_count": "a plan can have at most {max_count} payments",
+        "max_term_days": "the plan would run longer than we can agree",
+        "min_first_payment": "the first payment must be at least {min_first_payment}",
+        "start_in_past": "the first date has already passed",
+        "start_too_late": "the first payment must be within {max_start_days} days",
+        "short_of_balance": "it doesn't cover the {owed} past due",
+    },
+    "es": {
+        "frequency_not_allowed": "esa frecuencia no está disponible para este préstamo",
+        "min_instalment": "cada pago debe ser de al menos {min_instalment}",
+        "max_count": "un plan puede tener como máximo {max_count} pagos",
+        "max_term_days": "el plan duraría más de lo que podemos acordar",
+        "min_first_payment": "el primer pago debe ser de al menos {min_first_payment}",
+        "start_in_past": "la primera fecha ya pasó",
+        "start_too_late": "el primer pago debe ser dentro de {max_start_days} días",
+        "short_of_balance": "no cubre los {owed} vencidos",
+    },
+}
+
+
 @dataclass(frozen=True)
 class TermsView:
     """Terms as the bot shows them (formatted) and as it passes them back (raw)."""
@@ -50,6 +75,7 @@ class PlanOffer:
     proposal: TermsView
     counter_offer: TermsView | None
     limits: dict[str, str] = field(default_factory=dict)
+    reason: str = ""  # the first violation, in words
 
 
 @dataclass(frozen=True)
@@ -148,6 +174,14 @@ def quote_plan(
             offer = plans.evaluate_proposal(loan, quote.counter_offer, today)
             counter = _view(offer.terms, offer.schedule, loan.currency, locale, lang)
         limits = plans.limits_for(loan)
+        words = {
+            "min_instalment": money_text(limits["min_instalment"], loan.currency, locale),
+            "max_count": str(limits["max_count"]),
+            "owed": money_text(limits["owed"], loan.currency, locale),
+            "min_first_payment": money_text(limits["min_first_payment"], loan.currency, locale),
+            "max_start_days": str(limits["max_start_days"]),
+        }
+        reason = REASONS[lang][quote.violations[0]].format(**words) if quote.violations else ""
         audit.record(
             session,
             "bot",
@@ -160,17 +194,7 @@ def quote_plan(
                 "counter_offer": counter is not None,
             },
         )
-        return PlanOffer(
-            quote.within_policy,
-            quote.violations,
-            proposal,
-            counter,
-            {
-                "min_instalment": money_text(limits["min_instalment"], loan.currency, locale),
-                "max_count": str(limits["max_count"]),
-                "owed": money_text(limits["owed"], loan.currency, locale),
-            },
-        )
+        return PlanOffer(quote.within_policy, quote.violations, proposal, counter, words, reason)
 
 
 def accept_plan(

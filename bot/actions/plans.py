@@ -218,7 +218,9 @@ class ActionQuotePlan(Action):
             dispatcher.utter_message(response="utter_plan_within", **asdict(offer.proposal))
             return [SlotSet(PLAN_PENDING, True), SlotSet(PLAN_ATTEMPTED, "within")]
         counter = offer.counter_offer
-        dispatcher.utter_message(response="utter_plan_counter", **asdict(counter))
+        dispatcher.utter_message(
+            response="utter_plan_counter", reason=offer.reason, **asdict(counter)
+        )
         # The slots now hold the counter-offer: a "yes" accepts exactly what was shown.
         return [
             SlotSet("plan_amount", counter.amount),

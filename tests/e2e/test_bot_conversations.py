@@ -75,7 +75,7 @@ def test_it_counter_offers_a_plan_outside_the_limits_and_stores_the_accepted_off
     phone.say("1234")
     phone.say("i could do 30 a month for 14 months")
     counter = joined(phone.say("the 1st"))
-    assert "outside what I can approve" in counter
+    assert "outside what I can approve: a plan can have at most 6 payments" in counter
     assert "6 payments of $70.00 every month" in counter
     phone.say("ok")
     plan = bot_session.scalar(select(PaymentPlan))

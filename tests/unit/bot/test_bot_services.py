@@ -84,6 +84,7 @@ def test_it_quotes_and_stores_plans_only_for_a_verified_conversation(settings, s
         conv.public_id, "30", 14, "monthly", start, "es", settings=settings
     )
     assert not offer.within_policy and offer.counter_offer.count == 6
+    assert offer.reason == "un plan puede tener como máximo 6 pagos"
     assert offer.counter_offer.frequency_words == "cada mes"
     with pytest.raises(ValueError, match=r"^terms: outside policy"):
         bot_services.accept_plan(conv.public_id, "30", 14, "monthly", start, settings=settings)
@@ -131,6 +132,7 @@ def test_it_opts_out_sms_and_whatsapp_for_the_number_once(settings, session, con
     ("now", "language", "expected"),
     [
         (datetime(2026, 11, 23, 16, 0, tzinfo=UTC), "en", "within the hour, during office hours"),
+        (datetime(2026, 11, 23, 14, 0, tzinfo=UTC), "en", "today from 9:00\u202fAM (CST)"),
         (
             datetime(2026, 11, 28, 16, 0, tzinfo=UTC),
             "en",
@@ -139,7 +141,7 @@ def test_it_opts_out_sms_and_whatsapp_for_the_number_once(settings, session, con
         (
             datetime(2026, 11, 23, 23, 30, tzinfo=UTC),
             "es",
-            "el martes 24 de noviembre a partir de las 9:00 (CST)",
+            "mañana a partir de las 9:00 (CST)",
         ),
     ],
 )

@@ -146,7 +146,11 @@ def test_it_refuses_a_first_payment_in_the_past(tracker_state, dispatcher, domai
 def test_it_shows_a_counter_offer_and_keeps_it_for_the_yes(
     monkeypatch, tracker_state, dispatcher, domain, rendered
 ) -> None:
-    quote = fake(monkeypatch, "quote_plan", PlanOffer(False, ["max_count"], TERMS, TERMS, {}))
+    quote = fake(
+        monkeypatch,
+        "quote_plan",
+        PlanOffer(False, ["max_count"], TERMS, TERMS, {}, "a plan can have at most 6 payments"),
+    )
     tracker = turn(
         tracker_state,
         "the 1st",
@@ -158,7 +162,10 @@ def test_it_shows_a_counter_offer_and_keeps_it_for_the_yes(
     )
     events = run(ActionQuotePlan(), dispatcher, tracker, domain)
     assert quote.calls[0][1]["amount"] == "30" and quote.calls[0][1]["count"] == "14"
-    assert "closest I can offer: 6 payments of $70.00 every month" in rendered(dispatcher)[0]
+    assert rendered(dispatcher)[0].startswith(
+        "That's outside what I can approve: a plan can have at most 6 payments. "
+        "The closest I can offer: 6 payments of $70.00 every month"
+    )
     assert slots_set(events) == {
         "plan_amount": "70.00",
         "plan_count": "6",
