@@ -46,6 +46,19 @@ def dispatch_outbox(settings: Settings) -> None:
         dispatch(session, settings, utcnow())
 
 
+def retention(settings: Settings) -> None:
+    """Nightly: a full audit-chain verification, then the retention purge (legal holds skipped)."""
+    from outreach import audit_chain
+    from outreach.retention import purge
+
+    with session_scope(settings.database_url) as session:
+        point = audit_chain.verify(session, full=True)
+        if point.broken_id is not None:
+            log.error("audit chain broken at event #%s", point.broken_id)
+        report = purge(session, utcnow())
+        log.info("retention purge: %s", report.as_dict())
+
+
 def reconcile_outbox(settings: Settings) -> None:
     """Put rows a crashed dispatcher left ``sending`` back in order (never sends)."""
     with session_scope(settings.database_url) as session:
@@ -61,7 +74,7 @@ def review(settings: Settings) -> None:
 
 
 JOBS = {"heartbeat": heartbeat, "plan": plan, "dispatch": dispatch_outbox,
-        "reconcile": reconcile_outbox, "arrangements": review}
+        "reconcile": reconcile_outbox, "arrangements": review, "retention": retention}
 
 
 def run_job(name: str) -> None:
@@ -92,6 +105,8 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
                       args=["reconcile"], next_run_time=utcnow())
     scheduler.add_job(run_job, "cron", hour=2, minute=5, id="arrangements",
                       replace_existing=True, args=["arrangements"], misfire_grace_time=6 * 3600)
+    scheduler.add_job(run_job, "cron", hour=3, minute=17, id="retention",
+                      replace_existing=True, args=["retention"], misfire_grace_time=3600)
     return scheduler
 
 

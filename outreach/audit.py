@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,24 +19,67 @@ from sqlalchemy.orm import Session
 from .models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+REDACTED = "_redacted"
 
 
 class AppendOnlyError(RuntimeError):
     pass
 
 
-def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str | None,
-            borrower_id: int | None, details: dict[str, Any] | None) -> str:
+def details_digest(details: dict[str, Any] | None) -> str:
+    """The SHA-256 of an event's details as the chain commits to them."""
+    raw = json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def redacted_digest(details: dict[str, Any] | None) -> str | None:
+    """The committed digest kept by a retention redaction, or None if ``details`` is not one."""
+    if isinstance(details, dict) and set(details) == {REDACTED}:
+        marker = details[REDACTED]
+        if isinstance(marker, dict) and isinstance(marker.get("sha256"), str):
+            return marker["sha256"]
+    return None
+
+
+def _digest(
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str | None,
+    borrower_id: int | None,
+    details: dict[str, Any] | None,
+) -> str:
+    # The chain commits to the digest of the details, not the details themselves, so a retention
+    # purge can erase personal data from an old event (keeping the digest) and the chain still
+    # verifies: see ``outreach.retention`` and README "Retention".
+    digest = redacted_digest(details) or details_digest(details)
     payload = json.dumps(
-        [prev_hash, at.isoformat(timespec="microseconds"), actor, action, subject, borrower_id,
-         details],
-        sort_keys=True, separators=(",", ":"), default=str,
+        [
+            prev_hash,
+            at.isoformat(timespec="microseconds"),
+            actor,
+            action,
+            subject,
+            borrower_id,
+            digest,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(session: Session, actor: str, action: str, *, subject: str | None = None,
-           borrower_id: int | None = None, details: dict[str, Any] | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    subject: str | None = None,
+    borrower_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Append an audit event to the chain (flushed, committed with the caller's transaction)."""
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appenders so two writers never chain onto the same previous hash.
@@ -43,24 +87,75 @@ def record(session: Session, actor: str, action: str, *, subject: str | None = N
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     at = utcnow()
     prev_hash = prev or GENESIS
-    evt = AuditEvent(at=at, actor=actor, action=action, subject=subject, borrower_id=borrower_id,
-                     details=details, prev_hash=prev_hash,
-                     hash=_digest(prev_hash, at, actor, action, subject, borrower_id, details))
+    evt = AuditEvent(
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        borrower_id=borrower_id,
+        details=details,
+        prev_hash=prev_hash,
+        hash=_digest(prev_hash, at, actor, action, subject, borrower_id, details),
+    )
     session.add(evt)
     session.flush()
     return evt
 
 
+@dataclass
+class ChainReport:
+    """The outcome of a verification: ``broken_id`` is None when every link holds."""
+
+    broken_id: int | None
+    checked: int
+    through_id: int
+    through_hash: str
+
+
+def verify_from(session: Session, after_id: int = 0, prev_hash: str = GENESIS) -> ChainReport:
+    """Verify the links after event ``after_id`` (whose hash is ``prev_hash``) to the end.
+
+    A redacted event must be named by a later ``retention.purged`` event (itself chained), so a
+    tamperer cannot pass off an erased row as a purge.
+    """
+    checked, through_id, unexplained = 0, after_id, []
+    columns = (
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.subject,
+        AuditEvent.borrower_id,
+        AuditEvent.details,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+    )
+    stmt = (
+        select(*columns)
+        .where(AuditEvent.id > after_id)
+        .order_by(AuditEvent.id)
+        .execution_options(yield_per=2000)
+    )
+    # ``with`` closes the (server-side, on PostgreSQL) cursor even when a break ends the walk early.
+    with session.execute(stmt) as rows:
+        for eid, at, actor, action, subject, borrower_id, details, prev, digest in rows:
+            expected = _digest(prev_hash, at, actor, action, subject, borrower_id, details)
+            if prev != prev_hash or digest != expected:
+                return ChainReport(eid, checked, through_id, prev_hash)
+            if redacted_digest(details) is not None:
+                unexplained.append(eid)
+            elif action == "retention.purged" and unexplained:
+                named = set((details or {}).get("redacted_audit_ids", []))
+                unexplained = [i for i in unexplained if i not in named]
+            checked, through_id, prev_hash = checked + 1, eid, digest
+    if unexplained:
+        return ChainReport(unexplained[0], checked, through_id, prev_hash)
+    return ChainReport(None, checked, through_id, prev_hash)
+
+
 def verify_chain(session: Session) -> int | None:
     """Return the id of the first event whose link is broken, or None when the chain holds."""
-    prev_hash = GENESIS
-    for evt in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
-        expected = _digest(prev_hash, evt.at, evt.actor, evt.action, evt.subject,
-                           evt.borrower_id, evt.details)
-        if evt.prev_hash != prev_hash or evt.hash != expected:
-            return evt.id
-        prev_hash = evt.hash
-    return None
+    return verify_from(session).broken_id
 
 
 @event.listens_for(AuditEvent, "before_update")

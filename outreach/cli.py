@@ -38,9 +38,11 @@ def _run_import(rows, total: int | None, label: str) -> ImportReport:
 
 
 def register_cli(app: Flask) -> None:
+    from .audit_commands import audit_cli
     from .policy_commands import policy_cli
 
     app.cli.add_command(policy_cli)
+    app.cli.add_command(audit_cli)
     from .outreach_commands import outreach_cli, templates_cli
 
     app.cli.add_command(outreach_cli)

@@ -5,6 +5,7 @@ from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
+from .compliance import AuditCheckpoint, LegalHold
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
 from .officers import ROLES, Officer
@@ -15,6 +16,7 @@ __all__ = [
     "CHANNELS",
     "FLAGS",
     "ROLES",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Borrower",
@@ -25,6 +27,7 @@ __all__ = [
     "Conversation",
     "HandoffCase",
     "Heartbeat",
+    "LegalHold",
     "Loan",
     "Message",
     "MessageEvent",

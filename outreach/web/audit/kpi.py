@@ -1,0 +1,43 @@
+"""KPI dashboard: figures for a date range, charts drawn by the app's own Chart.js copy."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import render_template, request
+
+from ... import kpis
+from ...models import utcnow
+from .. import db
+from ..auth import require_role
+from . import AUDIT_ROLES, bp
+
+MAX_DAYS = 366
+
+
+def _range(args: Any) -> tuple[date, date, str | None]:
+    today = utcnow().date()
+    first, last = today - timedelta(days=29), today
+    try:
+        if args.get("date_from"):
+            first = date.fromisoformat(args["date_from"])
+        if args.get("date_to"):
+            last = date.fromisoformat(args["date_to"])
+    except ValueError:
+        return today - timedelta(days=29), today, "date_from/date_to: dates as YYYY-MM-DD"
+    if last < first:
+        return first, first, "date_to: on or after date_from"
+    if (last - first).days >= MAX_DAYS:
+        return last - timedelta(days=MAX_DAYS - 1), last, f"date_from: at most {MAX_DAYS} days"
+    return first, last, None
+
+
+@bp.get("/kpis")
+@require_role(*AUDIT_ROLES)
+def dashboard() -> Any:
+    first, last, error = _range(request.args)
+    figures = kpis.dashboard(db(), kpis.Range.of_dates(first, last))
+    return render_template(
+        "audit/kpis.html", figures=figures, first=first, last=last, error=error
+    ), (400 if error else 200)
