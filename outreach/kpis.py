@@ -99,7 +99,14 @@ def daily(session: Session, rng: Range) -> list[dict[str, Any]]:
         .group_by(day)
         .order_by(day)
     )
-    return [{"day": str(d), "sent": s, "delivered": dl, "failed": f} for d, s, dl, f in rows]
+    counts = {str(d): (s, dl, f) for d, s, dl, f in rows}
+    # Every day of the range appears (quiet days as zeros), so the chart's time axis is honest.
+    days = [rng.start.date() + timedelta(days=i) for i in range((rng.end - rng.start).days)]
+    out = []
+    for d in days:
+        s, dl, f = counts.get(d.isoformat(), (0, 0, 0))
+        out.append({"day": d.isoformat(), "sent": s, "delivered": dl, "failed": f})
+    return out
 
 
 def reply_rate(session: Session, rng: Range) -> dict[str, Any]:

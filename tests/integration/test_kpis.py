@@ -189,6 +189,12 @@ def test_it_counts_messages_by_channel_and_day(session, book):
     days = {d["day"]: d for d in figures["messages"]["daily"]}
     assert days["2026-03-02"]["delivered"] == 1 and days["2026-03-05"]["failed"] == 1
     assert "2026-02-20" not in days and "2026-04-02" not in days
+    assert len(days) == 31 and days["2026-03-31"] == {
+        "day": "2026-03-31",
+        "sent": 0,
+        "delivered": 0,
+        "failed": 0,
+    }
 
 
 def test_it_computes_reply_self_service_and_handoff_figures(session, book):
