@@ -63,9 +63,9 @@ def main() -> None:
         session.commit()
         public_id = conv.public_id
     client = app.test_client()
-    from itsdangerous import URLSafeSerializer
+    from itsdangerous import URLSafeTimedSerializer
 
-    key = URLSafeSerializer(app.extensions["settings"].secret_key,
+    key = URLSafeTimedSerializer(app.extensions["settings"].secret_key,
                             salt="web-chat-key.v1").dumps(public_id)
     login(client, officer)
     got = client.get("/chat/api/messages?after=0", headers={"X-Chat-Key": key}).get_json()

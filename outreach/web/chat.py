@@ -3,7 +3,7 @@
 Contract with ``static/widget.js``:
 
 * ``POST /chat/api/session`` ``{"link": <self-service token or "">, "locale": "en"|"es"}`` starts
-  a web conversation and returns ``{"key", "link"}``; ``key`` is a signed conversation id the
+  a web conversation and returns ``{"key", "link"}``; ``key`` is a signed, 12-hour conversation id the
   widget keeps in localStorage (the conversation survives a reload) and sends as ``X-Chat-Key``.
   A valid link ties the conversation to its borrower; the bot still verifies identity (date of
   birth) before any detail. Without a link the visitor is anonymous until ``/identify``.
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from .. import audit
@@ -36,12 +36,13 @@ from . import db, settings
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 KEY_SALT = "web-chat-key.v1"
 STATIC = Path(__file__).resolve().parent / "static"
+KEY_MAX_AGE_SECONDS = 12 * 3600  # then the widget starts a new conversation
 MAX_TEXT = 1000  # characters in one widget message
 LOCALES = ("en", "es")
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(settings().secret_key, salt=KEY_SALT)
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings().secret_key, salt=KEY_SALT)
 
 
 def _error(field: str, message: str, status: int = 400) -> tuple[Response, int]:
@@ -52,8 +53,9 @@ def _conversation() -> Conversation | None:
     """The conversation named by the signed ``X-Chat-Key`` header, if the signature holds."""
     key = request.headers.get("X-Chat-Key", "")
     try:
-        public_id = _serializer().loads(key)
-    except BadSignature:
+        # Expiring keys: a shared phone's localStorage does not reopen the transcript for ever.
+        public_id = _serializer().loads(key, max_age=KEY_MAX_AGE_SECONDS)
+    except BadSignature:  # includes SignatureExpired
         return None
     conv = db().scalar(select(Conversation).where(Conversation.public_id == public_id,
                                                   Conversation.channel == "web"))

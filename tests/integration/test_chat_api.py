@@ -124,3 +124,12 @@ def test_it_keeps_web_chat_turns_out_of_the_sms_policy_facts(client, session, se
     decision = check_contact(session, borrower, "sms", utcnow(), initiated_by="borrower")
     assert "web" not in (decision["facts"].get("last_inbound") or {})
     assert decision["allowed"] is True
+
+
+def test_it_refuses_an_expired_chat_key(client, monkeypatch):
+    from outreach.web import chat
+
+    key = start(client)["key"]
+    assert client.get("/chat/api/messages", headers={"X-Chat-Key": key}).status_code == 200
+    monkeypatch.setattr(chat, "KEY_MAX_AGE_SECONDS", -1)
+    assert client.get("/chat/api/messages", headers={"X-Chat-Key": key}).status_code == 404

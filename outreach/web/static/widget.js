@@ -81,7 +81,8 @@
     return fetch(base + "/chat/api/" + path, { method: method, headers: headers, credentials: "omit",
       body: body ? JSON.stringify(body) : undefined }).then(function (r) {
       if (r.status === 429) throw new Error("busy");
-      if (r.status === 404 && state.key) { state = {}; save(); throw new Error("gone"); }
+      // An expired or unknown key: forget it; the next ensure() starts a new conversation.
+      if (r.status === 404 && state.key) { state.key = null; save(); throw new Error("gone"); }
       if (!r.ok) throw new Error("failed");
       return r.json();
     });
@@ -111,7 +112,9 @@
   }
   function poll() {
     if (!state.key) return;
-    api("GET", "messages?after=" + last).then(show).catch(function () { /* next tick */ });
+    api("GET", "messages?after=" + last).then(show).catch(function (e) {
+      if (e.message === "gone") { last = 0; seen = {}; log.textContent = ""; ensure().catch(function () {}); }
+    });
   }
   function start() {
     ensure().then(function () { poll(); if (!timer) timer = setInterval(poll, 2000); })
