@@ -164,7 +164,7 @@ def test_it_searches_exports_and_shows_the_timeline_and_dashboard(browser, live,
     assert rows[0]["reasons"] == "contact_window" and rows[0]["rules_version"] == "US-IL@2026.1"
 
     results.first.get_by_role("link", name="Ana <b>Garcia</b>").click()
-    timeline = page.locator("#timeline")
+    timeline = page.locator("#audit-messages")
     expect(timeline).to_contain_text("consent.opt_out by borrower")
     expect(timeline).to_contain_text("Stop texting me")
     expect(timeline).to_contain_text("US-IL@2026.1")
