@@ -132,6 +132,12 @@ def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:
                          "last_inbound": {conv.channel: iso}}}
 
 
+def _opted_out(session: Session, address: str) -> bool:
+    return session.scalar(select(ContactPoint.id).where(
+        ContactPoint.address == address, ContactPoint.channel.in_(PHONE_CHANNELS),
+        ContactPoint.opted_out_at.is_not(None)).limit(1)) is not None
+
+
 def _apply_keyword(session: Session, settings: Settings, conv: Conversation, kind: str,
                    raw_text: str) -> list[Message]:
     """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number."""
@@ -206,6 +212,8 @@ def receive_inbound(session: Session, settings: Settings, *, channel: str, addre
 
     result = InboundResult(message=msg)
     keyword = classify_keyword(body)
+    if keyword == "opt_in" and not _opted_out(session, conv.address):
+        keyword = "none"  # "YES"/"START" from a subscribed number is an answer for the bot
     if keyword != "none":
         result.replies = _apply_keyword(session, settings, conv, keyword, body)
         session.commit()

@@ -70,3 +70,10 @@ def test_it_blocks_reminders_after_a_stop(client, settings, session):
     text_in(client, settings, "Stop texting me please")
     report = remind(session, settings, INSIDE)
     assert report.cancelled == 1 and report.sent == 0
+
+
+def test_it_passes_yes_from_a_subscribed_number_to_the_bot(client, settings, session):
+    make_borrower(session)
+    text_in(client, settings, "YES")
+    assert not session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.opt_in"))
+    assert all("subscribed again" not in m.body for m in outbound(session))
