@@ -46,13 +46,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
+    csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
+    ratelimit.install(app)
 
     from .web import unsubscribe
 
     app.register_blueprint(unsubscribe.bp)
     csrf.exempt(unsubscribe.unsubscribe)  # RFC 8058 one-click POSTs carry no CSRF token
-    csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
-    ratelimit.install(app)
 
     from .cli import register_cli
 

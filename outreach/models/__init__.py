@@ -3,6 +3,7 @@
 from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
+from .bot import BotTurn, VerificationProgress
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from .compliance import AuditCheckpoint, LegalHold
@@ -19,6 +20,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
+    "BotTurn",
     "Borrower",
     "BorrowerFlag",
     "CaseAssignment",
@@ -40,5 +42,6 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "RulePackSnapshot",
+    "VerificationProgress",
     "utcnow",
 ]
