@@ -211,7 +211,9 @@ def receive_inbound(session: Session, settings: Settings, *, channel: str, addre
     session.commit()
 
     result = InboundResult(message=msg)
-    keyword = classify_keyword(body)
+    # STOP/START/HELP are carrier conventions for a phone number; in the web chat the words go
+    # to the bot, whose opt_out intent opts out the borrower's phone when that is what they ask.
+    keyword = classify_keyword(body) if channel in PHONE_CHANNELS else "none"
     if keyword == "opt_in" and not _opted_out(session, conv.address):
         keyword = "none"  # "YES"/"START" from a subscribed number is an answer for the bot
     if keyword != "none":

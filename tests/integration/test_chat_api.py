@@ -133,3 +133,15 @@ def test_it_refuses_an_expired_chat_key(client, monkeypatch):
     assert client.get("/chat/api/messages", headers={"X-Chat-Key": key}).status_code == 200
     monkeypatch.setattr(chat, "KEY_MAX_AGE_SECONDS", -1)
     assert client.get("/chat/api/messages", headers={"X-Chat-Key": key}).status_code == 404
+
+
+def test_it_leaves_stop_in_the_web_chat_to_the_bot_not_the_phone_keywords(client, session,
+                                                                           settings):
+    borrower = make_borrower(session)
+    key = start(client, link=make_token(settings, borrower.id))["key"]
+    resp = client.post("/chat/api/messages", json={"text": "STOP"}, headers={"X-Chat-Key": key})
+    bodies = [m["body"] for m in resp.get_json()["messages"]]
+    assert not any("no longer receive messages on this number" in b for b in bodies)
+    session.expire_all()
+    assert all(p.opted_out_at is None for p in borrower.contact_points)
+    assert not session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.opt_out"))
