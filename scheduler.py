@@ -73,8 +73,14 @@ def review(settings: Settings) -> None:
         review_arrangements(session, utcnow().date())
 
 
-JOBS = {"heartbeat": heartbeat, "plan": plan, "dispatch": dispatch_outbox,
-        "reconcile": reconcile_outbox, "arrangements": review, "retention": retention}
+JOBS = {
+    "heartbeat": heartbeat,
+    "plan": plan,
+    "dispatch": dispatch_outbox,
+    "reconcile": reconcile_outbox,
+    "arrangements": review,
+    "retention": retention,
+}
 
 
 def run_job(name: str) -> None:
@@ -95,23 +101,69 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         jobstores={"default": SQLAlchemyJobStore(engine=engine_for(settings.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(run_job, "interval", seconds=30, id="heartbeat", replace_existing=True,
-                      args=["heartbeat"], next_run_time=utcnow())
-    scheduler.add_job(run_job, "interval", seconds=settings.reminder_interval_seconds,
-                      id="plan", replace_existing=True, args=["plan"], next_run_time=utcnow())
-    scheduler.add_job(run_job, "interval", seconds=30, id="dispatch",
-                      replace_existing=True, args=["dispatch"], next_run_time=utcnow())
-    scheduler.add_job(run_job, "interval", minutes=5, id="reconcile", replace_existing=True,
-                      args=["reconcile"], next_run_time=utcnow())
-    scheduler.add_job(run_job, "cron", hour=2, minute=5, id="arrangements",
-                      replace_existing=True, args=["arrangements"], misfire_grace_time=6 * 3600)
-    scheduler.add_job(run_job, "cron", hour=3, minute=17, id="retention",
-                      replace_existing=True, args=["retention"], misfire_grace_time=3600)
+    scheduler.add_job(
+        run_job,
+        "interval",
+        seconds=30,
+        id="heartbeat",
+        replace_existing=True,
+        args=["heartbeat"],
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        seconds=settings.reminder_interval_seconds,
+        id="plan",
+        replace_existing=True,
+        args=["plan"],
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        seconds=30,
+        id="dispatch",
+        replace_existing=True,
+        args=["dispatch"],
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        minutes=5,
+        id="reconcile",
+        replace_existing=True,
+        args=["reconcile"],
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        run_job,
+        "cron",
+        hour=2,
+        minute=5,
+        id="arrangements",
+        replace_existing=True,
+        args=["arrangements"],
+        misfire_grace_time=6 * 3600,
+    )
+    scheduler.add_job(
+        run_job,
+        "cron",
+        hour=3,
+        minute=17,
+        id="retention",
+        replace_existing=True,
+        args=["retention"],
+        misfire_grace_time=3600,
+    )
     return scheduler
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = Settings.from_env()
     scheduler = build_scheduler(settings)
 

@@ -31,13 +31,20 @@ sys.path.insert(0, str(REPO))
 
 BORROWERS = 2_000
 SEARCHES = {
-    "channel=sms, blocked, one month": {"channel": "sms", "decision": "blocked",
-                                        "date_from": "2026-03-01", "date_to": "2026-03-31"},
+    "channel=sms, blocked, one month": {
+        "channel": "sms",
+        "decision": "blocked",
+        "date_from": "2026-03-01",
+        "date_to": "2026-03-31",
+    },
     "one phone number": {"address": "+13125501234"},
     "borrower by name prefix": {"borrower": "Borrower 1234"},
     "reason=contact_window, direction=out": {"reason": "contact_window", "direction": "out"},
-    "template, one week": {"template": "payment_reminder", "date_from": "2026-06-01",
-                           "date_to": "2026-06-07"},
+    "template, one week": {
+        "template": "payment_reminder",
+        "date_from": "2026-06-01",
+        "date_to": "2026-06-07",
+    },
 }
 
 SQLITE_FILL = """
@@ -135,8 +142,11 @@ def child(kind: str, url: str, arg: str) -> None:
         from outreach.audit_export import message_record
 
         started = time.perf_counter()
-        n = sum(1 for row in session.execute(query(parse_filter({}), limit=int(arg)))
-                if message_record(row))
+        n = sum(
+            1
+            for row in session.execute(query(parse_filter({}), limit=int(arg)))
+            if message_record(row)
+        )
         out = {"seconds": time.perf_counter() - started, "rows": n}
     else:
         flt = parse_filter(json.loads(arg))
@@ -152,24 +162,34 @@ def child(kind: str, url: str, arg: str) -> None:
 
 
 def measure(kind: str, url: str, arg: str = "{}") -> dict:
-    result = subprocess.run([sys.executable, __file__, "--child", kind, url, arg],
-                            capture_output=True, text=True, check=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, url, arg],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def bench(label: str, url: str, rows: int) -> list[str]:
     lines = [f"### {label}", ""]
     seconds = fill(url, rows)
-    lines.append(f"- generate {rows:,} messages (set-based INSERT ... SELECT, indexes on): "
-                 f"{seconds:.1f} s")
+    lines.append(
+        f"- generate {rows:,} messages (set-based INSERT ... SELECT, indexes on): {seconds:.1f} s"
+    )
     for kind in ("csv", "json"):
         m = measure(kind, url)
-        lines.append(f"- export all {rows:,} as {kind.upper()} ({m['mb']:.0f} MB): "
-                     f"{m['seconds']:.1f} s ({rows / m['seconds']:,.0f} rows/s), peak RSS "
-                     f"{m['peak_rss_mb']:.0f} MB (process after imports: {m['base_rss_mb']:.0f} MB)")
+        lines.append(
+            f"- export all {rows:,} as {kind.upper()} ({m['mb']:.0f} MB): "
+            f"{m['seconds']:.1f} s ({rows / m['seconds']:,.0f} rows/s), peak RSS "
+            f"{m['peak_rss_mb']:.0f} MB (process after imports: {m['base_rss_mb']:.0f} MB)"
+        )
     small = measure("csv", url, json.dumps({"date_to": "2026-01-04"}))  # ~8,000 rows
-    lines.append(f"- for comparison, exporting the first ~8,000 rows as CSV: peak RSS "
-                 f"{small['peak_rss_mb']:.0f} MB (memory does not grow with the export)")
+    lines.append(
+        f"- for comparison, exporting the first ~8,000 rows as CSV: peak RSS "
+        f"{small['peak_rss_mb']:.0f} MB (memory does not grow with the export)"
+    )
     lines.append("- filtered search, first page of 50 (median of 5, warm):")
     for name, flt in SEARCHES.items():
         m = measure("search", url, json.dumps(flt))
@@ -203,8 +223,11 @@ def main() -> None:
             engine_for(url).dispose()
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    cpu = subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True,
-                         text=True).stdout.split(":")[-1].strip()
+    cpu = (
+        subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True, text=True)
+        .stdout.split(":")[-1]
+        .strip()
+    )
     print(f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}\n")
     print("\n".join(sections))
 

@@ -48,28 +48,39 @@ def main() -> None:
         for i in range(CASES):
             phone = f"+1312555{i:04d}"
             borrower = make_borrower(session, phone=phone)
-            conv = Conversation(channel="web", address=f"web:{i}", borrower_id=borrower.id,
-                                owner="officer")
+            conv = Conversation(
+                channel="web", address=f"web:{i}", borrower_id=borrower.id, owner="officer"
+            )
             session.add(conv)
             session.flush()
             for j in range(MESSAGES):
-                session.add(Message(conversation_id=conv.id, borrower_id=borrower.id,
-                                    direction="in" if j % 2 else "out", channel="web",
-                                    address=conv.address, sender="borrower" if j % 2 else "bot",
-                                    body=f"message {j}", status="received" if j % 2 else
-                                    "delivered"))
-            session.add(HandoffCase(conversation_id=conv.id, borrower_id=borrower.id,
-                                    reason="requested"))
+                session.add(
+                    Message(
+                        conversation_id=conv.id,
+                        borrower_id=borrower.id,
+                        direction="in" if j % 2 else "out",
+                        channel="web",
+                        address=conv.address,
+                        sender="borrower" if j % 2 else "bot",
+                        body=f"message {j}",
+                        status="received" if j % 2 else "delivered",
+                    )
+                )
+            session.add(
+                HandoffCase(conversation_id=conv.id, borrower_id=borrower.id, reason="requested")
+            )
         session.commit()
         public_id = conv.public_id
     client = app.test_client()
     from itsdangerous import URLSafeTimedSerializer
 
-    key = URLSafeTimedSerializer(app.extensions["settings"].secret_key,
-                            salt="web-chat-key.v1").dumps(public_id)
+    key = URLSafeTimedSerializer(
+        app.extensions["settings"].secret_key, salt="web-chat-key.v1"
+    ).dumps(public_id)
     login(client, officer)
     got = client.get("/chat/api/messages?after=0", headers={"X-Chat-Key": key}).get_json()
     assert len(got["messages"]) == MESSAGES, got  # the poll really returns the transcript
+
     def poll(after: int) -> None:
         resp = client.get(f"/chat/api/messages?after={after}", headers={"X-Chat-Key": key})
         assert resp.status_code == 200, resp.status_code
@@ -77,19 +88,29 @@ def main() -> None:
     poll_idle = timed(lambda: poll(999999))
     poll_full = timed(lambda: poll(0))
     queue = timed(lambda: client.get("/console/", headers={"X-Requested-With": "poll"}), 100)
-    case = timed(lambda: client.get(f"/console/cases/{CASES}",
-                                    headers={"X-Requested-With": "poll"}), 100)
+    case = timed(
+        lambda: client.get(f"/console/cases/{CASES}", headers={"X-Requested-With": "poll"}), 100
+    )
     js, css = (STATIC / "widget.js").read_bytes(), (STATIC / "widget.css").read_bytes()
     rows = [
-        ("widget.js + widget.css", f"{len(js) + len(css):,} bytes, "
-         f"{len(gzip.compress(js)) + len(gzip.compress(css)):,} gzipped; no dependencies"),
+        (
+            "widget.js + widget.css",
+            f"{len(js) + len(css):,} bytes, "
+            f"{len(gzip.compress(js)) + len(gzip.compress(css)):,} gzipped; no dependencies",
+        ),
         ("widget poll, nothing new (p50 / p95)", f"{poll_idle[0]:.1f} / {poll_idle[1]:.1f} ms"),
-        (f"widget poll, whole transcript of {MESSAGES} (p50 / p95)",
-         f"{poll_full[0]:.1f} / {poll_full[1]:.1f} ms"),
-        (f"console queue refresh, {CASES} open cases (p50 / p95)",
-         f"{queue[0]:.1f} / {queue[1]:.1f} ms"),
-        (f"console case refresh, {MESSAGES} messages + panels (p50 / p95)",
-         f"{case[0]:.1f} / {case[1]:.1f} ms"),
+        (
+            f"widget poll, whole transcript of {MESSAGES} (p50 / p95)",
+            f"{poll_full[0]:.1f} / {poll_full[1]:.1f} ms",
+        ),
+        (
+            f"console queue refresh, {CASES} open cases (p50 / p95)",
+            f"{queue[0]:.1f} / {queue[1]:.1f} ms",
+        ),
+        (
+            f"console case refresh, {MESSAGES} messages + panels (p50 / p95)",
+            f"{case[0]:.1f} / {case[1]:.1f} ms",
+        ),
     ]
     print("| measure | result |\n|---|---|")
     for name, value in rows:

@@ -13,18 +13,21 @@ target_metadata = Base.metadata
 
 
 def run_migrations() -> None:
-    connectable = engine_from_config({"sqlalchemy.url": normalise_url(url)}, prefix="sqlalchemy.",
-                                     poolclass=pool.NullPool)
+    connectable = engine_from_config(
+        {"sqlalchemy.url": normalise_url(url)}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
         with context.begin_transaction():
             context.run_migrations()
 
 
 if context.is_offline_mode():
-    context.configure(url=normalise_url(url), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(url=normalise_url(url), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:

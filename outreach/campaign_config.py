@@ -85,7 +85,9 @@ def _money(value: Any, where: str) -> Decimal | None:
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise CampaignConfigError(f'{where}: expected an amount like "100.00", got {value!r}') from None
+        raise CampaignConfigError(
+            f'{where}: expected an amount like "100.00", got {value!r}'
+        ) from None
 
 
 def _channels(value: Any, where: str) -> tuple[str, ...]:

@@ -25,8 +25,10 @@ def _session():
 
 def _run_import(rows, total: int | None, label: str) -> ImportReport:
     report = ImportReport()
-    with _session() as session, click.progressbar(length=total or 0, label=label,
-                                                  file=sys.stderr) as bar:
+    with (
+        _session() as session,
+        click.progressbar(length=total or 0, label=label, file=sys.stderr) as bar,
+    ):
         for number, outcome, error in import_rows(session, rows):
             report.rows += 1
             if error:
@@ -71,8 +73,14 @@ def register_cli(app: Flask) -> None:
         with _session() as session:
             for email, name, role in DEMO_OFFICERS:
                 if not session.scalar(select(Officer).where(Officer.email == email)):
-                    session.add(Officer(email=email, name=name, role=role,
-                                        password_hash=hash_password(DEMO_PASSWORD)))
+                    session.add(
+                        Officer(
+                            email=email,
+                            name=name,
+                            role=role,
+                            password_hash=hash_password(DEMO_PASSWORD),
+                        )
+                    )
             session.commit()
         click.echo(f"demo book: {report.created} borrowers created, {report.updated} updated")
 
@@ -90,8 +98,10 @@ def register_cli(app: Flask) -> None:
             report = _run_import(reader, total, "importing")
         for number, error in report.errors:
             click.echo(f"row {number}: {error}", err=True)
-        click.echo(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-                   f"{report.unchanged} unchanged, {len(report.errors)} rejected")
+        click.echo(
+            f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
+        )
         if report.errors:
             sys.exit(1)
 
@@ -107,7 +117,10 @@ def register_cli(app: Flask) -> None:
         with _session() as session:
             if session.scalar(select(Officer).where(Officer.email == email.lower())):
                 raise click.ClickException(f"email: {email} already has an account")
-            session.add(Officer(email=email.lower(), name=name, role=role,
-                                password_hash=hash_password(password)))
+            session.add(
+                Officer(
+                    email=email.lower(), name=name, role=role, password_hash=hash_password(password)
+                )
+            )
             session.commit()
         click.echo(f"created {role} {email}")

@@ -30,16 +30,23 @@ def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def scenario_for(session: Session, borrower: Borrower, channel: str, now: datetime, *,
-                 initiated_by: str = "lender",
-                 message: dict[str, str] | None = None) -> dict[str, Any]:
+def scenario_for(
+    session: Session,
+    borrower: Borrower,
+    channel: str,
+    now: datetime,
+    *,
+    initiated_by: str = "lender",
+    message: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The policy scenario (contract input) for contacting ``borrower`` on ``channel`` now."""
     points = session.scalars(
         select(ContactPoint).where(ContactPoint.borrower_id == borrower.id)
     ).all()
     usable = [p for p in points if p.invalid_at is None]
     phone_points = [p for p in usable if p.channel == channel and channel != "email"] or [
-        p for p in usable if p.channel in ("sms", "whatsapp")]
+        p for p in usable if p.channel in ("sms", "whatsapp")
+    ]
     phone = phone_points[0].address if phone_points else None
     email = next((p.address for p in usable if p.channel == "email"), None)
     facts: dict[str, Any] = {
@@ -48,26 +55,39 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
         "opt_outs": sorted({p.channel for p in points if p.opted_out_at is not None}),
         "flags": borrower.active_flags(),
     }
-    for key, value in (("region", borrower.region), ("postal_code", borrower.postal_code),
-                       ("timezone", borrower.timezone), ("phone", phone), ("email", email)):
+    for key, value in (
+        ("region", borrower.region),
+        ("postal_code", borrower.postal_code),
+        ("timezone", borrower.timezone),
+        ("phone", phone),
+        ("email", email),
+    ):
         if value:
             facts[key] = value
-    last_inbound = dict(session.execute(
-        select(Message.channel, func.max(Message.created_at))
-        .where(Message.borrower_id == borrower.id, Message.direction == "in",
-               # Web chat turns are answers inside a live session, not a channel the policy
-               # engine knows: they neither open a WhatsApp session nor count toward caps.
-               Message.channel.in_(POLICY_CHANNELS))
-        .group_by(Message.channel)
-    ).all())
+    last_inbound = dict(
+        session.execute(
+            select(Message.channel, func.max(Message.created_at))
+            .where(
+                Message.borrower_id == borrower.id,
+                Message.direction == "in",
+                # Web chat turns are answers inside a live session, not a channel the policy
+                # engine knows: they neither open a WhatsApp session nor count toward caps.
+                Message.channel.in_(POLICY_CHANNELS),
+            )
+            .group_by(Message.channel)
+        ).all()
+    )
     if last_inbound:
         facts["last_inbound"] = {ch: _iso(at) for ch, at in last_inbound.items()}
     history = session.execute(
         select(Message.channel, Message.created_at, Message.initiated_by)
-        .where(Message.borrower_id == borrower.id, Message.direction == "out",
-               Message.channel.in_(POLICY_CHANNELS),
-               Message.status.not_in(("blocked", "failed")),
-               Message.created_at > now - HISTORY_WINDOW)
+        .where(
+            Message.borrower_id == borrower.id,
+            Message.direction == "out",
+            Message.channel.in_(POLICY_CHANNELS),
+            Message.status.not_in(("blocked", "failed")),
+            Message.created_at > now - HISTORY_WINDOW,
+        )
         .order_by(Message.created_at)
     ).all()
     scenario: dict[str, Any] = {
@@ -76,8 +96,10 @@ def scenario_for(session: Session, borrower: Borrower, channel: str, now: dateti
         "channel": channel,
         "initiated_by": initiated_by,
         "borrower": facts,
-        "history": [{"channel": ch, "at": _iso(at), "initiated_by": by or "lender"}
-                    for ch, at, by in history],
+        "history": [
+            {"channel": ch, "at": _iso(at), "initiated_by": by or "lender"}
+            for ch, at, by in history
+        ],
     }
     if message:
         scenario["message"] = message
@@ -89,9 +111,14 @@ def archive_pack(session: Session, pack: RulePack) -> None:
     if session.get(RulePackSnapshot, pack.rules_version) is None:
         try:
             with session.begin_nested():
-                session.add(RulePackSnapshot(rules_version=pack.rules_version, name=pack.name,
-                                             chain={"packs": list(pack.chain)},
-                                             content=pack.content))
+                session.add(
+                    RulePackSnapshot(
+                        rules_version=pack.rules_version,
+                        name=pack.name,
+                        chain={"packs": list(pack.chain)},
+                        content=pack.content,
+                    )
+                )
         except IntegrityError:
             pass  # another process archived it at the same moment
 
@@ -100,12 +127,14 @@ def archived_pack(session: Session, rules_version: str) -> RulePack | None:
     snap = session.get(RulePackSnapshot, rules_version)
     if snap is None:
         return None
-    return pack_from_content(snap.content, snap.name, tuple(snap.chain["packs"]),
-                             snap.rules_version)
+    return pack_from_content(
+        snap.content, snap.name, tuple(snap.chain["packs"]), snap.rules_version
+    )
 
 
-def decide_scenario(scenario: dict[str, Any], session: Session | None = None,
-                    pack: RulePack | None = None) -> dict[str, Any]:
+def decide_scenario(
+    scenario: dict[str, Any], session: Session | None = None, pack: RulePack | None = None
+) -> dict[str, Any]:
     """Decide a scenario; the result embeds the facts so it can be replayed."""
     parsed = parse_scenario(scenario)
     pack = pack or pack_for(parsed, os.environ.get("POLICY_OVERRIDES") or None)
@@ -116,7 +145,8 @@ def decide_scenario(scenario: dict[str, Any], session: Session | None = None,
     return result
 
 
-def check_contact(session: Session, borrower: Borrower, channel: str, now: datetime,
-                  **kwargs: Any) -> dict[str, Any]:
+def check_contact(
+    session: Session, borrower: Borrower, channel: str, now: datetime, **kwargs: Any
+) -> dict[str, Any]:
     """The decision for contacting ``borrower`` on ``channel`` at ``now``."""
     return decide_scenario(scenario_for(session, borrower, channel, now, **kwargs), session)

@@ -50,8 +50,9 @@ def borrower_for_address(session: Session, channel: str, address: str) -> Borrow
     """The borrower this address belongs to, preferring the same channel. Never proves identity."""
     channels = PHONE_CHANNELS if channel in PHONE_CHANNELS else (channel,)
     points = session.scalars(
-        select(ContactPoint).where(ContactPoint.address == address,
-                                   ContactPoint.channel.in_(channels))
+        select(ContactPoint).where(
+            ContactPoint.address == address, ContactPoint.channel.in_(channels)
+        )
     ).all()
     points = sorted(points, key=lambda p: p.channel != channel)
     return points[0].borrower if points else None
@@ -59,15 +60,20 @@ def borrower_for_address(session: Session, channel: str, address: str) -> Borrow
 
 def open_conversation(session: Session, channel: str, address: str) -> Conversation:
     conv = session.scalar(
-        select(Conversation).where(Conversation.channel == channel,
-                                   Conversation.address == address,
-                                   Conversation.status == "open")
-        .order_by(Conversation.id.desc()).limit(1)
+        select(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.address == address,
+            Conversation.status == "open",
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
     )
     if conv is None:
         borrower = borrower_for_address(session, channel, address)
-        conv = Conversation(channel=channel, address=address,
-                            borrower_id=borrower.id if borrower else None)
+        conv = Conversation(
+            channel=channel, address=address, borrower_id=borrower.id if borrower else None
+        )
         session.add(conv)
         session.flush()
     return conv
@@ -75,30 +81,57 @@ def open_conversation(session: Session, channel: str, address: str) -> Conversat
 
 def initiator(session: Session, conv: Conversation, now: datetime) -> str:
     """'borrower' when the borrower wrote on this conversation within REPLY_WINDOW, else 'lender'."""
-    last_in = session.scalar(select(Message.created_at)
-                             .where(Message.conversation_id == conv.id, Message.direction == "in")
-                             .order_by(Message.id.desc()).limit(1))
+    last_in = session.scalar(
+        select(Message.created_at)
+        .where(Message.conversation_id == conv.id, Message.direction == "in")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
     return "borrower" if last_in is not None and now - last_in <= REPLY_WINDOW else "lender"
 
 
-def reply(session: Session, settings: Settings, conv: Conversation, body: str, *,
-          sender: str, officer_id: int | None = None, initiated_by: str = "borrower") -> Message:
+def reply(
+    session: Session,
+    settings: Settings,
+    conv: Conversation,
+    body: str,
+    *,
+    sender: str,
+    officer_id: int | None = None,
+    initiated_by: str = "borrower",
+) -> Message:
     """Answer on the conversation's channel, after the policy check for a reply."""
     now = utcnow()
     if conv.channel == "web":
         decision = web_session_decision(session, conv, now)
     elif conv.borrower is not None:
-        decision = check_contact(session, conv.borrower, conv.channel, now,
-                                 initiated_by=initiated_by)
+        decision = check_contact(
+            session, conv.borrower, conv.channel, now, initiated_by=initiated_by
+        )
     else:
         decision = decide_scenario(_unknown_sender_scenario(conv, now), session)
     if not decision["allowed"]:
-        return record_blocked(session, channel=conv.channel, address=conv.address, body=body,
-                              sender=sender, decision=decision, borrower_id=conv.borrower_id,
-                              conversation=conv)
-    return send_message(session, settings, channel=conv.channel, address=conv.address, body=body,
-                        sender=sender, conversation=conv, officer_id=officer_id,
-                        decision=decision)
+        return record_blocked(
+            session,
+            channel=conv.channel,
+            address=conv.address,
+            body=body,
+            sender=sender,
+            decision=decision,
+            borrower_id=conv.borrower_id,
+            conversation=conv,
+        )
+    return send_message(
+        session,
+        settings,
+        channel=conv.channel,
+        address=conv.address,
+        body=body,
+        sender=sender,
+        conversation=conv,
+        officer_id=officer_id,
+        decision=decision,
+    )
 
 
 def web_session_decision(session: Session, conv: Conversation, now: datetime) -> dict:
@@ -112,11 +145,18 @@ def web_session_decision(session: Session, conv: Conversation, now: datetime) ->
     SMS, WhatsApp or email through the full policy engine instead).
     """
     live = initiator(session, conv, now) == "borrower"
-    return {"allowed": live, "reasons": [] if live else ["web_session_closed"],
-            "basis": "web_session_reply", "initiated_by": "borrower", "channel": "web",
-            "next_allowed_at": None, "rules_version": "web-session.v1",
-            "facts": {"initiated_by": "borrower" if live else "lender"},
-            "local_times": {}, "zones": []}
+    return {
+        "allowed": live,
+        "reasons": [] if live else ["web_session_closed"],
+        "basis": "web_session_reply",
+        "initiated_by": "borrower",
+        "channel": "web",
+        "next_allowed_at": None,
+        "rules_version": "web-session.v1",
+        "facts": {"initiated_by": "borrower" if live else "lender"},
+        "local_times": {},
+        "zones": [],
+    }
 
 
 def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:
@@ -126,36 +166,63 @@ def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:
     except phonenumbers.NumberParseException:
         country = "US"
     iso = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"id": f"conversation:{conv.id}", "now": iso, "channel": conv.channel,
-            "initiated_by": "borrower",
-            "borrower": {"country": country, "phone": conv.address,
-                         "last_inbound": {conv.channel: iso}}}
+    return {
+        "id": f"conversation:{conv.id}",
+        "now": iso,
+        "channel": conv.channel,
+        "initiated_by": "borrower",
+        "borrower": {
+            "country": country,
+            "phone": conv.address,
+            "last_inbound": {conv.channel: iso},
+        },
+    }
 
 
 def _opted_out(session: Session, address: str) -> bool:
-    return session.scalar(select(ContactPoint.id).where(
-        ContactPoint.address == address, ContactPoint.channel.in_(PHONE_CHANNELS),
-        ContactPoint.opted_out_at.is_not(None)).limit(1)) is not None
+    return (
+        session.scalar(
+            select(ContactPoint.id)
+            .where(
+                ContactPoint.address == address,
+                ContactPoint.channel.in_(PHONE_CHANNELS),
+                ContactPoint.opted_out_at.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
-def _apply_keyword(session: Session, settings: Settings, conv: Conversation, kind: str,
-                   raw_text: str) -> list[Message]:
+def _apply_keyword(
+    session: Session, settings: Settings, conv: Conversation, kind: str, raw_text: str
+) -> list[Message]:
     """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number."""
     lender = settings.lender_name
     points = session.scalars(
-        select(ContactPoint).where(ContactPoint.address == conv.address,
-                                   ContactPoint.channel.in_(PHONE_CHANNELS))
+        select(ContactPoint).where(
+            ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS)
+        )
     ).all()
     now = utcnow()
     if kind == "opt_out":
         already = bool(points) and all(p.opted_out_at is not None for p in points)
-        session.execute(update(ContactPoint)
-                        .where(ContactPoint.address == conv.address,
-                               ContactPoint.channel.in_(PHONE_CHANNELS),
-                               ContactPoint.opted_out_at.is_(None))
-                        .values(opted_out_at=now))
-        audit.record(session, "borrower", "consent.opt_out", borrower_id=conv.borrower_id,
-                     details={"channel": conv.channel, "text": raw_text})
+        session.execute(
+            update(ContactPoint)
+            .where(
+                ContactPoint.address == conv.address,
+                ContactPoint.channel.in_(PHONE_CHANNELS),
+                ContactPoint.opted_out_at.is_(None),
+            )
+            .values(opted_out_at=now)
+        )
+        audit.record(
+            session,
+            "borrower",
+            "consent.opt_out",
+            borrower_id=conv.borrower_id,
+            details={"channel": conv.channel, "text": raw_text},
+        )
         if already:
             return []  # one confirmation at most
         return [_system_send(session, settings, conv, OPT_OUT_CONFIRMATION.format(lender=lender))]
@@ -164,17 +231,26 @@ def _apply_keyword(session: Session, settings: Settings, conv: Conversation, kin
         if flags:
             # A cease-and-desist, attorney, bankruptcy or deceased flag outranks a START: consent
             # is not restored and nothing is sent (Reg F 1006.6(c); 1006.6(b)(2)).
-            audit.record(session, "borrower", "consent.opt_in_refused",
-                         borrower_id=conv.borrower_id,
-                         details={"channel": conv.channel, "text": raw_text, "flags": flags})
+            audit.record(
+                session,
+                "borrower",
+                "consent.opt_in_refused",
+                borrower_id=conv.borrower_id,
+                details={"channel": conv.channel, "text": raw_text, "flags": flags},
+            )
             return []
-        session.execute(update(ContactPoint)
-                        .where(ContactPoint.address == conv.address,
-                               ContactPoint.channel.in_(PHONE_CHANNELS))
-                        .values(opted_out_at=None, consent_at=now,
-                                consent_source="keyword:START"))
-        audit.record(session, "borrower", "consent.opt_in", borrower_id=conv.borrower_id,
-                     details={"channel": conv.channel, "text": raw_text})
+        session.execute(
+            update(ContactPoint)
+            .where(ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS))
+            .values(opted_out_at=None, consent_at=now, consent_source="keyword:START")
+        )
+        audit.record(
+            session,
+            "borrower",
+            "consent.opt_in",
+            borrower_id=conv.borrower_id,
+            details={"channel": conv.channel, "text": raw_text},
+        )
         return [_system_send(session, settings, conv, OPT_IN_CONFIRMATION.format(lender=lender))]
     return [_system_send(session, settings, conv, HELP_TEXT.format(lender=lender))]
 
@@ -182,23 +258,49 @@ def _apply_keyword(session: Session, settings: Settings, conv: Conversation, kin
 def _system_send(session: Session, settings: Settings, conv: Conversation, body: str) -> Message:
     # Keyword confirmations are required by carrier rules and answer the borrower's own message,
     # so they go out without the lender-contact checks (CTIA; 47 CFR 64.1200(a)(12)).
-    return send_message(session, settings, channel=conv.channel, address=conv.address, body=body,
-                        sender="system", conversation=conv,
-                        decision={"allowed": True, "reasons": [], "basis": "keyword_confirmation",
-                                  "initiated_by": "borrower"})
+    return send_message(
+        session,
+        settings,
+        channel=conv.channel,
+        address=conv.address,
+        body=body,
+        sender="system",
+        conversation=conv,
+        decision={
+            "allowed": True,
+            "reasons": [],
+            "basis": "keyword_confirmation",
+            "initiated_by": "borrower",
+        },
+    )
 
 
-def receive_inbound(session: Session, settings: Settings, *, channel: str, address: str,
-                    body: str, provider_sid: str | None) -> InboundResult:
+def receive_inbound(
+    session: Session,
+    settings: Settings,
+    *,
+    channel: str,
+    address: str,
+    body: str,
+    provider_sid: str | None,
+) -> InboundResult:
     """Log one borrower message and route it. Safe to call twice with the same SID."""
     if provider_sid and session.scalar(
         select(Message.id).where(Message.provider_sid == provider_sid)
     ):
         return InboundResult(duplicate=True)
     conv = open_conversation(session, channel, address)
-    msg = Message(conversation_id=conv.id, borrower_id=conv.borrower_id, direction="in",
-                  channel=channel, address=address, sender="borrower", body=body,
-                  provider_sid=provider_sid, status="received")
+    msg = Message(
+        conversation_id=conv.id,
+        borrower_id=conv.borrower_id,
+        direction="in",
+        channel=channel,
+        address=address,
+        sender="borrower",
+        body=body,
+        provider_sid=provider_sid,
+        status="received",
+    )
     session.add(msg)
     try:
         session.flush()
@@ -206,8 +308,14 @@ def receive_inbound(session: Session, settings: Settings, *, channel: str, addre
         session.rollback()
         return InboundResult(duplicate=True)
     conv.last_message_at = utcnow()
-    audit.record(session, "borrower", "message.in", subject=f"message:{msg.id}",
-                 borrower_id=conv.borrower_id, details={"channel": channel})
+    audit.record(
+        session,
+        "borrower",
+        "message.in",
+        subject=f"message:{msg.id}",
+        borrower_id=conv.borrower_id,
+        details={"channel": channel},
+    )
     session.commit()
 
     result = InboundResult(message=msg)

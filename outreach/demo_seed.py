@@ -23,11 +23,50 @@ PLACES = [
     ("GB", "ENG", "SW1A 1AA", "+4479111", "GBP", "en_GB", "personal"),
     ("KE", "30", "00100", "+2547123", "KES", "en_KE", "microloan"),
 ]
-FIRST = ["Ana", "Luis", "Maria", "James", "Priya", "Ravi", "Joy", "Mark", "Grace", "Amina",
-         "Wanjiru", "Oliver", "Sofia", "Carlos", "Emily", "Kofi", "Lucia", "Daniel", "Aisha",
-         "Noah", "Isabel", "Samuel", "Mei", "Jorge", "Fatima"]
-LAST = ["Garcia", "Smith", "Patel", "Reyes", "Otieno", "Brown", "Santos", "Kumar", "Mwangi",
-        "Lopez", "Taylor", "Cruz", "Singh", "Njoroge", "Hernandez"]
+FIRST = [
+    "Ana",
+    "Luis",
+    "Maria",
+    "James",
+    "Priya",
+    "Ravi",
+    "Joy",
+    "Mark",
+    "Grace",
+    "Amina",
+    "Wanjiru",
+    "Oliver",
+    "Sofia",
+    "Carlos",
+    "Emily",
+    "Kofi",
+    "Lucia",
+    "Daniel",
+    "Aisha",
+    "Noah",
+    "Isabel",
+    "Samuel",
+    "Mei",
+    "Jorge",
+    "Fatima",
+]
+LAST = [
+    "Garcia",
+    "Smith",
+    "Patel",
+    "Reyes",
+    "Otieno",
+    "Brown",
+    "Santos",
+    "Kumar",
+    "Mwangi",
+    "Lopez",
+    "Taylor",
+    "Cruz",
+    "Singh",
+    "Njoroge",
+    "Hernandez",
+]
 DEMO_OFFICERS = [
     ("officer@demo.example", "Olivia Officer", "officer"),
     ("supervisor@demo.example", "Sam Supervisor", "supervisor"),
@@ -52,20 +91,31 @@ def demo_rows(today: date, count: int = 50) -> list[dict[str, str]]:
         instalment = round(principal / 12, 2)
         outstanding = round(principal * rng.uniform(0.3, 0.95), 2)
         past_due = instalment * (1 + dpd // 30) if dpd else 0
-        rows.append({
-            "external_id": f"DEMO-{i + 1:03d}",
-            "full_name": f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
-            "locale": locale, "country": country, "region": region, "postal_code": postal,
-            "timezone": "", "date_of_birth": date(1960 + i % 40, 1 + i % 12, 1 + i % 28).isoformat(),
-            "phone": phone, "whatsapp": phone if i % 3 == 0 else "",
-            "email": f"demo{i + 1:03d}@borrower.example", "consent_source": "loan_agreement",
-            "consent_at": "2026-01-15T10:00:00Z",
-            "loan_number": f"LN{2026000000 + i * 7919:010d}", "product": product,
-            "currency": currency, "principal": f"{principal:.2f}",
-            "outstanding": f"{outstanding:.2f}", "past_due_amount": f"{past_due:.2f}",
-            "days_past_due": str(dpd),
-            "next_due_date": due.isoformat(),
-            "next_due_amount": f"{instalment:.2f}",
-            "status": "delinquent" if dpd else "current",
-        })
+        rows.append(
+            {
+                "external_id": f"DEMO-{i + 1:03d}",
+                "full_name": f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
+                "locale": locale,
+                "country": country,
+                "region": region,
+                "postal_code": postal,
+                "timezone": "",
+                "date_of_birth": date(1960 + i % 40, 1 + i % 12, 1 + i % 28).isoformat(),
+                "phone": phone,
+                "whatsapp": phone if i % 3 == 0 else "",
+                "email": f"demo{i + 1:03d}@borrower.example",
+                "consent_source": "loan_agreement",
+                "consent_at": "2026-01-15T10:00:00Z",
+                "loan_number": f"LN{2026000000 + i * 7919:010d}",
+                "product": product,
+                "currency": currency,
+                "principal": f"{principal:.2f}",
+                "outstanding": f"{outstanding:.2f}",
+                "past_due_amount": f"{past_due:.2f}",
+                "days_past_due": str(dpd),
+                "next_due_date": due.isoformat(),
+                "next_due_amount": f"{instalment:.2f}",
+                "status": "delinquent" if dpd else "current",
+            }
+        )
     return rows

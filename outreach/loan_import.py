@@ -25,13 +25,40 @@ from .models import Borrower, ContactPoint, Loan
 from .models.loans import LOAN_STATUSES
 
 COLUMNS = (
-    "external_id", "full_name", "locale", "country", "region", "postal_code", "timezone",
-    "date_of_birth", "phone", "whatsapp", "email", "consent_source", "consent_at",
-    "loan_number", "product", "currency", "principal", "outstanding", "past_due_amount",
-    "days_past_due", "next_due_date", "next_due_amount", "status",
+    "external_id",
+    "full_name",
+    "locale",
+    "country",
+    "region",
+    "postal_code",
+    "timezone",
+    "date_of_birth",
+    "phone",
+    "whatsapp",
+    "email",
+    "consent_source",
+    "consent_at",
+    "loan_number",
+    "product",
+    "currency",
+    "principal",
+    "outstanding",
+    "past_due_amount",
+    "days_past_due",
+    "next_due_date",
+    "next_due_amount",
+    "status",
 )
-REQUIRED = ("external_id", "full_name", "country", "loan_number", "product", "currency",
-            "principal", "outstanding")
+REQUIRED = (
+    "external_id",
+    "full_name",
+    "country",
+    "loan_number",
+    "product",
+    "currency",
+    "principal",
+    "outstanding",
+)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -131,24 +158,37 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
         consent_at = consent_at.astimezone(UTC)
     return {
         "borrower": {
-            "external_id": row["external_id"], "full_name": row["full_name"], "locale": locale,
-            "country": country, "region": (row.get("region") or None),
-            "postal_code": row.get("postal_code") or None, "timezone": tz,
+            "external_id": row["external_id"],
+            "full_name": row["full_name"],
+            "locale": locale,
+            "country": country,
+            "region": (row.get("region") or None),
+            "postal_code": row.get("postal_code") or None,
+            "timezone": tz,
             "date_of_birth": _date(row, "date_of_birth"),
         },
-        "contacts": [(ch, addr) for ch, addr in (
-            ("sms", _phone(row, "phone", country)),
-            ("whatsapp", _phone(row, "whatsapp", country)),
-            ("email", email.lower() if email else None),
-        ) if addr],
+        "contacts": [
+            (ch, addr)
+            for ch, addr in (
+                ("sms", _phone(row, "phone", country)),
+                ("whatsapp", _phone(row, "whatsapp", country)),
+                ("email", email.lower() if email else None),
+            )
+            if addr
+        ],
         "consent_source": row.get("consent_source") or None,
         "consent_at": consent_at,
         "loan": {
-            "loan_number": row["loan_number"], "product": row["product"], "currency": currency,
-            "principal": _money(row, "principal"), "outstanding": _money(row, "outstanding"),
+            "loan_number": row["loan_number"],
+            "product": row["product"],
+            "currency": currency,
+            "principal": _money(row, "principal"),
+            "outstanding": _money(row, "outstanding"),
             "past_due_amount": _money(row, "past_due_amount", required=False) or Decimal("0.00"),
-            "days_past_due": int(dpd_raw), "next_due_date": _date(row, "next_due_date"),
-            "next_due_amount": _money(row, "next_due_amount", required=False), "status": status,
+            "days_past_due": int(dpd_raw),
+            "next_due_date": _date(row, "next_due_date"),
+            "next_due_amount": _money(row, "next_due_amount", required=False),
+            "status": status,
         },
     }
 
@@ -175,13 +215,23 @@ def upsert(session: Session, clean: dict[str, Any]) -> str:
     elif _assign(borrower, b):
         outcome = "updated"
     for channel, address in clean["contacts"]:
-        point = session.scalar(select(ContactPoint).where(
-            ContactPoint.borrower_id == borrower.id, ContactPoint.channel == channel,
-            ContactPoint.address == address))
+        point = session.scalar(
+            select(ContactPoint).where(
+                ContactPoint.borrower_id == borrower.id,
+                ContactPoint.channel == channel,
+                ContactPoint.address == address,
+            )
+        )
         if point is None:
-            session.add(ContactPoint(borrower_id=borrower.id, channel=channel, address=address,
-                                     consent_source=clean["consent_source"],
-                                     consent_at=clean["consent_at"]))
+            session.add(
+                ContactPoint(
+                    borrower_id=borrower.id,
+                    channel=channel,
+                    address=address,
+                    consent_source=clean["consent_source"],
+                    consent_at=clean["consent_at"],
+                )
+            )
             outcome = "updated" if outcome == "unchanged" else outcome
     loan_values = dict(clean["loan"], borrower_id=borrower.id)
     loan = session.scalar(select(Loan).where(Loan.loan_number == loan_values["loan_number"]))
@@ -193,8 +243,9 @@ def upsert(session: Session, clean: dict[str, Any]) -> str:
     return outcome
 
 
-def import_rows(session: Session, rows: Iterable[dict[str, str]],
-                first_row_number: int = 2) -> Iterator[tuple[int, str, str | None]]:
+def import_rows(
+    session: Session, rows: Iterable[dict[str, str]], first_row_number: int = 2
+) -> Iterator[tuple[int, str, str | None]]:
     """Import rows one by one, yielding (row number, outcome, error); commits every 500 rows.
 
     The outcome is 'created', 'updated', 'unchanged' or 'error' (then the error names the field).

@@ -31,11 +31,13 @@ def replay_message(session: Session, message_id: int) -> tuple[dict, dict]:
     if "facts" not in stored or "rules_version" not in stored:
         raise click.ClickException(
             f"MESSAGE_ID: message {message_id} carries no replayable policy decision "
-            f"(basis: {stored.get('basis', 'none')})")
+            f"(basis: {stored.get('basis', 'none')})"
+        )
     pack = archived_pack(session, stored["rules_version"])
     if pack is None:
         raise click.ClickException(
-            f"rules_version: pack {stored['rules_version']} is not in the archive")
+            f"rules_version: pack {stored['rules_version']} is not in the archive"
+        )
     return stored, decide_scenario(stored["facts"], pack=pack)
 
 
@@ -45,12 +47,20 @@ def replay(message_id: int) -> None:
     """Decide MESSAGE_ID's stored facts again and compare with the stored decision."""
     with _session() as session:
         stored, again = replay_message(session, message_id)
-    differences = {k: (stored.get(k), again.get(k)) for k in COMPARED
-                   if stored.get(k) != again.get(k)}
-    click.echo(json.dumps({"message_id": message_id,
-                           "stored": {k: stored.get(k) for k in COMPARED},
-                           "replayed": {k: again.get(k) for k in COMPARED},
-                           "same": not differences}, indent=2))
+    differences = {
+        k: (stored.get(k), again.get(k)) for k in COMPARED if stored.get(k) != again.get(k)
+    }
+    click.echo(
+        json.dumps(
+            {
+                "message_id": message_id,
+                "stored": {k: stored.get(k) for k in COMPARED},
+                "replayed": {k: again.get(k) for k in COMPARED},
+                "same": not differences,
+            },
+            indent=2,
+        )
+    )
     if differences:
         click.echo("DIFFERENT: " + ", ".join(differences), err=True)
         sys.exit(1)
@@ -78,9 +88,13 @@ def explain(borrower_id: int, channel: str, at_: str | None) -> None:
         decision = check_contact(session, borrower, channel, now)
         session.commit()
     click.echo(f"borrower {borrower_id} on {channel} at {decision['facts']['now']}")
-    click.echo("decision: " + ("ALLOWED" if decision["allowed"] else
-                               "BLOCKED by " + ", ".join(decision["reasons"])))
+    click.echo(
+        "decision: "
+        + ("ALLOWED" if decision["allowed"] else "BLOCKED by " + ", ".join(decision["reasons"]))
+    )
     for zone, local in decision.get("local_times", {}).items():
         click.echo(f"  zone {zone}: local time {local}")
-    click.echo(f"next allowed: {decision['next_allowed_at'] or ('now' if decision['allowed'] else 'not by waiting: a rule time cannot lift blocks it')}")
+    click.echo(
+        f"next allowed: {decision['next_allowed_at'] or ('now' if decision['allowed'] else 'not by waiting: a rule time cannot lift blocks it')}"
+    )
     click.echo(f"rules: {decision['rules_version']}")

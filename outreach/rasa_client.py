@@ -20,14 +20,18 @@ def strip_command_prefix(text: str) -> str:
     return text.lstrip().lstrip("/").lstrip() if text.lstrip().startswith("/") else text
 
 
-def send_turn(settings: Settings, conversation_id: str, text: str,
-              metadata: dict[str, str] | None = None) -> list[str]:
+def send_turn(
+    settings: Settings, conversation_id: str, text: str, metadata: dict[str, str] | None = None
+) -> list[str]:
     """Send one borrower message to the bot and return the bot's text replies in order."""
     try:
         resp = requests.post(
             f"{settings.rasa_url}/webhooks/rest/webhook",
-            json={"sender": conversation_id, "message": strip_command_prefix(text),
-                  "metadata": metadata or {}},
+            json={
+                "sender": conversation_id,
+                "message": strip_command_prefix(text),
+                "metadata": metadata or {},
+            },
             timeout=settings.rasa_timeout_seconds,
         )
         resp.raise_for_status()

@@ -28,8 +28,9 @@ def make_link(settings: Settings, borrower_id: int) -> str:
     return f"{settings.public_base_url}/chat/?t={make_token(settings, borrower_id)}"
 
 
-def read_token(settings: Settings, token: str,
-               max_age_seconds: int = DEFAULT_TTL_SECONDS) -> int | None:
+def read_token(
+    settings: Settings, token: str, max_age_seconds: int = DEFAULT_TTL_SECONDS
+) -> int | None:
     """The borrower id in a valid, unexpired token; None for anything else."""
     try:
         data = _serializer(settings).loads(token, max_age=max_age_seconds)

@@ -107,8 +107,9 @@ def prism_url() -> Iterator[str]:
     """Prism serving Twilio's official OpenAPI description (validates every request)."""
     port = servers.free_port()
     url = f"http://127.0.0.1:{port}"
-    with servers.process("prism", servers.prism_args(port), url + "/2010-04-01/Accounts.json",
-                         timeout=90):
+    with servers.process(
+        "prism", servers.prism_args(port), url + "/2010-04-01/Accounts.json", timeout=90
+    ):
         yield url
 
 
@@ -119,12 +120,28 @@ def rasa_stack(database_url: str) -> Iterator[dict[str, str]]:
     action_url = f"http://127.0.0.1:{action_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     token = "test-rasa-token"
-    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "SANIC_HOST": "127.0.0.1",
-           "ACTION_ENDPOINT_URL": action_url + "/webhook", "RASA_TELEMETRY_ENABLED": "false"}
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "SANIC_HOST": "127.0.0.1",
+        "ACTION_ENDPOINT_URL": action_url + "/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     with (
-        servers.process("actions", servers.action_server_args(action_port), action_url + "/health",
-                        env=env, timeout=90),
-        servers.process("rasa", servers.rasa_args(rasa_port, token), rasa_url + "/", env=env,
-                        cwd=servers.ROOT / "bot", timeout=240),
+        servers.process(
+            "actions",
+            servers.action_server_args(action_port),
+            action_url + "/health",
+            env=env,
+            timeout=90,
+        ),
+        servers.process(
+            "rasa",
+            servers.rasa_args(rasa_port, token),
+            rasa_url + "/",
+            env=env,
+            cwd=servers.ROOT / "bot",
+            timeout=240,
+        ),
     ):
         yield {"RASA_URL": rasa_url, "ACTION_SERVER_URL": action_url, "RASA_TOKEN": token}

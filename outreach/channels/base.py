@@ -31,9 +31,15 @@ class ChannelError(Exception):
 class Channel(Protocol):
     name: str
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None,
-             content_sid: str | None = None,
-             content_variables: dict[str, str] | None = None) -> SendResult:
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
         """Send ``body`` to ``to`` (E.164 for sms/whatsapp, an address for email).
 
         WhatsApp outside the 24-hour session: ``content_sid`` names an approved Content template

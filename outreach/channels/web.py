@@ -14,8 +14,14 @@ from .base import SendResult
 class WebChannel:
     name = "web"
 
-    def send(self, to: str, body: str, *, status_callback: str | None = None,
-             content_sid: str | None = None,
-             content_variables: dict[str, str] | None = None) -> SendResult:
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
         # "delivered" as soon as it is stored: the widget polls for it within 2 seconds.
         return SendResult(provider_sid="WB" + uuid.uuid4().hex, status="delivered")

@@ -3,8 +3,8 @@
 from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
 from .base import Base, utcnow
-from .bot import BotTurn, VerificationProgress
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
+from .bot import BotTurn, VerificationProgress
 from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from .compliance import AuditCheckpoint, LegalHold
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
@@ -20,9 +20,9 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
-    "BotTurn",
     "Borrower",
     "BorrowerFlag",
+    "BotTurn",
     "CaseAssignment",
     "CaseNote",
     "ContactPoint",

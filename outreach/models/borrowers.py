@@ -41,8 +41,9 @@ class Borrower(Base):
 
     def active_notes(self) -> list[str]:
         """Active non-blocking flags (hardship, complaint): shown to officers only."""
-        return sorted({f.flag for f in self.flags
-                       if f.cleared_at is None and f.flag in NON_BLOCKING_FLAGS})
+        return sorted(
+            {f.flag for f in self.flags if f.cleared_at is None and f.flag in NON_BLOCKING_FLAGS}
+        )
 
 
 class ContactPoint(Base):

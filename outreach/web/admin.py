@@ -47,9 +47,14 @@ def _form_errors(form: dict[str, str], *, new: bool) -> list[str]:
 @require_role("admin")
 def officers() -> Any:
     rows = db().scalars(select(Officer).order_by(Officer.active.desc(), Officer.name)).all()
-    return render_template("admin/officers.html", officers=rows, roles=ROLES,
-                           capacity={o.id: _capacity(o.id) for o in rows},
-                           default_capacity=DEFAULT_CAPACITY, min_password=MIN_PASSWORD)
+    return render_template(
+        "admin/officers.html",
+        officers=rows,
+        roles=ROLES,
+        capacity={o.id: _capacity(o.id) for o in rows},
+        default_capacity=DEFAULT_CAPACITY,
+        min_password=MIN_PASSWORD,
+    )
 
 
 @bp.post("/officers")
@@ -64,13 +69,22 @@ def create() -> Any:
         for error in errors:
             flash(error)
         return redirect(url_for("admin.officers"))
-    officer = Officer(email=form["email"], name=form["name"][:200], role=form["role"],
-                      password_hash=hash_password(form["password"]))
+    officer = Officer(
+        email=form["email"],
+        name=form["name"][:200],
+        role=form["role"],
+        password_hash=hash_password(form["password"]),
+    )
     db().add(officer)
     db().flush()
     db().add(OfficerCapacity(officer_id=officer.id, max_open_cases=int(form["capacity"])))
-    audit.record(db(), f"officer:{current_officer().id}", "officer.created",
-                 subject=f"officer:{officer.id}", details={"role": officer.role})
+    audit.record(
+        db(),
+        f"officer:{current_officer().id}",
+        "officer.created",
+        subject=f"officer:{officer.id}",
+        details={"role": officer.role},
+    )
     db().commit()
     flash(f"Officer {officer.name} created.")
     return redirect(url_for("admin.officers"))
@@ -107,8 +121,13 @@ def update(officer_id: int) -> Any:
     if form.get("password"):
         officer.password_hash = hash_password(form["password"])
         changes["password"] = "reset"  # never the password itself
-    audit.record(db(), f"officer:{me.id}", "officer.updated", subject=f"officer:{officer.id}",
-                 details=changes)
+    audit.record(
+        db(),
+        f"officer:{me.id}",
+        "officer.updated",
+        subject=f"officer:{officer.id}",
+        details=changes,
+    )
     db().commit()
     flash(f"Officer {officer.name} updated.")
     return redirect(url_for("admin.officers"))

@@ -73,8 +73,11 @@ def login() -> Any:
             target = request.args.get("next", "")
             # Only local paths: never redirect off-site after login.
             if not target.startswith("/") or target.startswith("//"):
-                target = url_for("audit.index") if officer.role == "auditor" else url_for(
-                    "console.queue")
+                target = (
+                    url_for("audit.index")
+                    if officer.role == "auditor"
+                    else url_for("console.queue")
+                )
             return redirect(target)
         error = "Wrong email or password."
     return render_template("login.html", error=error), (401 if error else 200)

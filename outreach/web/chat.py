@@ -57,25 +57,40 @@ def _conversation() -> Conversation | None:
         public_id = _serializer().loads(key, max_age=KEY_MAX_AGE_SECONDS)
     except BadSignature:  # includes SignatureExpired
         return None
-    conv = db().scalar(select(Conversation).where(Conversation.public_id == public_id,
-                                                  Conversation.channel == "web"))
+    conv = db().scalar(
+        select(Conversation).where(
+            Conversation.public_id == public_id, Conversation.channel == "web"
+        )
+    )
     return conv
 
 
 def _wire(m: Message) -> dict[str, Any]:
     # Bodies go out as plain JSON strings; the widget inserts them with textContent, never HTML.
-    return {"id": m.id, "direction": m.direction,
-            "sender": "officer" if m.sender == "officer" else
-            ("you" if m.direction == "in" else "bot"),
-            "body": m.body, "at": m.created_at.isoformat()}
+    return {
+        "id": m.id,
+        "direction": m.direction,
+        "sender": "officer" if m.sender == "officer" else ("you" if m.direction == "in" else "bot"),
+        "body": m.body,
+        "at": m.created_at.isoformat(),
+    }
 
 
 def _transcript(conv: Conversation, after: int) -> list[dict[str, Any]]:
-    rows = db().scalars(select(Message).where(Message.conversation_id == conv.id,
-                                              Message.id > after,
-                                              # blocked or failed rows never reached the widget
-                                              Message.status.in_(("received", "delivered", "sent")))
-                        .order_by(Message.id)).all()
+    rows = (
+        db()
+        .scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conv.id,
+                Message.id > after,
+                # blocked or failed rows never reached the widget
+                Message.status.in_(("received", "delivered", "sent")),
+            )
+            .order_by(Message.id)
+        )
+        .all()
+    )
     return [_wire(m) for m in rows]
 
 
@@ -113,9 +128,12 @@ def page() -> Any:
     token = request.args.get("t", "")
     locale = request.args.get("lang", "en")
     valid = bool(token) and read_token(settings(), token) is not None
-    return render_template("chat/page.html", token=token if valid else "",
-                           expired=bool(token) and not valid,
-                           locale=locale if locale in LOCALES else "en")
+    return render_template(
+        "chat/page.html",
+        token=token if valid else "",
+        expired=bool(token) and not valid,
+        locale=locale if locale in LOCALES else "en",
+    )
 
 
 @bp.post("/api/session")
@@ -129,13 +147,23 @@ def start() -> Any:
     conv = Conversation(channel="web", address=f"web:{uuid.uuid4().hex}", borrower_id=borrower_id)
     db().add(conv)
     db().flush()
-    audit.record(db(), "borrower", "chat.started", subject=f"conversation:{conv.id}",
-                 borrower_id=borrower_id,
-                 details={"via": "link" if borrower_id else "anonymous", "locale": locale,
-                          "link": "invalid" if token and borrower_id is None else None})
+    audit.record(
+        db(),
+        "borrower",
+        "chat.started",
+        subject=f"conversation:{conv.id}",
+        borrower_id=borrower_id,
+        details={
+            "via": "link" if borrower_id else "anonymous",
+            "locale": locale,
+            "link": "invalid" if token and borrower_id is None else None,
+        },
+    )
     db().commit()
-    return jsonify(key=_serializer().dumps(conv.public_id),
-                   link="valid" if borrower_id else ("invalid" if token else "none")), 201
+    return jsonify(
+        key=_serializer().dumps(conv.public_id),
+        link="valid" if borrower_id else ("invalid" if token else "none"),
+    ), 201
 
 
 @bp.get("/api/messages")
@@ -147,8 +175,9 @@ def messages() -> Any:
         after = int(request.args.get("after", "0"))
     except ValueError:
         return _error("after", "must be a message id (integer)")
-    return jsonify(messages=_transcript(conv, after), owner=conv.owner,
-                   identified=conv.borrower_id is not None)
+    return jsonify(
+        messages=_transcript(conv, after), owner=conv.owner, identified=conv.borrower_id is not None
+    )
 
 
 @bp.post("/api/messages")
@@ -166,8 +195,9 @@ def post_message() -> Any:
         after = int(data.get("after") or 0)
     except (TypeError, ValueError):
         return _error("after", "must be a message id (integer)")
-    receive_inbound(db(), settings(), channel="web", address=conv.address, body=text.strip(),
-                    provider_sid=None)
+    receive_inbound(
+        db(), settings(), channel="web", address=conv.address, body=text.strip(), provider_sid=None
+    )
     db().expire_all()
     return jsonify(messages=_transcript(conv, after), owner=conv.owner), 201
 
@@ -187,7 +217,13 @@ def identify() -> Any:
             conv.borrower_id = loan.borrower_id
         # The outcome goes to the audit log only: the visitor learns nothing about the account
         # until the bot has checked the date of birth (verify_identity on this conversation).
-        audit.record(db(), "borrower", "chat.identify", subject=f"conversation:{conv.id}",
-                     borrower_id=conv.borrower_id, details={"matched": loan is not None})
+        audit.record(
+            db(),
+            "borrower",
+            "chat.identify",
+            subject=f"conversation:{conv.id}",
+            borrower_id=conv.borrower_id,
+            details={"matched": loan is not None},
+        )
         db().commit()
     return jsonify(ok=True)

@@ -41,8 +41,9 @@ def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
         return web_session_decision(db(), conv, now)
     if case.borrower is None:
         return None
-    return check_contact(db(), case.borrower, conv.channel, now,
-                         initiated_by=initiator(db(), conv, now), **kwargs)
+    return check_contact(
+        db(), case.borrower, conv.channel, now, initiated_by=initiator(db(), conv, now), **kwargs
+    )
 
 
 @bp.get("/")
@@ -50,14 +51,23 @@ def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
 def queue() -> Any:
     officer = current_officer()
     cases, waiting, activity = console_data.queue_state(db())
-    approvals = console_data.pending_approvals(db()) \
-        if officer.role in ("supervisor", "admin") else []
-    return render_template("console/queue.html", cases=cases, now=utcnow(), waiting=waiting,
-                           notify_key=activity["key"], officer=officer, approvals=approvals,
-                           held=console_data.held(db(), officer.id),
-                           capacity=console_data.capacity(db(), officer.id),
-                           officers=console_data.assignable_officers(db())
-                           if officer.role in ("supervisor", "admin") else [])
+    approvals = (
+        console_data.pending_approvals(db()) if officer.role in ("supervisor", "admin") else []
+    )
+    return render_template(
+        "console/queue.html",
+        cases=cases,
+        now=utcnow(),
+        waiting=waiting,
+        notify_key=activity["key"],
+        officer=officer,
+        approvals=approvals,
+        held=console_data.held(db(), officer.id),
+        capacity=console_data.capacity(db(), officer.id),
+        officers=console_data.assignable_officers(db())
+        if officer.role in ("supervisor", "admin")
+        else [],
+    )
 
 
 @bp.get("/cases/<int:case_id>")
@@ -69,30 +79,54 @@ def case_view(case_id: int) -> Any:
     # Who opened which borrower, when. Every page load is recorded; the 2-second refreshes count
     # as the same visit unless the last record is older than the idle timeout.
     if request.headers.get("X-Requested-With") != "poll" or not db().scalar(
-            select(AuditEvent.id).where(AuditEvent.actor == actor, AuditEvent.subject == subject,
-                                        AuditEvent.action == "borrower.viewed",
-                                        AuditEvent.at > utcnow() - VIEW_SESSION).limit(1)):
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.actor == actor,
+            AuditEvent.subject == subject,
+            AuditEvent.action == "borrower.viewed",
+            AuditEvent.at > utcnow() - VIEW_SESSION,
+        )
+        .limit(1)
+    ):
         audit.record(db(), actor, "borrower.viewed", subject=subject, borrower_id=case.borrower_id)
         db().commit()
-    messages = db().scalars(select(Message).where(Message.conversation_id == case.conversation_id)
-                            .order_by(Message.id)).all()
+    messages = (
+        db()
+        .scalars(
+            select(Message)
+            .where(Message.conversation_id == case.conversation_id)
+            .order_by(Message.id)
+        )
+        .all()
+    )
     policy = policy_now(case)
     template_policy = templates = None
-    if case.conversation.channel == "whatsapp" and policy and \
-            "whatsapp_session_closed" in policy["reasons"]:
+    if (
+        case.conversation.channel == "whatsapp"
+        and policy
+        and "whatsapp_session_closed" in policy["reasons"]
+    ):
         # Outside the 24-hour session only an approved template may go out (RULES.md TW-63016).
         templates = console_data.whatsapp_templates()
         template_policy = policy_now(case, message={"kind": "template", "category": "utility"})
     db().commit()
-    return render_template("console/case.html", case=case, messages=messages, policy=policy,
-                           officer=officer, max_chars=MAX_REPLY_CHARS, templates=templates,
-                           template_policy=template_policy,
-                           panel=console_data.borrower_panel(db(), case),
-                           flag_choices=console_data.CONSOLE_FLAGS,
-                           officers=console_data.assignable_officers(db())
-                           if officer.role in ("supervisor", "admin") else [],
-                           template_defaults=_template_defaults(case),
-                           activity=console_data.queue_state(db())[2])
+    return render_template(
+        "console/case.html",
+        case=case,
+        messages=messages,
+        policy=policy,
+        officer=officer,
+        max_chars=MAX_REPLY_CHARS,
+        templates=templates,
+        template_policy=template_policy,
+        panel=console_data.borrower_panel(db(), case),
+        flag_choices=console_data.CONSOLE_FLAGS,
+        officers=console_data.assignable_officers(db())
+        if officer.role in ("supervisor", "admin")
+        else [],
+        template_defaults=_template_defaults(case),
+        activity=console_data.queue_state(db())[2],
+    )
 
 
 def _template_defaults(case: HandoffCase) -> dict[str, str]:
@@ -109,11 +143,17 @@ def _template_defaults(case: HandoffCase) -> dict[str, str]:
 
 
 def _assign(case: HandoffCase, officer: Officer, by: Officer, kind: str) -> None:
-    db().add(CaseAssignment(case_id=case.id, officer_id=officer.id, assigned_by_id=by.id,
-                            kind=kind))
-    audit.record(db(), f"officer:{by.id}", f"handoff.{'claimed' if kind == 'claim' else kind}",
-                 subject=f"case:{case.id}", borrower_id=case.borrower_id,
-                 details={"officer_id": officer.id})
+    db().add(
+        CaseAssignment(case_id=case.id, officer_id=officer.id, assigned_by_id=by.id, kind=kind)
+    )
+    audit.record(
+        db(),
+        f"officer:{by.id}",
+        f"handoff.{'claimed' if kind == 'claim' else kind}",
+        subject=f"case:{case.id}",
+        borrower_id=case.borrower_id,
+        details={"officer_id": officer.id},
+    )
 
 
 @bp.post("/cases/<int:case_id>/claim")
@@ -128,10 +168,16 @@ def claim(case_id: int) -> Any:
         flash(f"You already hold {cap} open cases (your limit). Close one first.")
         return redirect(url_for("console.case_view", case_id=case.id))
     # One officer per case: only the UPDATE that still sees status 'open' wins a race.
-    won = db().execute(update(HandoffCase)
-                       .where(HandoffCase.id == case.id, HandoffCase.status == "open")
-                       .values(status="claimed", claimed_by_id=officer.id, claimed_at=utcnow())
-                       ).rowcount == 1
+    won = (
+        db()
+        .execute(
+            update(HandoffCase)
+            .where(HandoffCase.id == case.id, HandoffCase.status == "open")
+            .values(status="claimed", claimed_by_id=officer.id, claimed_at=utcnow())
+        )
+        .rowcount
+        == 1
+    )
     if won:
         _assign(case, officer, officer, "claim")
         db().commit()
@@ -152,8 +198,9 @@ def reassign(case_id: int) -> Any:
         flash("This case is closed.")
     elif target is None or not target.active or target.role not in OFFICER_ROLES:
         flash("officer_id: choose an active officer or supervisor.")
-    elif target.id != case.claimed_by_id and console_data.held(db(), target.id) >= \
-            console_data.capacity(db(), target.id):
+    elif target.id != case.claimed_by_id and console_data.held(
+        db(), target.id
+    ) >= console_data.capacity(db(), target.id):
         flash(f"{target.name} is at capacity; close or move one of their cases first.")
     else:
         case.status, case.claimed_by_id, case.claimed_at = "claimed", target.id, utcnow()
@@ -174,8 +221,13 @@ def close(case_id: int) -> Any:
             return redirect(url_for("console.case_view", case_id=case.id))
         case.status, case.closed_at = "closed", utcnow()
         case.conversation.owner = "bot"
-        audit.record(db(), f"officer:{officer.id}", "handoff.closed", subject=f"case:{case.id}",
-                     borrower_id=case.borrower_id)
+        audit.record(
+            db(),
+            f"officer:{officer.id}",
+            "handoff.closed",
+            subject=f"case:{case.id}",
+            borrower_id=case.borrower_id,
+        )
         db().commit()
         try:
             rasa_client.resume(settings(), case.conversation.public_id)
@@ -184,5 +236,6 @@ def close(case_id: int) -> Any:
             log.error("could not resume bot for case %s: %s", case.id, exc)
             flash("Case closed, but the bot could not be resumed right now.")
     return redirect(url_for("console.queue"))
+
 
 from . import console_actions, console_reply  # noqa: E402, F401  (routes on this blueprint)

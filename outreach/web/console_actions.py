@@ -60,8 +60,14 @@ def add_note(case_id: int) -> Any:
     note = CaseNote(case_id=case.id, borrower_id=case.borrower_id, officer_id=officer.id, body=body)
     db().add(note)
     db().flush()
-    audit.record(db(), f"officer:{officer.id}", "case.note_added", subject=f"case:{case.id}",
-                 borrower_id=case.borrower_id, details={"note_id": note.id})
+    audit.record(
+        db(),
+        f"officer:{officer.id}",
+        "case.note_added",
+        subject=f"case:{case.id}",
+        borrower_id=case.borrower_id,
+        details={"note_id": note.id},
+    )
     db().commit()
     return _back(case)
 
@@ -78,8 +84,14 @@ def set_flag(case_id: int) -> Any:
         flash(f"flag: one of {', '.join(console_data.CONSOLE_FLAGS)}.")
     elif action == "set" and flag not in case.borrower.active_flags():
         db().add(BorrowerFlag(borrower_id=case.borrower.id, flag=flag, reason=reason))
-        audit.record(db(), f"officer:{officer.id}", "flag.set", subject=f"case:{case.id}",
-                     borrower_id=case.borrower_id, details={"flag": flag})
+        audit.record(
+            db(),
+            f"officer:{officer.id}",
+            "flag.set",
+            subject=f"case:{case.id}",
+            borrower_id=case.borrower_id,
+            details={"flag": flag},
+        )
         db().commit()
         flash(f"Flag {flag} set.")
     elif action == "clear":
@@ -87,8 +99,14 @@ def set_flag(case_id: int) -> Any:
         for row in case.borrower.flags:
             if row.flag == flag and row.cleared_at is None:
                 row.cleared_at = utcnow()
-        audit.record(db(), f"officer:{officer.id}", "flag.cleared", subject=f"case:{case.id}",
-                     borrower_id=case.borrower_id, details={"flag": flag, "reason": reason})
+        audit.record(
+            db(),
+            f"officer:{officer.id}",
+            "flag.cleared",
+            subject=f"case:{case.id}",
+            borrower_id=case.borrower_id,
+            details={"flag": flag, "reason": reason},
+        )
         db().commit()
         flash(f"Flag {flag} cleared.")
     return _back(case)
@@ -103,11 +121,15 @@ def promise(case_id: int) -> Any:
         flash("loan_id: choose one of this borrower's loans.")
         return _back(case)
     try:
-        promise = plans.record_promise(db(), loan, _day("promised_date"),
-                                       _money("amount", required=False),
-                                       created_by=f"officer:{officer.id}",
-                                       conversation_id=case.conversation_id,
-                                       today=utcnow().date())
+        promise = plans.record_promise(
+            db(),
+            loan,
+            _day("promised_date"),
+            _money("amount", required=False),
+            created_by=f"officer:{officer.id}",
+            conversation_id=case.conversation_id,
+            today=utcnow().date(),
+        )
     except ValueError as exc:
         db().rollback()
         flash(str(exc))
@@ -121,11 +143,13 @@ def _terms() -> plans.PlanTerms:
     count = request.form.get("instalment_count", "")
     if not count.isdigit():
         raise ValueError("instalment_count: a whole number")
-    return plans.PlanTerms(instalment_amount=_money("instalment_amount"),
-                           instalment_count=int(count),
-                           frequency=request.form.get("frequency", ""),
-                           start_date=_day("start_date"),
-                           first_amount=_money("first_amount", required=False))
+    return plans.PlanTerms(
+        instalment_amount=_money("instalment_amount"),
+        instalment_count=int(count),
+        frequency=request.form.get("frequency", ""),
+        start_date=_day("start_date"),
+        first_amount=_money("first_amount", required=False),
+    )
 
 
 @bp.post("/cases/<int:case_id>/plan")
@@ -142,39 +166,61 @@ def propose_plan(case_id: int) -> Any:
         terms = _terms()
         quote = plans.evaluate_proposal(loan, terms, utcnow().date())
         if quote.within_policy or officer.role in ("supervisor", "admin"):
-            plan = plans.create_plan(db(), loan, terms, created_by=f"officer:{officer.id}",
-                                     conversation_id=case.conversation_id,
-                                     outside_policy=not quote.within_policy,
-                                     approved_by_id=None if quote.within_policy else officer.id)
+            plan = plans.create_plan(
+                db(),
+                loan,
+                terms,
+                created_by=f"officer:{officer.id}",
+                conversation_id=case.conversation_id,
+                outside_policy=not quote.within_policy,
+                approved_by_id=None if quote.within_policy else officer.id,
+            )
             db().commit()
-            flash(f"Plan #{plan.id} recorded: {plan.instalment_count} × "
-                  f"{plan.instalment_amount} {plan.frequency}.")
+            flash(
+                f"Plan #{plan.id} recorded: {plan.instalment_count} × "
+                f"{plan.instalment_amount} {plan.frequency}."
+            )
             return _back(case)
     except ValueError as exc:
         db().rollback()
         flash(str(exc))
         return _back(case)
-    approval = PlanApproval(case_id=case.id, loan_id=loan.id, violations=quote.violations,
-                            terms=_terms_json(terms), requested_by_id=officer.id)
+    approval = PlanApproval(
+        case_id=case.id,
+        loan_id=loan.id,
+        violations=quote.violations,
+        terms=_terms_json(terms),
+        requested_by_id=officer.id,
+    )
     db().add(approval)
     db().flush()
-    audit.record(db(), f"officer:{officer.id}", "plan.approval_requested",
-                 subject=f"case:{case.id}", borrower_id=case.borrower_id,
-                 details={"approval_id": approval.id, "violations": quote.violations})
+    audit.record(
+        db(),
+        f"officer:{officer.id}",
+        "plan.approval_requested",
+        subject=f"case:{case.id}",
+        borrower_id=case.borrower_id,
+        details={"approval_id": approval.id, "violations": quote.violations},
+    )
     db().commit()
     flash("Outside policy (" + ", ".join(quote.violations) + "): sent to a supervisor.")
     counter = quote.counter_offer
     if counter is not None:  # what the officer could offer now without an approval
-        flash(f"Within policy: {counter.instalment_count} × {counter.instalment_amount} "
-              f"{counter.frequency} from {counter.start_date.isoformat()}.")
+        flash(
+            f"Within policy: {counter.instalment_count} × {counter.instalment_amount} "
+            f"{counter.frequency} from {counter.start_date.isoformat()}."
+        )
     return _back(case)
 
 
 def _terms_json(terms: plans.PlanTerms) -> dict[str, Any]:
-    return {"instalment_amount": str(terms.instalment_amount),
-            "instalment_count": terms.instalment_count, "frequency": terms.frequency,
-            "start_date": terms.start_date.isoformat(),
-            "first_amount": str(terms.first_amount) if terms.first_amount is not None else None}
+    return {
+        "instalment_amount": str(terms.instalment_amount),
+        "instalment_count": terms.instalment_count,
+        "frequency": terms.frequency,
+        "start_date": terms.start_date.isoformat(),
+        "first_amount": str(terms.first_amount) if terms.first_amount is not None else None,
+    }
 
 
 @bp.post("/cases/<int:case_id>/plan-approvals/<int:approval_id>")
@@ -193,22 +239,36 @@ def decide_plan(case_id: int, approval_id: int) -> Any:
     approval.decided_by_id, approval.decided_at = supervisor.id, utcnow()
     if decision == "approve":
         t = approval.terms
-        terms = plans.PlanTerms(Decimal(t["instalment_amount"]), int(t["instalment_count"]),
-                                t["frequency"], date.fromisoformat(t["start_date"]),
-                                Decimal(t["first_amount"]) if t.get("first_amount") else None)
+        terms = plans.PlanTerms(
+            Decimal(t["instalment_amount"]),
+            int(t["instalment_count"]),
+            t["frequency"],
+            date.fromisoformat(t["start_date"]),
+            Decimal(t["first_amount"]) if t.get("first_amount") else None,
+        )
         try:
-            plan = plans.create_plan(db(), db().get(Loan, approval.loan_id), terms,
-                                     created_by=f"officer:{approval.requested_by_id}",
-                                     conversation_id=case.conversation_id, outside_policy=True,
-                                     approved_by_id=supervisor.id)
+            plan = plans.create_plan(
+                db(),
+                db().get(Loan, approval.loan_id),
+                terms,
+                created_by=f"officer:{approval.requested_by_id}",
+                conversation_id=case.conversation_id,
+                outside_policy=True,
+                approved_by_id=supervisor.id,
+            )
         except ValueError as exc:
             db().rollback()
             flash(str(exc))
             return _back(case)
         approval.plan_id = plan.id
-    audit.record(db(), f"officer:{supervisor.id}", f"plan.{approval.status}",
-                 subject=f"case:{case.id}", borrower_id=case.borrower_id,
-                 details={"approval_id": approval.id, "plan_id": approval.plan_id})
+    audit.record(
+        db(),
+        f"officer:{supervisor.id}",
+        f"plan.{approval.status}",
+        subject=f"case:{case.id}",
+        borrower_id=case.borrower_id,
+        details={"approval_id": approval.id, "plan_id": approval.plan_id},
+    )
     db().commit()
     flash(f"Proposal {approval.status}.")
     return _back(case)

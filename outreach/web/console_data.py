@@ -40,72 +40,132 @@ def capacity(session: Session, officer_id: int) -> int:
 
 def held(session: Session, officer_id: int) -> int:
     """Claimed, not closed, cases this officer holds now."""
-    return session.scalar(select(func.count(HandoffCase.id)).where(
-        HandoffCase.claimed_by_id == officer_id, HandoffCase.status == "claimed")) or 0
+    return (
+        session.scalar(
+            select(func.count(HandoffCase.id)).where(
+                HandoffCase.claimed_by_id == officer_id, HandoffCase.status == "claimed"
+            )
+        )
+        or 0
+    )
 
 
 def assignable_officers(session: Session) -> list[Officer]:
-    return list(session.scalars(select(Officer).where(
-        Officer.active.is_(True), Officer.role.in_(("officer", "supervisor")))
-        .order_by(Officer.name)))
+    return list(
+        session.scalars(
+            select(Officer)
+            .where(Officer.active.is_(True), Officer.role.in_(("officer", "supervisor")))
+            .order_by(Officer.name)
+        )
+    )
 
 
 def queue_state(session: Session) -> tuple[list[HandoffCase], set[int], dict[str, Any]]:
     """Open cases (loaded in three queries), those where the borrower wrote last, and a key that
     changes whenever a case opens or a borrower writes on an open case (console.js announces
     a change without a reload)."""
-    cases = list(session.scalars(
-        select(HandoffCase).where(HandoffCase.status != "closed")
-        .options(selectinload(HandoffCase.borrower), selectinload(HandoffCase.conversation),
-                 selectinload(HandoffCase.claimed_by))
-        .order_by(HandoffCase.priority, HandoffCase.opened_at)))
+    cases = list(
+        session.scalars(
+            select(HandoffCase)
+            .where(HandoffCase.status != "closed")
+            .options(
+                selectinload(HandoffCase.borrower),
+                selectinload(HandoffCase.conversation),
+                selectinload(HandoffCase.claimed_by),
+            )
+            .order_by(HandoffCase.priority, HandoffCase.opened_at)
+        )
+    )
     conv_ids = [c.conversation_id for c in cases]
     last: dict[int, int] = {}
     last_in: dict[int, int] = {}
     if conv_ids:
         for direction_in, target in ((False, last), (True, last_in)):
             query = select(Message.conversation_id, func.max(Message.id)).where(
-                Message.conversation_id.in_(conv_ids))
+                Message.conversation_id.in_(conv_ids)
+            )
             if direction_in:
                 query = query.where(Message.direction == "in")
             target.update(session.execute(query.group_by(Message.conversation_id)).all())
-    waiting = {c.id for c in cases
-               if last_in.get(c.conversation_id) and
-               last_in[c.conversation_id] == last.get(c.conversation_id)}
-    approvals = session.scalar(select(func.count(PlanApproval.id))
-                               .where(PlanApproval.status == "pending")) or 0
+    waiting = {
+        c.id
+        for c in cases
+        if last_in.get(c.conversation_id)
+        and last_in[c.conversation_id] == last.get(c.conversation_id)
+    }
+    approvals = (
+        session.scalar(select(func.count(PlanApproval.id)).where(PlanApproval.status == "pending"))
+        or 0
+    )
     key = f"{max((c.id for c in cases), default=0)}-{max(last_in.values(), default=0)}"
-    return cases, waiting, {"key": key, "open": len(cases), "waiting": len(waiting),
-                            "approvals": approvals}
+    return (
+        cases,
+        waiting,
+        {"key": key, "open": len(cases), "waiting": len(waiting), "approvals": approvals},
+    )
 
 
 def pending_approvals(session: Session) -> list[PlanApproval]:
-    return list(session.scalars(select(PlanApproval).where(PlanApproval.status == "pending")
-                                .order_by(PlanApproval.id)))
+    return list(
+        session.scalars(
+            select(PlanApproval).where(PlanApproval.status == "pending").order_by(PlanApproval.id)
+        )
+    )
 
 
 def borrower_panel(session: Session, case: HandoffCase) -> dict[str, Any]:
     """Loans, plans, promises, flags (with history), recent contact and notes for the case."""
     borrower = case.borrower
-    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
-                            .order_by(CaseNote.id.desc())).all()
-    approvals = session.scalars(select(PlanApproval).where(PlanApproval.case_id == case.id)
-                                .order_by(PlanApproval.id.desc())).all()
+    notes = session.scalars(
+        select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id.desc())
+    ).all()
+    approvals = session.scalars(
+        select(PlanApproval).where(PlanApproval.case_id == case.id).order_by(PlanApproval.id.desc())
+    ).all()
     if borrower is None:
-        return {"loans": [], "plans": [], "promises": [], "flags": [], "contacts": [],
-                "notes": notes, "approvals": approvals}
-    loans = session.scalars(select(Loan).where(Loan.borrower_id == borrower.id)
-                            .order_by(Loan.past_due_amount.desc(), Loan.id)).all()
-    plans = session.scalars(select(PaymentPlan).where(PaymentPlan.borrower_id == borrower.id)
-                            .order_by(PaymentPlan.id.desc()).limit(5)).all()
-    promises = session.scalars(select(PromiseToPay).where(PromiseToPay.borrower_id == borrower.id)
-                               .order_by(PromiseToPay.id.desc()).limit(5)).all()
-    contacts = session.scalars(select(Message).where(Message.borrower_id == borrower.id)
-                               .order_by(Message.id.desc()).limit(CONTACT_HISTORY)).all()
+        return {
+            "loans": [],
+            "plans": [],
+            "promises": [],
+            "flags": [],
+            "contacts": [],
+            "notes": notes,
+            "approvals": approvals,
+        }
+    loans = session.scalars(
+        select(Loan)
+        .where(Loan.borrower_id == borrower.id)
+        .order_by(Loan.past_due_amount.desc(), Loan.id)
+    ).all()
+    plans = session.scalars(
+        select(PaymentPlan)
+        .where(PaymentPlan.borrower_id == borrower.id)
+        .order_by(PaymentPlan.id.desc())
+        .limit(5)
+    ).all()
+    promises = session.scalars(
+        select(PromiseToPay)
+        .where(PromiseToPay.borrower_id == borrower.id)
+        .order_by(PromiseToPay.id.desc())
+        .limit(5)
+    ).all()
+    contacts = session.scalars(
+        select(Message)
+        .where(Message.borrower_id == borrower.id)
+        .order_by(Message.id.desc())
+        .limit(CONTACT_HISTORY)
+    ).all()
     flags = sorted(borrower.flags, key=lambda f: f.set_at, reverse=True)
-    return {"loans": loans, "plans": plans, "promises": promises, "flags": flags,
-            "contacts": contacts, "notes": notes, "approvals": approvals,
-            "active_flags": borrower.active_flags()}
+    return {
+        "loans": loans,
+        "plans": plans,
+        "promises": promises,
+        "flags": flags,
+        "contacts": contacts,
+        "notes": notes,
+        "approvals": approvals,
+        "active_flags": borrower.active_flags(),
+    }
 
 
 def whatsapp_templates() -> dict[str, dict[str, Any]]:
@@ -115,8 +175,10 @@ def whatsapp_templates() -> dict[str, dict[str, Any]]:
     try:
         from ..channels.whatsapp_templates import load_templates
     except ImportError:  # their module is not in this tree yet
-        path = Path(os.environ.get("WHATSAPP_TEMPLATES_CONFIG")
-                    or ROOT / "config" / "whatsapp_templates.yaml")
+        path = Path(
+            os.environ.get("WHATSAPP_TEMPLATES_CONFIG")
+            or ROOT / "config" / "whatsapp_templates.yaml"
+        )
         if not path.exists():
             return {}
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

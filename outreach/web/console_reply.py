@@ -35,8 +35,15 @@ def send_reply(case_id: int) -> Any:
         flash(f"body: at most {MAX_REPLY_CHARS} characters.")
     else:
         conv = case.conversation
-        msg = reply(db(), settings(), conv, body, sender="officer", officer_id=officer.id,
-                    initiated_by=initiator(db(), conv, utcnow()))
+        msg = reply(
+            db(),
+            settings(),
+            conv,
+            body,
+            sender="officer",
+            officer_id=officer.id,
+            initiated_by=initiator(db(), conv, utcnow()),
+        )
         _report(msg)
     return redirect(url_for("console.case_view", case_id=case.id))
 
@@ -55,8 +62,9 @@ def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
     if conv.channel != "whatsapp" or entry is None:
         flash("template: choose one of the approved WhatsApp templates.")
         return
-    values = {var: request.form.get(f"var_{var}", "").strip()[:200]
-              for var in entry.get("variables", [])}
+    values = {
+        var: request.form.get(f"var_{var}", "").strip()[:200] for var in entry.get("variables", [])
+    }
     missing = [var for var, value in values.items() if not value]
     if missing:
         flash(f"var_{missing[0]}: fill in every template variable.")
@@ -69,26 +77,53 @@ def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
     decision = policy_now(case, message={"kind": "template", "category": "utility"})
     if decision is None or not decision["allowed"]:
         decision = decision or {"allowed": False, "reasons": ["no_address"]}
-        _report(record_blocked(db(), channel="whatsapp", address=conv.address, body=body,
-                               sender="officer", decision=decision, template=name,
-                               borrower_id=conv.borrower_id, conversation=conv))
+        _report(
+            record_blocked(
+                db(),
+                channel="whatsapp",
+                address=conv.address,
+                body=body,
+                sender="officer",
+                decision=decision,
+                template=name,
+                borrower_id=conv.borrower_id,
+                conversation=conv,
+            )
+        )
         return
-    msg = Message(conversation_id=conv.id, borrower_id=conv.borrower_id, direction="out",
-                  channel="whatsapp", address=conv.address, sender="officer",
-                  officer_id=officer_id, template=name, body=body, status="sending",
-                  initiated_by=decision.get("facts", {}).get("initiated_by", "lender"),
-                  decision=decision)
+    msg = Message(
+        conversation_id=conv.id,
+        borrower_id=conv.borrower_id,
+        direction="out",
+        channel="whatsapp",
+        address=conv.address,
+        sender="officer",
+        officer_id=officer_id,
+        template=name,
+        body=body,
+        status="sending",
+        initiated_by=decision.get("facts", {}).get("initiated_by", "lender"),
+        decision=decision,
+    )
     db().add(msg)
     db().flush()
-    audit.record(db(), f"officer:{officer_id}", "message.out", subject=f"message:{msg.id}",
-                 borrower_id=msg.borrower_id,
-                 details={"channel": "whatsapp", "template": name, "allowed": True})
+    audit.record(
+        db(),
+        f"officer:{officer_id}",
+        "message.out",
+        subject=f"message:{msg.id}",
+        borrower_id=msg.borrower_id,
+        details={"channel": "whatsapp", "template": name, "allowed": True},
+    )
     db().commit()  # the row exists before the provider call (messaging.py's rule)
     try:
         result = get_channel(settings(), "whatsapp").send(
-            conv.address, body, status_callback=status_callback_url(settings()),
+            conv.address,
+            body,
+            status_callback=status_callback_url(settings()),
             content_sid=entry["content_sid"],
-            content_variables={str(i): values[v] for i, v in enumerate(entry["variables"], 1)})
+            content_variables={str(i): values[v] for i, v in enumerate(entry["variables"], 1)},
+        )
     except ChannelError as exc:
         msg.status, msg.error = "failed", str(exc)[:500]
     else:

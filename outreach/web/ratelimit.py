@@ -25,8 +25,9 @@ LIMITS: dict[str, tuple[str, list[str] | None]] = {
 
 def install(app: Flask) -> Limiter:
     """Attach a limiter to ``app`` (after the blueprints are registered)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI",
-                          os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["outreach.limiter"] = limiter  # benchmarks switch it off (limiter.enabled)

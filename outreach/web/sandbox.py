@@ -27,10 +27,16 @@ def _demo_only() -> None:
 
 @bp.get("/")
 def index() -> Any:
-    points = db().scalars(
-        select(ContactPoint).join(Borrower).where(ContactPoint.channel.in_(("sms", "whatsapp")))
-        .order_by(Borrower.full_name, ContactPoint.channel)
-    ).all()
+    points = (
+        db()
+        .scalars(
+            select(ContactPoint)
+            .join(Borrower)
+            .where(ContactPoint.channel.in_(("sms", "whatsapp")))
+            .order_by(Borrower.full_name, ContactPoint.channel)
+        )
+        .all()
+    )
     return render_template("sandbox/index.html", points=points)
 
 
@@ -39,11 +45,19 @@ def phone(point_id: int) -> Any:
     point = db().get(ContactPoint, point_id)
     if point is None or point.channel not in ("sms", "whatsapp"):
         abort(404)
-    messages = db().scalars(
-        select(Message).where(Message.address == point.address, Message.channel == point.channel,
-                              or_(Message.direction == "in", Message.status != "blocked"))
-        .order_by(Message.id)
-    ).all()
+    messages = (
+        db()
+        .scalars(
+            select(Message)
+            .where(
+                Message.address == point.address,
+                Message.channel == point.channel,
+                or_(Message.direction == "in", Message.status != "blocked"),
+            )
+            .order_by(Message.id)
+        )
+        .all()
+    )
     return render_template("sandbox/phone.html", point=point, messages=messages)
 
 
@@ -55,6 +69,8 @@ def answer(point_id: int) -> Any:
     body = request.form.get("body", "").strip()
     if body:
         prefix = "whatsapp:" if point.channel == "whatsapp" else ""
-        handle_inbound(point.channel, {"MessageSid": "SM" + uuid.uuid4().hex,
-                                       "From": prefix + point.address, "Body": body})
+        handle_inbound(
+            point.channel,
+            {"MessageSid": "SM" + uuid.uuid4().hex, "From": prefix + point.address, "Body": body},
+        )
     return redirect(url_for("sandbox.phone", point_id=point.id) + "#latest")

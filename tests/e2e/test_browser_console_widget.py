@@ -21,9 +21,16 @@ from tests.support.officers import PASSWORD, make_officer
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 ARTIFACTS = servers.ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> hi'
 BOT_WAIT = 20_000  # Rasa's first answers can be slow on a cold model
 POLL_WAIT = 4_000  # the widget and the console poll every 2 s
@@ -65,12 +72,14 @@ def host(live) -> Iterator[Callable[..., str]]:
     thread.start()
 
     def page(name: str = "/", *, lang: str = "en", link: str = "") -> str:
-        pages[name] = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-                       '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                       '<title>Lender</title></head><body><h1>Acme Lending</h1>'
-                       '<a href="#">Pay online</a>'
-                       f'<script src="{live.url}/chat/widget.js" data-lang="{lang}" '
-                       f'data-link="{link}"></script></body></html>')
+        pages[name] = (
+            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Lender</title></head><body><h1>Acme Lending</h1>"
+            '<a href="#">Pay online</a>'
+            f'<script src="{live.url}/chat/widget.js" data-lang="{lang}" '
+            f'data-link="{link}"></script></body></html>'
+        )
         return f"http://127.0.0.1:{server.server_address[1]}{name}"
 
     yield page
@@ -92,8 +101,9 @@ def say(page: Page, text: str) -> None:
     box.press("Enter")
 
 
-def test_it_hands_a_widget_chat_to_an_officer_and_back(browser, live, host, bot_settings,
-                                                        bot_session):
+def test_it_hands_a_widget_chat_to_an_officer_and_back(
+    browser, live, host, bot_settings, bot_session
+):
     borrower = make_borrower(bot_session)
     officer = make_officer(bot_session)
     console = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -157,12 +167,19 @@ def test_it_refuses_pages_to_an_officer_without_the_role(browser, live, bot_sess
     assert page.get_by_role("link", name="Audit").count() == 0
 
 
-def test_it_shows_html_from_borrowers_as_text_everywhere(browser, live, host, bot_settings,
-                                                          bot_session):
+def test_it_shows_html_from_borrowers_as_text_everywhere(
+    browser, live, host, bot_settings, bot_session
+):
     borrower = make_borrower(bot_session)
     officer, auditor = make_officer(bot_session), make_officer(bot_session, "auditor")
-    receive_inbound(bot_session, bot_settings, channel="sms", address="+13125550100",
-                    body=PAYLOAD, provider_sid="SM" + "1" * 32)
+    receive_inbound(
+        bot_session,
+        bot_settings,
+        channel="sms",
+        address="+13125550100",
+        body=PAYLOAD,
+        provider_sid="SM" + "1" * 32,
+    )
     sms_conv = open_conversation(bot_session, "sms", "+13125550100")
     sms_case = open_handoff(sms_conv.public_id, "requested", {}, settings=bot_settings)
 
@@ -193,8 +210,9 @@ def test_it_shows_html_from_borrowers_as_text_everywhere(browser, live, host, bo
 
 
 def test_it_fits_the_widget_on_a_narrow_phone_in_spanish(browser, live, host, bot_session):
-    phone = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
-                                has_touch=True).new_page()
+    phone = browser.new_context(
+        viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True
+    ).new_page()
     phone.goto(host("/es", lang="es"))
     phone.get_by_role("button", name="Chatee con nosotros").click()
     panel = phone.get_by_role("dialog", name="Ayuda con su cuenta")
@@ -204,8 +222,7 @@ def test_it_fits_the_widget_on_a_narrow_phone_in_spanish(browser, live, host, bo
     phone.get_by_label("Su mensaje").fill("hola")
     phone.get_by_role("button", name="Enviar").click()
     expect(phone.get_by_role("log")).to_contain_text("hola")
-    expect(phone.get_by_role("log")).to_contain_text(re.compile(r"Asistente: \S"),
-                                                     timeout=BOT_WAIT)
+    expect(phone.get_by_role("log")).to_contain_text(re.compile(r"Asistente: \S"), timeout=BOT_WAIT)
     # An anonymous visitor can name an account; the bot still checks the date of birth.
     expect(phone.get_by_label("Número de préstamo (opcional)")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)

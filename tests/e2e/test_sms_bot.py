@@ -27,19 +27,32 @@ class Phone:
     def say(self, text: str) -> list[str]:
         """Send ``text``; return the bodies the app sent back for it."""
         last = self.session.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
-        resp = signed_post(self.client, "/webhooks/twilio/sms",
-                           {"MessageSid": f"SM{next(_sids):032d}", "From": self.number,
-                            "To": "+15005550006", "Body": text},
-                           token=self.settings.sandbox_auth_token, base_url=PUBLIC_BASE_URL)
+        resp = signed_post(
+            self.client,
+            "/webhooks/twilio/sms",
+            {
+                "MessageSid": f"SM{next(_sids):032d}",
+                "From": self.number,
+                "To": "+15005550006",
+                "Body": text,
+            },
+            token=self.settings.sandbox_auth_token,
+            base_url=PUBLIC_BASE_URL,
+        )
         assert resp.status_code == 200
         self.session.expire_all()
-        return list(self.session.scalars(
-            select(Message.body).where(Message.id > last, Message.direction == "out",
-                                       Message.address == self.number).order_by(Message.id)))
+        return list(
+            self.session.scalars(
+                select(Message.body)
+                .where(
+                    Message.id > last, Message.direction == "out", Message.address == self.number
+                )
+                .order_by(Message.id)
+            )
+        )
 
 
-def test_it_serves_a_borrower_from_reminder_to_officer_and_back(bot_app, bot_settings,
-                                                                 bot_session):
+def test_it_serves_a_borrower_from_reminder_to_officer_and_back(bot_app, bot_settings, bot_session):
     session = bot_session
     borrower = make_borrower(session)
     assert remind(session, bot_settings, INSIDE).sent == 1
@@ -76,8 +89,13 @@ def test_it_serves_a_borrower_from_reminder_to_officer_and_back(bot_app, bot_set
     auditor = bot_app.test_client()
     login(auditor, make_officer(session, "auditor"))
     page = auditor.get(f"/audit/borrowers/{borrower.id}").get_data(as_text=True)
-    for text in ("a payment on your account is due", "how much do i owe", "14/03/1985",
-                 "Hi Ana, this is Olivia.", "hello? anyone there"):
+    for text in (
+        "a payment on your account is due",
+        "how much do i owe",
+        "14/03/1985",
+        "Hi Ana, this is Olivia.",
+        "hello? anyone there",
+    ):
         assert text in page
 
 

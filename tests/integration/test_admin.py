@@ -5,8 +5,13 @@ from sqlalchemy import select
 from outreach.models import AuditEvent, Officer, OfficerCapacity
 from tests.support.officers import login, make_officer
 
-NEW = {"email": "New@Lender.test", "name": "Nia <i>New</i>", "role": "officer",
-       "capacity": "7", "password": "a long enough password"}
+NEW = {
+    "email": "New@Lender.test",
+    "name": "Nia <i>New</i>",
+    "role": "officer",
+    "capacity": "7",
+    "password": "a long enough password",
+}
 
 
 def test_it_refuses_the_admin_page_to_a_supervisor(client, session):
@@ -26,14 +31,17 @@ def test_it_creates_an_officer_who_can_sign_in(app, client, session):
     other = app.test_client()
     resp = other.post("/login", data={"email": "new@lender.test", "password": NEW["password"]})
     assert resp.status_code == 302
-    assert session.scalar(select(AuditEvent.action).where(
-        AuditEvent.action == "officer.created")) == "officer.created"
+    assert (
+        session.scalar(select(AuditEvent.action).where(AuditEvent.action == "officer.created"))
+        == "officer.created"
+    )
 
 
 def test_it_names_the_bad_field_and_keeps_existing_officers(client, session):
     login(client, make_officer(session, "admin"))
-    resp = client.post("/admin/officers", data={**NEW, "password": "short", "role": "boss"},
-                       follow_redirects=True)
+    resp = client.post(
+        "/admin/officers", data={**NEW, "password": "short", "role": "boss"}, follow_redirects=True
+    )
     assert b"password: at least 12 characters" in resp.data and b"role: one of" in resp.data
     assert session.scalar(select(Officer).where(Officer.email == "new@lender.test")) is None
 
@@ -47,16 +55,20 @@ def test_it_deactivates_an_officer_and_signs_them_out(app, client, session):
     login(client, admin)
     client.post(f"/admin/officers/{officer.id}", data={"role": "officer", "capacity": "5"})
     assert theirs.get("/console/").status_code == 302  # inactive: back to sign-in
-    details = session.scalar(select(AuditEvent.details).where(
-        AuditEvent.action == "officer.updated"))
+    details = session.scalar(
+        select(AuditEvent.details).where(AuditEvent.action == "officer.updated")
+    )
     assert details["active"] == [True, False]
 
 
 def test_it_keeps_an_admin_from_locking_themselves_out(client, session):
     admin = make_officer(session, "admin")
     login(client, admin)
-    resp = client.post(f"/admin/officers/{admin.id}", data={"role": "officer", "capacity": "5"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/admin/officers/{admin.id}",
+        data={"role": "officer", "capacity": "5"},
+        follow_redirects=True,
+    )
     assert b"cannot remove your own admin access" in resp.data
     session.refresh(admin)
     assert admin.role == "admin" and admin.active

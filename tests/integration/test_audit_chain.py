@@ -11,8 +11,10 @@ def test_it_chains_events_and_names_the_first_altered_row(session):
     session.commit()
     assert audit.verify_chain(session) is None
     third = session.query(AuditEvent).order_by(AuditEvent.id).all()[2]
-    session.execute(text("UPDATE audit_events SET details = :d WHERE id = :id"),
-                    {"d": '{"i": 99}', "id": third.id})
+    session.execute(
+        text("UPDATE audit_events SET details = :d WHERE id = :id"),
+        {"d": '{"i": 99}', "id": third.id},
+    )
     session.commit()
     session.expire_all()
     assert audit.verify_chain(session) == third.id

@@ -8,14 +8,27 @@ from tests.support.officers import login, make_officer
 
 def test_it_lists_every_message_with_decision_and_status(client, session):
     borrower = make_borrower(session)
-    session.add(Message(borrower_id=borrower.id, direction="in", channel="sms",
-                        address="+13125550100", sender="borrower", body="<b>hi</b>",
-                        status="received"))
+    session.add(
+        Message(
+            borrower_id=borrower.id,
+            direction="in",
+            channel="sms",
+            address="+13125550100",
+            sender="borrower",
+            body="<b>hi</b>",
+            status="received",
+        )
+    )
     session.commit()
-    record_blocked(session, channel="sms", address="+13125550100", body="Reminder",
-                   sender="scheduler", borrower_id=borrower.id,
-                   decision={"allowed": False, "reasons": ["contact_window"],
-                             "rules_version": "US@abc"})
+    record_blocked(
+        session,
+        channel="sms",
+        address="+13125550100",
+        body="Reminder",
+        sender="scheduler",
+        borrower_id=borrower.id,
+        decision={"allowed": False, "reasons": ["contact_window"], "rules_version": "US@abc"},
+    )
     login(client, make_officer(session, "auditor"))
     page = client.get(f"/audit/borrowers/{borrower.id}").get_data(as_text=True)
     assert "&lt;b&gt;hi&lt;/b&gt;" in page

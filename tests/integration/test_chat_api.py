@@ -34,8 +34,11 @@ def test_it_starts_an_anonymous_chat_when_the_link_is_altered(client, session, s
 
 def test_it_sends_chat_text_through_the_inbound_pipeline(client, session):
     key = start(client)["key"]
-    resp = client.post("/chat/api/messages", json={"text": "<script>alert(1)</script> hi"},
-                       headers={"X-Chat-Key": key})
+    resp = client.post(
+        "/chat/api/messages",
+        json={"text": "<script>alert(1)</script> hi"},
+        headers={"X-Chat-Key": key},
+    )
     assert resp.status_code == 201
     msgs = resp.get_json()["messages"]
     # The text comes back verbatim as JSON data; the widget inserts it with textContent.
@@ -43,7 +46,9 @@ def test_it_sends_chat_text_through_the_inbound_pipeline(client, session):
     assert msgs[1]["body"] == BOT_UNAVAILABLE  # no Rasa in this test: the fallback is answered
     rows = session.scalars(select(Message).order_by(Message.id)).all()
     assert [(m.channel, m.direction, m.status) for m in rows] == [
-        ("web", "in", "received"), ("web", "out", "delivered")]
+        ("web", "in", "received"),
+        ("web", "out", "delivered"),
+    ]
     assert rows[1].decision["basis"] == "web_session_reply"
     later = client.get(f"/chat/api/messages?after={msgs[0]['id']}", headers={"X-Chat-Key": key})
     assert [m["body"] for m in later.get_json()["messages"]] == [BOT_UNAVAILABLE]
@@ -54,8 +59,9 @@ def test_it_shows_the_officer_reply_after_a_handoff(client, session, settings):
     client.post("/chat/api/messages", json={"text": "agent"}, headers={"X-Chat-Key": key})
     conv = session.scalar(select(Conversation).where(Conversation.channel == "web"))
     open_handoff(conv.public_id, "requested", {}, settings=settings)
-    resp = client.post("/chat/api/messages", json={"text": "still there?"},
-                       headers={"X-Chat-Key": key})
+    resp = client.post(
+        "/chat/api/messages", json={"text": "still there?"}, headers={"X-Chat-Key": key}
+    )
     assert resp.get_json()["owner"] == "officer"
     assert resp.get_json()["messages"][-1]["body"] == "still there?"  # no bot answer now
 
@@ -65,28 +71,29 @@ def test_it_refuses_a_tampered_key_and_bad_fields(client):
     assert client.get("/chat/api/messages", headers={"X-Chat-Key": key + "0"}).status_code == 404
     resp = client.post("/chat/api/messages", json={"text": "  "}, headers={"X-Chat-Key": key})
     assert resp.status_code == 400 and resp.get_json()["error"].startswith("text:")
-    resp = client.post("/chat/api/messages", json={"text": "x" * 1001},
-                       headers={"X-Chat-Key": key})
+    resp = client.post("/chat/api/messages", json={"text": "x" * 1001}, headers={"X-Chat-Key": key})
     assert resp.status_code == 400
     resp = client.get("/chat/api/messages?after=abc", headers={"X-Chat-Key": key})
     assert resp.status_code == 400 and resp.get_json()["error"].startswith("after:")
 
 
-def test_it_identifies_an_anonymous_visitor_without_saying_whether_the_loan_exists(
-        client, session):
+def test_it_identifies_an_anonymous_visitor_without_saying_whether_the_loan_exists(client, session):
     borrower = make_borrower(session)
     loan_number = borrower.loans[0].loan_number
     key = start(client)["key"]
-    wrong = client.post("/chat/api/identify", json={"loan_number": "LN000"},
-                        headers={"X-Chat-Key": key})
-    right = client.post("/chat/api/identify", json={"loan_number": loan_number.lower()},
-                        headers={"X-Chat-Key": key})
+    wrong = client.post(
+        "/chat/api/identify", json={"loan_number": "LN000"}, headers={"X-Chat-Key": key}
+    )
+    right = client.post(
+        "/chat/api/identify", json={"loan_number": loan_number.lower()}, headers={"X-Chat-Key": key}
+    )
     assert wrong.get_json() == right.get_json() == {"ok": True}
     conv = session.scalar(select(Conversation).where(Conversation.channel == "web"))
     session.refresh(conv)
     assert conv.borrower_id == borrower.id and conv.identity_verified_at is None
-    outcomes = session.scalars(select(AuditEvent.details)
-                               .where(AuditEvent.action == "chat.identify")).all()
+    outcomes = session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "chat.identify")
+    ).all()
     assert [d["matched"] for d in outcomes] == [False, True]
 
 
@@ -96,8 +103,10 @@ def test_it_rate_limits_new_chat_sessions(client):
 
 
 def test_it_rate_limits_sign_in_attempts(client):
-    codes = [client.post("/login", data={"email": "x@y.z", "password": "nope"}).status_code
-             for _ in range(11)]
+    codes = [
+        client.post("/login", data={"email": "x@y.z", "password": "nope"}).status_code
+        for _ in range(11)
+    ]
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
@@ -108,7 +117,7 @@ def test_it_serves_the_widget_bundle_and_the_link_page(client, settings, session
     assert b"http" not in js.data.split(b"*/", 1)[1].replace(b"https://lender", b"")
     borrower = make_borrower(session)
     page = client.get(f"/chat/?t={make_token(settings, borrower.id)}&lang=es")
-    assert b'data-lang="es"' in page.data and b"data-link=\"" in page.data
+    assert b'data-lang="es"' in page.data and b'data-link="' in page.data
     assert b"caducado" not in page.data
     expired = client.get("/chat/?t=nonsense")
     assert b"expired or is not valid" in expired.data and b'data-link=""' in expired.data
@@ -135,8 +144,9 @@ def test_it_refuses_an_expired_chat_key(client, monkeypatch):
     assert client.get("/chat/api/messages", headers={"X-Chat-Key": key}).status_code == 404
 
 
-def test_it_leaves_stop_in_the_web_chat_to_the_bot_not_the_phone_keywords(client, session,
-                                                                           settings):
+def test_it_leaves_stop_in_the_web_chat_to_the_bot_not_the_phone_keywords(
+    client, session, settings
+):
     borrower = make_borrower(session)
     key = start(client, link=make_token(settings, borrower.id))["key"]
     resp = client.post("/chat/api/messages", json={"text": "STOP"}, headers={"X-Chat-Key": key})

@@ -12,12 +12,22 @@ def handed_off(session, settings, channel="sms"):
     borrower = make_borrower(session, whatsapp=channel == "whatsapp")
     conv = Conversation(channel=channel, address="+13125550100", borrower_id=borrower.id)
     session.add(conv)
-    session.add(Message(conversation=conv, borrower_id=borrower.id, direction="in",
-                        channel=channel, address=conv.address, sender="borrower",
-                        body="<script>alert(1)</script> I need a person", status="received"))
+    session.add(
+        Message(
+            conversation=conv,
+            borrower_id=borrower.id,
+            direction="in",
+            channel=channel,
+            address=conv.address,
+            sender="borrower",
+            body="<script>alert(1)</script> I need a person",
+            status="received",
+        )
+    )
     session.commit()
-    case_id = open_handoff(conv.public_id, "requested", {"intents": ["request_human"]},
-                           settings=settings)
+    case_id = open_handoff(
+        conv.public_id, "requested", {"intents": ["request_human"]}, settings=settings
+    )
     return session.get(HandoffCase, case_id)
 
 

@@ -29,12 +29,14 @@ def test_it_refuses_a_claim_beyond_the_officers_capacity(client, session, settin
     session.add(OfficerCapacity(officer_id=officer.id, max_open_cases=1))
     session.commit()
     borrower = make_borrower(session, phone="+13125550111")
-    second_conv = first.conversation.__class__(channel="sms", address="+13125550111",
-                                               borrower_id=borrower.id)
+    second_conv = first.conversation.__class__(
+        channel="sms", address="+13125550111", borrower_id=borrower.id
+    )
     session.add(second_conv)
     session.flush()
-    second = HandoffCase(conversation_id=second_conv.id, borrower_id=borrower.id,
-                         reason="requested")
+    second = HandoffCase(
+        conversation_id=second_conv.id, borrower_id=borrower.id, reason="requested"
+    )
     session.add(second)
     session.commit()
     login(client, officer)
@@ -52,8 +54,10 @@ def test_it_lets_a_supervisor_reassign_but_not_an_officer(client, session, setti
     supervisor = make_officer(session, "supervisor")
     login(client, officer)
     client.post(f"/console/cases/{case.id}/claim")
-    assert client.post(f"/console/cases/{case.id}/reassign",
-                       data={"officer_id": other.id}).status_code == 403
+    assert (
+        client.post(f"/console/cases/{case.id}/reassign", data={"officer_id": other.id}).status_code
+        == 403
+    )
     client.post("/logout")
     login(client, supervisor)
     queue = client.get("/console/").get_data(as_text=True)
@@ -74,10 +78,10 @@ def test_it_keeps_notes_and_flags_with_their_history(client, session, settings):
     page = client.get(f"/console/cases/{case.id}").get_data(as_text=True)
     assert "&lt;b&gt;asked&lt;/b&gt;" in page and "<b>asked</b>" not in page
     assert "dispute_open ✓" in page
-    client.post(f"/console/cases/{case.id}/flags", data={"flag": "dispute_open",
-                                                        "action": "clear"})
-    bad = client.post(f"/console/cases/{case.id}/flags", data={"flag": "deceased"},
-                      follow_redirects=True)
+    client.post(f"/console/cases/{case.id}/flags", data={"flag": "dispute_open", "action": "clear"})
+    bad = client.post(
+        f"/console/cases/{case.id}/flags", data={"flag": "deceased"}, follow_redirects=True
+    )
     assert b"flag: one of" in bad.data
     flag = session.scalar(select(BorrowerFlag))
     assert flag.flag == "dispute_open" and flag.cleared_at is not None
@@ -90,21 +94,30 @@ def test_it_records_a_promise_and_names_the_bad_field(client, session, settings)
     case = handed_off(session, settings)
     login(client, make_officer(session))
     loan = case.borrower.loans[0]
-    resp = client.post(f"/console/cases/{case.id}/promise",
-                       data={"loan_id": loan.id, "promised_date": "yesterday"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/console/cases/{case.id}/promise",
+        data={"loan_id": loan.id, "promised_date": "yesterday"},
+        follow_redirects=True,
+    )
     assert b"promised_date: a date like" in resp.data
     day = (utcnow() + timedelta(days=3)).date().isoformat()
-    client.post(f"/console/cases/{case.id}/promise",
-                data={"loan_id": loan.id, "promised_date": day, "amount": "100.00"})
+    client.post(
+        f"/console/cases/{case.id}/promise",
+        data={"loan_id": loan.id, "promised_date": day, "amount": "100.00"},
+    )
     promise = session.scalar(select(PromiseToPay))
     assert promise.promised_date.isoformat() == day and str(promise.amount) == "100.00"
 
 
 def plan_form(loan, **over):
     start = (utcnow() + timedelta(days=5)).date().isoformat()
-    form = {"loan_id": loan.id, "instalment_amount": "140.00", "instalment_count": "3",
-            "frequency": "monthly", "start_date": start}
+    form = {
+        "loan_id": loan.id,
+        "instalment_amount": "140.00",
+        "instalment_count": "3",
+        "frequency": "monthly",
+        "start_date": start,
+    }
     form.update(over)
     return form
 
@@ -123,21 +136,28 @@ def test_it_sends_a_plan_outside_policy_to_a_supervisor(client, session, setting
     officer, supervisor = make_officer(session), make_officer(session, "supervisor")
     login(client, officer)
     loan = case.borrower.loans[0]
-    resp = client.post(f"/console/cases/{case.id}/plan",
-                       data=plan_form(loan, instalment_amount="5.00", instalment_count="84"),
-                       follow_redirects=True)
+    resp = client.post(
+        f"/console/cases/{case.id}/plan",
+        data=plan_form(loan, instalment_amount="5.00", instalment_count="84"),
+        follow_redirects=True,
+    )
     assert b"sent to a supervisor" in resp.data and b"Within policy: " in resp.data
     queue = client.get("/console/").get_data(as_text=True)
     assert 'id="approvals"' not in queue  # officers do not decide proposals
     assert session.scalar(select(PaymentPlan)) is None
     approval = session.scalar(select(PlanApproval))
-    assert client.post(f"/console/cases/{case.id}/plan-approvals/{approval.id}",
-                       data={"decision": "approve"}).status_code == 403
+    assert (
+        client.post(
+            f"/console/cases/{case.id}/plan-approvals/{approval.id}", data={"decision": "approve"}
+        ).status_code
+        == 403
+    )
     client.post("/logout")
     login(client, supervisor)
     assert 'id="approvals"' in client.get("/console/").get_data(as_text=True)
-    client.post(f"/console/cases/{case.id}/plan-approvals/{approval.id}",
-                data={"decision": "approve"})
+    client.post(
+        f"/console/cases/{case.id}/plan-approvals/{approval.id}", data={"decision": "approve"}
+    )
     plan = session.scalar(select(PaymentPlan))
     assert plan.outside_policy is True and plan.approved_by_id == supervisor.id
     session.refresh(approval)

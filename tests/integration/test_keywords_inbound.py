@@ -12,19 +12,25 @@ _n = iter(range(1, 10_000))
 
 def text_in(client, settings, body, route="sms", sender="+13125550100"):
     prefix = "whatsapp:" if route == "whatsapp" else ""
-    return signed_post(client, f"/webhooks/twilio/{route}",
-                       {"MessageSid": f"SM{next(_n):032d}", "From": prefix + sender,
-                        "Body": body}, token=settings.sandbox_auth_token, base_url=PUBLIC_BASE_URL)
+    return signed_post(
+        client,
+        f"/webhooks/twilio/{route}",
+        {"MessageSid": f"SM{next(_n):032d}", "From": prefix + sender, "Body": body},
+        token=settings.sandbox_auth_token,
+        base_url=PUBLIC_BASE_URL,
+    )
 
 
 def outbound(session):
     session.expire_all()
-    return session.scalars(select(Message).where(Message.direction == "out")
-                           .order_by(Message.id)).all()
+    return session.scalars(
+        select(Message).where(Message.direction == "out").order_by(Message.id)
+    ).all()
 
 
-def test_it_opts_out_sms_and_whatsapp_for_the_number_with_one_confirmation(client, settings,
-                                                                           session):
+def test_it_opts_out_sms_and_whatsapp_for_the_number_with_one_confirmation(
+    client, settings, session
+):
     make_borrower(session, whatsapp=True)
     text_in(client, settings, "  Stop! ")
     text_in(client, settings, "STOP", route="whatsapp")

@@ -29,8 +29,7 @@ def test_it_replays_a_stored_decision_identically(runner, session, settings):
     assert json.loads(result.output)["same"] is True
 
 
-def test_it_replays_under_the_archived_pack_even_after_the_packs_change(runner, session,
-                                                                          settings):
+def test_it_replays_under_the_archived_pack_even_after_the_packs_change(runner, session, settings):
     make_borrower(session)
     remind(session, settings, INSIDE)
     msg = session.scalar(select(Message))
@@ -58,8 +57,17 @@ def test_it_names_a_missing_message(runner):
 
 def test_it_explains_a_borrower_now_with_zones_and_next_time(runner, session):
     borrower = make_borrower(session)
-    result = runner.invoke(args=["policy", "explain", str(borrower.id), "--channel", "sms",
-                                 "--at", AFTER_9PM.isoformat()])
+    result = runner.invoke(
+        args=[
+            "policy",
+            "explain",
+            str(borrower.id),
+            "--channel",
+            "sms",
+            "--at",
+            AFTER_9PM.isoformat(),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "BLOCKED by contact_window" in result.output
     assert "America/Chicago: local time 2026-11-24T21:00:00-06:00" in result.output

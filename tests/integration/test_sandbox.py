@@ -22,6 +22,7 @@ def test_it_hides_the_sandbox_when_twilio_credentials_are_set(database_url):
     from outreach import create_app
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(database_url, TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-                                   TWILIO_AUTH_TOKEN="tok"))
+    app = create_app(
+        make_settings(database_url, TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="tok")
+    )
     assert app.test_client().get("/sandbox/").status_code == 404

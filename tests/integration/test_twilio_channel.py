@@ -11,16 +11,24 @@ ACCOUNT = "AC" + "1" * 32
 
 @pytest.fixture
 def twilio_settings(database_url, prism_url):
-    return make_settings(database_url, TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="secret",
-                         TWILIO_API_BASE_URL=prism_url, TWILIO_SMS_FROM="+15005550006",
-                         TWILIO_WHATSAPP_FROM="+14155238886")
+    return make_settings(
+        database_url,
+        TWILIO_ACCOUNT_SID=ACCOUNT,
+        TWILIO_AUTH_TOKEN="secret",
+        TWILIO_API_BASE_URL=prism_url,
+        TWILIO_SMS_FROM="+15005550006",
+        TWILIO_WHATSAPP_FROM="+14155238886",
+    )
 
 
 def test_it_sends_sms_through_the_twilio_api(twilio_settings):
     channel = get_channel(twilio_settings, "sms")
     assert isinstance(channel, TwilioChannel)
-    result = channel.send("+13125550100", "Demo Lender: hello. Reply STOP to stop.",
-                          status_callback="https://outreach.test/webhooks/twilio/status")
+    result = channel.send(
+        "+13125550100",
+        "Demo Lender: hello. Reply STOP to stop.",
+        status_callback="https://outreach.test/webhooks/twilio/status",
+    )
     assert result.provider_sid.startswith("SM") or result.provider_sid.startswith("MM")
     assert result.status
 
@@ -34,9 +42,12 @@ def test_it_sends_whatsapp_with_the_whatsapp_prefix(twilio_settings):
 
 def test_it_sends_an_approved_whatsapp_content_template(twilio_settings):
     channel = get_channel(twilio_settings, "whatsapp")
-    result = channel.send("+13125550100", "Demo Lender: a payment is due 1 December.",
-                          content_sid="HX" + "a" * 32,
-                          content_variables={"1": "Demo Lender", "2": "1 December"})
+    result = channel.send(
+        "+13125550100",
+        "Demo Lender: a payment is due 1 December.",
+        content_sid="HX" + "a" * 32,
+        content_variables={"1": "Demo Lender", "2": "1 December"},
+    )
     assert result.provider_sid
 
 
@@ -49,8 +60,12 @@ def test_it_turns_a_contract_violation_into_a_permanent_error(twilio_settings):
 
 
 def test_it_treats_an_unreachable_api_as_transient(database_url):
-    settings = make_settings(database_url, TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="x",
-                             TWILIO_API_BASE_URL="http://127.0.0.1:9")
+    settings = make_settings(
+        database_url,
+        TWILIO_ACCOUNT_SID=ACCOUNT,
+        TWILIO_AUTH_TOKEN="x",
+        TWILIO_API_BASE_URL="http://127.0.0.1:9",
+    )
     with pytest.raises(ChannelError) as err:
         get_channel(settings, "sms").send("+13125550100", "hello")
     assert not err.value.permanent

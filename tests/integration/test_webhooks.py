@@ -10,8 +10,9 @@ from tests.support.twilio_signing import signed_post
 
 
 def post(client, settings, path, params, **kw):
-    return signed_post(client, path, params, token=settings.sandbox_auth_token,
-                       base_url=PUBLIC_BASE_URL, **kw)
+    return signed_post(
+        client, path, params, token=settings.sandbox_auth_token, base_url=PUBLIC_BASE_URL, **kw
+    )
 
 
 def inbound(sid="SM" + "a" * 32, sender="+13125550100", body="hi"):
@@ -28,7 +29,8 @@ def test_it_rejects_a_request_signed_for_another_url(client, settings, session):
     from twilio.request_validator import RequestValidator
 
     sig = RequestValidator(settings.sandbox_auth_token).compute_signature(
-        "https://evil.example/webhooks/twilio/sms", inbound())
+        "https://evil.example/webhooks/twilio/sms", inbound()
+    )
     resp = client.post("/webhooks/twilio/sms", data=inbound(), headers={"X-Twilio-Signature": sig})
     assert resp.status_code == 403
     assert session.scalar(select(func.count(Message.id))) == 0
@@ -45,7 +47,9 @@ def test_it_logs_a_signed_message_and_answers_even_when_rasa_is_down(client, set
     assert resp.mimetype == "text/xml"
     msgs = session.scalars(select(Message).order_by(Message.id)).all()
     assert [(m.direction, m.sender, m.body) for m in msgs] == [
-        ("in", "borrower", "what do I owe"), ("out", "bot", BOT_UNAVAILABLE)]
+        ("in", "borrower", "what do I owe"),
+        ("out", "bot", BOT_UNAVAILABLE),
+    ]
     assert msgs[0].borrower_id is not None and msgs[0].provider_sid == "SM" + "a" * 32
     assert msgs[1].status == "delivered"  # the demo sandbox delivers at once
     actions = session.scalars(select(AuditEvent.action)).all()
@@ -70,8 +74,9 @@ def test_it_names_the_bad_field_of_a_malformed_webhook(client, settings, session
 
 def test_it_takes_whatsapp_on_its_own_route(client, settings, session):
     make_borrower(session, whatsapp=True)
-    resp = post(client, settings, "/webhooks/twilio/whatsapp",
-                inbound(sender="whatsapp:+13125550100"))
+    resp = post(
+        client, settings, "/webhooks/twilio/whatsapp", inbound(sender="whatsapp:+13125550100")
+    )
     assert resp.status_code == 200
     first = session.scalars(select(Message).order_by(Message.id)).first()
     assert (first.channel, first.address) == ("whatsapp", "+13125550100")
@@ -82,8 +87,12 @@ def test_it_records_delivery_statuses_without_losing_a_final_one(client, setting
     post(client, settings, "/webhooks/twilio/sms", inbound())
     out = session.scalar(select(Message).where(Message.direction == "out"))
     for status in ("delivered", "sent"):  # a late "sent" arrives after "delivered"
-        resp = post(client, settings, "/webhooks/twilio/status",
-                    {"MessageSid": out.provider_sid, "MessageStatus": status})
+        resp = post(
+            client,
+            settings,
+            "/webhooks/twilio/status",
+            {"MessageSid": out.provider_sid, "MessageStatus": status},
+        )
         assert resp.status_code == 204
     session.expire_all()
     assert session.get(Message, out.id).status == "delivered"
@@ -92,12 +101,21 @@ def test_it_records_delivery_statuses_without_losing_a_final_one(client, setting
 
 
 def test_it_checks_the_signature_of_status_callbacks(client, settings, session):
-    resp = post(client, settings, "/webhooks/twilio/status",
-                {"MessageSid": "SM1", "MessageStatus": "delivered"}, signature="nope")
+    resp = post(
+        client,
+        settings,
+        "/webhooks/twilio/status",
+        {"MessageSid": "SM1", "MessageStatus": "delivered"},
+        signature="nope",
+    )
     assert resp.status_code == 403
 
 
 def test_it_acknowledges_a_status_for_an_unknown_sid(client, settings):
-    resp = post(client, settings, "/webhooks/twilio/status",
-                {"MessageSid": "SMunknown", "MessageStatus": "delivered"})
+    resp = post(
+        client,
+        settings,
+        "/webhooks/twilio/status",
+        {"MessageSid": "SMunknown", "MessageStatus": "delivered"},
+    )
     assert resp.status_code == 204

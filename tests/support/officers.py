@@ -11,8 +11,12 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_officer(session: Session, role: str = "officer", email: str | None = None) -> Officer:
-    officer = Officer(email=email or f"{role}@lender.test", name=role.title(), role=role,
-                      password_hash=hash_password(PASSWORD))
+    officer = Officer(
+        email=email or f"{role}@lender.test",
+        name=role.title(),
+        role=role,
+        password_hash=hash_password(PASSWORD),
+    )
     session.add(officer)
     session.commit()
     return officer

@@ -29,8 +29,9 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited with {proc.returncode}; see {log}:\n"
-                               + log.read_text()[-3000:])
+            raise RuntimeError(
+                f"{url} exited with {proc.returncode}; see {log}:\n" + log.read_text()[-3000:]
+            )
         try:
             if requests.get(url, timeout=2).status_code < 500:
                 return
@@ -41,14 +42,27 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path)
 
 
 @contextmanager
-def process(name: str, args: list[str], ready_url: str, *, env: dict[str, str] | None = None,
-            cwd: Path = ROOT, timeout: float = 120) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    name: str,
+    args: list[str],
+    ready_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    timeout: float = 120,
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server for the duration of the block, logging to test-artifacts/logs/<name>.log."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{name}.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, **(env or {})}, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
         try:
             wait_for(ready_url, proc, timeout, log)
             yield proc
@@ -65,7 +79,15 @@ def prism_args(port: int, spec: str = "twilio_api_v2010.json") -> list[str]:
     prism = ROOT / "node_modules" / ".bin" / "prism"
     if not prism.exists():
         raise RuntimeError("Prism is missing: run `make test` (it runs `npm ci`)")
-    return [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port), str(SHARED / "twilio-oai" / spec)]
+    return [
+        str(prism),
+        "mock",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        str(SHARED / "twilio-oai" / spec),
+    ]
 
 
 def rasa_args(port: int, token: str) -> list[str]:
@@ -73,14 +95,35 @@ def rasa_args(port: int, token: str) -> list[str]:
     models = ROOT / "bot" / "models"
     if not rasa.exists() or not any(models.glob("*.tar.gz")):
         raise RuntimeError("Rasa or its trained model is missing: run `make test`")
-    return [str(rasa), "run", "--enable-api", "--auth-token", token, "-i", "127.0.0.1",
-            "-p", str(port), "--model", str(models), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml"]
+    return [
+        str(rasa),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--model",
+        str(models),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+    ]
 
 
 def action_server_args(port: int) -> list[str]:
-    return [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "bot.actions",
-            "--port", str(port)]
+    return [
+        str(ROOT / ".venv" / "bin" / "python"),
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "bot.actions",
+        "--port",
+        str(port),
+    ]
 
 
 def chromium_path() -> str:

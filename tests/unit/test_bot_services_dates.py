@@ -6,8 +6,18 @@ from outreach.bot_locale import reply_locale
 from outreach.bot_services import parse_dates
 
 
-@pytest.mark.parametrize("text", ["14/03/1985", "1985-03-14", "March 14 1985", "14 March 1985",
-                                  "my dob is 3/14/85", "14.03.1985", "Mar 14th, 1985"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "14/03/1985",
+        "1985-03-14",
+        "March 14 1985",
+        "14 March 1985",
+        "my dob is 3/14/85",
+        "14.03.1985",
+        "Mar 14th, 1985",
+    ],
+)
 def test_it_reads_the_ways_borrowers_write_a_birth_date(text):
     assert date(1985, 3, 14) in parse_dates(text)
 

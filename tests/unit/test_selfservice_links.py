@@ -3,8 +3,9 @@ import time
 from outreach.selfservice_links import make_link, make_token, read_token
 from outreach.settings import Settings
 
-SETTINGS = Settings.from_env({"SECRET_KEY": "k" * 32, "DATABASE_URL": "sqlite://",
-                              "PUBLIC_BASE_URL": "https://lender.test/"})
+SETTINGS = Settings.from_env(
+    {"SECRET_KEY": "k" * 32, "DATABASE_URL": "sqlite://", "PUBLIC_BASE_URL": "https://lender.test/"}
+)
 
 
 def test_it_round_trips_a_borrower_id():

@@ -9,8 +9,14 @@ def test_it_runs_in_demo_mode_without_twilio_credentials(tmp_path):
 
 
 def test_it_leaves_demo_mode_when_twilio_credentials_are_set():
-    settings = Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k",
-                                  "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"})
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "sqlite://",
+            "SECRET_KEY": "k",
+            "TWILIO_ACCOUNT_SID": "AC1",
+            "TWILIO_AUTH_TOKEN": "t",
+        }
+    )
     assert not settings.demo_mode
     assert settings.sandbox_auth_token == "t"
 
@@ -19,13 +25,21 @@ def test_it_refuses_production_naming_every_missing_setting():
     with pytest.raises(SettingsError) as err:
         Settings.from_env({"APP_ENV": "production", "SECRET_KEY": "k", "RASA_URL": "http://r"})
     message = str(err.value)
-    for name in ("DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
-                 "SMTP_URL", "MAIL_FROM", "RASA_TOKEN"):
+    for name in (
+        "DATABASE_URL",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "PUBLIC_BASE_URL",
+        "SMTP_URL",
+        "MAIL_FROM",
+        "RASA_TOKEN",
+    ):
         assert name in message
     assert "SECRET_KEY" not in message and "RASA_URL" not in message
 
 
 def test_it_names_a_malformed_number_setting():
     with pytest.raises(SettingsError, match="RASA_TIMEOUT_SECONDS"):
-        Settings.from_env({"SECRET_KEY": "k", "DATABASE_URL": "sqlite://",
-                           "RASA_TIMEOUT_SECONDS": "soon"})
+        Settings.from_env(
+            {"SECRET_KEY": "k", "DATABASE_URL": "sqlite://", "RASA_TIMEOUT_SECONDS": "soon"}
+        )
