@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from outreach import audit
@@ -23,20 +23,12 @@ from outreach.models import (
     PromiseToPay,
     utcnow,
 )
-from tests.e2e.test_browser_demo import ARTIFACTS, CHROMIUM_ARGS, sign_in
 from tests.support import servers
+from tests.support.browser import ARTIFACTS, sign_in
 from tests.support.factories import make_borrower
 from tests.support.officers import make_officer
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=servers.chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

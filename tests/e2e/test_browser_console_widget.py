@@ -10,38 +10,20 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from outreach.bot_services import open_handoff
 from outreach.conversations import open_conversation, receive_inbound
 from outreach.selfservice_links import make_token
 from tests.support import servers
+from tests.support.browser import ARTIFACTS, sign_in
 from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
-ARTIFACTS = servers.ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> hi'
 BOT_WAIT = 20_000  # Rasa's first answers can be slow on a cold model
 POLL_WAIT = 4_000  # the widget and the console poll every 2 s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=servers.chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -86,13 +68,6 @@ def host(live) -> Iterator[Callable[..., str]]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def say(page: Page, text: str) -> None:

@@ -10,33 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.integration.test_reminders import INSIDE, remind
 from tests.support import servers
+from tests.support.browser import ARTIFACTS, sign_in
 from tests.support.factories import make_borrower
-from tests.support.officers import PASSWORD, make_officer
+from tests.support.officers import make_officer
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
-ARTIFACTS = servers.ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=servers.chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -44,13 +26,6 @@ def live(bot_app) -> Iterator[servers.LiveServer]:
     bot_app.config["WTF_CSRF_ENABLED"] = True  # the real forms, tokens and all
     with servers.LiveServer(bot_app, servers.free_port()) as server:
         yield server
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_it_walks_the_demo_path_in_a_browser(browser, live, bot_settings, bot_session):
