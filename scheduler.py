@@ -101,62 +101,26 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         jobstores={"default": SQLAlchemyJobStore(engine=engine_for(settings.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        seconds=30,
-        id="heartbeat",
-        replace_existing=True,
-        args=["heartbeat"],
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        seconds=settings.reminder_interval_seconds,
-        id="plan",
-        replace_existing=True,
-        args=["plan"],
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        seconds=30,
-        id="dispatch",
-        replace_existing=True,
-        args=["dispatch"],
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        minutes=5,
-        id="reconcile",
-        replace_existing=True,
-        args=["reconcile"],
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        run_job,
-        "cron",
-        hour=2,
-        minute=5,
-        id="arrangements",
-        replace_existing=True,
-        args=["arrangements"],
-        misfire_grace_time=6 * 3600,
-    )
-    scheduler.add_job(
-        run_job,
-        "cron",
-        hour=3,
-        minute=17,
-        id="retention",
-        replace_existing=True,
-        args=["retention"],
-        misfire_grace_time=3600,
-    )
+    now = utcnow()
+    # (job id, trigger, trigger fields, extra options): interval jobs also run once at start-up;
+    # the nightly jobs get a longer misfire grace so a restart in the night still runs them.
+    schedule: list[tuple[str, str, dict[str, int], dict[str, Any]]] = [
+        ("heartbeat", "interval", {"seconds": 30}, {"next_run_time": now}),
+        (
+            "plan",
+            "interval",
+            {"seconds": settings.reminder_interval_seconds},
+            {"next_run_time": now},
+        ),
+        ("dispatch", "interval", {"seconds": 30}, {"next_run_time": now}),
+        ("reconcile", "interval", {"minutes": 5}, {"next_run_time": now}),
+        ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),
+        ("retention", "cron", {"hour": 3, "minute": 17}, {"misfire_grace_time": 3600}),
+    ]
+    for job_id, trigger, fields, options in schedule:
+        scheduler.add_job(
+            run_job, trigger, id=job_id, replace_existing=True, args=[job_id], **fields, **options
+        )
     return scheduler
 
 
