@@ -16,341 +16,42 @@ What stops or pauses a loan's cadence (checked again by the dispatcher at send t
 A broken plan or promise no longer matches, so the cadence resumes by itself.
 
 Bodies are rendered by the dispatcher when the channel is known, with the fresh signed link.
+
+The pieces: ``campaign_candidates`` (the set-based queries), ``campaign_steps`` (segment and step
+selection), ``campaign_stops`` (the stop and pause conditions), ``campaign_report`` (``Planned``,
+``PlanReport``). This module runs the pass and re-exports their public names.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import and_, exists, insert, or_, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from .campaign_config import CampaignConfig, Segment, Step, load_config
-from .models import (
-    Borrower,
-    BorrowerFlag,
-    HandoffCase,
-    Loan,
-    OutboxItem,
-    PaymentPlan,
-    PlanInstalment,
-    PromiseToPay,
-)
+from .campaign_candidates import arrangement_candidates, cadence_candidates
+from .campaign_config import CampaignConfig, load_config
+from .campaign_report import Planned, PlanReport
+from .campaign_steps import RECENT_DAYS, pick_segment, pick_step
+from .campaign_stops import OPEN_PLAN
+from .models import OutboxItem
+
+__all__ = [
+    "INSERT_CHUNK",
+    "OPEN_PLAN",
+    "RECENT_DAYS",
+    "PlanReport",
+    "Planned",
+    "arrangement_candidates",
+    "cadence_candidates",
+    "pick_segment",
+    "pick_step",
+    "plan",
+]
 
 log = logging.getLogger(__name__)
-OPEN_PLAN = ("accepted", "current")
 INSERT_CHUNK = 5000
-RECENT_DAYS = 90
-
-
-@dataclass
-class Planned:
-    """One reminder the pass wants to queue (or, in a dry run, reports as paused/stopped)."""
-
-    key: str
-    loan_id: int
-    borrower_id: int
-    step: str
-    template: str
-    channels: tuple[str, ...]
-    locale: str
-    payload: dict[str, Any]
-    stopped_by: str | None = None  # the rule that pauses or stops it (dry run only)
-
-
-@dataclass
-class PlanReport:
-    considered: int = 0
-    queued: int = 0
-    already_queued: int = 0
-    stopped: dict[str, int] = field(default_factory=dict)
-    items: list[Planned] = field(default_factory=list)
-
-
-def _flag_open():
-    return exists().where(
-        BorrowerFlag.borrower_id == Loan.borrower_id, BorrowerFlag.cleared_at.is_(None)
-    )
-
-
-def _handoff_open():
-    return exists().where(
-        HandoffCase.borrower_id == Loan.borrower_id, HandoffCase.status != "closed"
-    )
-
-
-def _plan_open():
-    return exists().where(PaymentPlan.loan_id == Loan.id, PaymentPlan.status.in_(OPEN_PLAN))
-
-
-def _promise_open():
-    return exists().where(PromiseToPay.loan_id == Loan.id, PromiseToPay.status == "open")
-
-
-def pick_segment(
-    config: CampaignConfig, product: str, dpd: int, outstanding: Decimal
-) -> Segment | None:
-    for seg in config.segments:
-        if seg.products and product not in seg.products:
-            continue
-        if seg.min_days_past_due is not None and dpd < seg.min_days_past_due:
-            continue
-        if seg.max_days_past_due is not None and dpd > seg.max_days_past_due:
-            continue
-        if seg.min_outstanding is not None and outstanding < seg.min_outstanding:
-            continue
-        if seg.max_outstanding is not None and outstanding > seg.max_outstanding:
-            continue
-        return seg
-    return None
-
-
-def pick_step(steps: tuple[Step, ...], offset: int, dpd: int) -> Step | None:
-    """The last step whose day <= offset; a loan not in arrears gets no after-due step."""
-    chosen = None
-    for step in steps:
-        if step.day <= offset and (dpd > 0 or step.day <= 0):
-            chosen = step
-    return chosen
-
-
-def _stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | None:
-    if flag:
-        return "borrower_flag"
-    if handoff:
-        return "handoff_open"
-    if plan:
-        return "plan_current"
-    if promise:
-        return "promise_open"
-    return None
-
-
-def _recent_steps(session: Session, today: date) -> dict[tuple[int, str], list[date]]:
-    """Anchors of the cadence steps queued in the last ``RECENT_DAYS``, by (loan, step)."""
-    out: dict[tuple[int, str], list[date]] = {}
-    rows = session.scalars(
-        select(OutboxItem.idempotency_key).where(
-            OutboxItem.idempotency_key.like("c:%"),
-            OutboxItem.created_at
-            >= datetime.combine(
-                today - timedelta(days=RECENT_DAYS), datetime.min.time(), tzinfo=UTC
-            ),
-        )
-    )
-    for key in rows:
-        _, loan, step, anchor = key.split(":", 3)
-        out.setdefault((int(loan), step), []).append(date.fromisoformat(anchor))
-    return out
-
-
-def _sent_recently(
-    sent: dict[tuple[int, str], list[date]],
-    loan_id: int,
-    step: Step,
-    anchor: date,
-    steps: tuple[Step, ...],
-) -> bool:
-    """``days_past_due`` is a snapshot from the last import: if an import is skipped, today's
-    anchor (today - days_past_due) moves by a day. The same step for an anchor closer than the
-    gap to the next step is the same delinquency, so it is not queued again."""
-    later = [s.day for s in steps if s.day > step.day]
-    gap = (later[0] - step.day) if later else RECENT_DAYS
-    return any(abs((anchor - a).days) < gap for a in sent.get((loan_id, step.name), ()))
-
-
-def cadence_candidates(
-    session: Session, config: CampaignConfig, today: date, include_stopped: bool = False
-) -> list[Planned]:
-    """Every loan due a cadence step today (set-based: one query, no per-loan ORM loading)."""
-    earliest = min(s.day for steps in config.cadences.values() for s in steps)
-    flag, handoff, plan, promise = (
-        _flag_open().label("flag"),
-        _handoff_open().label("handoff"),
-        _plan_open().label("plan"),
-        _promise_open().label("promise"),
-    )
-    rows = session.execute(
-        select(
-            Loan.id,
-            Loan.borrower_id,
-            Loan.product,
-            Loan.currency,
-            Loan.outstanding,
-            Loan.days_past_due,
-            Loan.next_due_date,
-            Loan.next_due_amount,
-            Loan.past_due_amount,
-            Borrower.locale,
-            flag,
-            handoff,
-            plan,
-            promise,
-        )
-        .join(Borrower, Borrower.id == Loan.borrower_id)
-        .where(
-            Loan.status.in_(("current", "delinquent")),
-            Loan.outstanding > 0,
-            or_(
-                Loan.days_past_due > 0,
-                and_(
-                    Loan.next_due_date.is_not(None),
-                    Loan.next_due_date <= today - timedelta(days=earliest),
-                    Loan.next_due_date >= today,
-                ),
-            ),
-        )
-    ).all()
-    sent = _recent_steps(session, today)
-    out = []
-    for (
-        loan_id,
-        borrower_id,
-        product,
-        currency,
-        outstanding,
-        dpd,
-        next_due,
-        next_amount,
-        past_due,
-        locale,
-        f,
-        h,
-        p,
-        pr,
-    ) in rows:
-        dpd = dpd or 0
-        anchor = today - timedelta(days=dpd) if dpd > 0 else next_due
-        seg = pick_segment(config, product, dpd, outstanding)
-        if seg is None or anchor is None:
-            continue
-        step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)
-        if step is None:
-            continue
-        stopped = _stop_reason(f, h, p, pr)
-        if stopped and not include_stopped:
-            continue
-        if _sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):
-            continue
-        amount = past_due if dpd > 0 and past_due else next_amount or outstanding
-        out.append(
-            Planned(
-                key=f"c:{loan_id}:{step.name}:{anchor.isoformat()}",
-                loan_id=loan_id,
-                borrower_id=borrower_id,
-                step=f"{seg.name}{step.name}",
-                template=step.template,
-                channels=step.channels,
-                locale=locale or "en",
-                stopped_by=stopped,
-                payload={
-                    "kind": "cadence",
-                    "channels": list(step.channels),
-                    "amount": str(amount),
-                    "currency": currency,
-                    "due_date": anchor.isoformat(),
-                    "days_past_due": dpd,
-                },
-            )
-        )
-    return out
-
-
-def arrangement_candidates(session: Session, config: CampaignConfig, today: date) -> list[Planned]:
-    """Instalment reminders for current plans and day-before reminders for open promises."""
-    blocked = or_(_flag_open(), _handoff_open())
-    out = []
-    inst = config.instalment
-    rows = session.execute(
-        select(
-            PlanInstalment.id,
-            PlanInstalment.seq,
-            PlanInstalment.due_date,
-            PlanInstalment.amount,
-            PaymentPlan.instalment_count,
-            Loan.id,
-            Loan.borrower_id,
-            Loan.currency,
-            Borrower.locale,
-        )
-        .join(PaymentPlan, PaymentPlan.id == PlanInstalment.plan_id)
-        .join(Loan, Loan.id == PaymentPlan.loan_id)
-        .join(Borrower, Borrower.id == Loan.borrower_id)
-        .where(
-            PaymentPlan.status.in_(OPEN_PLAN),
-            PlanInstalment.status == "due",
-            PlanInstalment.due_date >= today,
-            PlanInstalment.due_date <= today + timedelta(days=inst.days_before),
-            ~blocked,
-        )
-    ).all()
-    for inst_id, seq, due, amount, count, loan_id, borrower_id, currency, locale in rows:
-        out.append(
-            Planned(
-                key=f"i:{inst_id}:{due.isoformat()}",
-                loan_id=loan_id,
-                borrower_id=borrower_id,
-                step=f"instalment{seq}",
-                template=inst.template,
-                channels=inst.channels,
-                locale=locale or "en",
-                payload={
-                    "kind": "instalment",
-                    "channels": list(inst.channels),
-                    "amount": str(amount),
-                    "currency": currency,
-                    "due_date": due.isoformat(),
-                    "instalment_number": seq,
-                    "instalment_count": count,
-                    "instalment_id": inst_id,
-                },
-            )
-        )
-    ptp = config.promise
-    rows = session.execute(
-        select(
-            PromiseToPay.id,
-            PromiseToPay.promised_date,
-            PromiseToPay.amount,
-            Loan.id,
-            Loan.borrower_id,
-            Loan.currency,
-            Borrower.locale,
-        )
-        .join(Loan, Loan.id == PromiseToPay.loan_id)
-        .join(Borrower, Borrower.id == Loan.borrower_id)
-        .where(
-            PromiseToPay.status == "open",
-            PromiseToPay.promised_date > today,
-            PromiseToPay.promised_date <= today + timedelta(days=ptp.days_before),
-            ~blocked,
-        )
-    ).all()
-    for ptp_id, promised, amount, loan_id, borrower_id, currency, locale in rows:
-        out.append(
-            Planned(
-                key=f"p:{ptp_id}:{promised.isoformat()}",
-                loan_id=loan_id,
-                borrower_id=borrower_id,
-                step="promise",
-                template=ptp.template,
-                channels=ptp.channels,
-                locale=locale or "en",
-                payload={
-                    "kind": "promise",
-                    "channels": list(ptp.channels),
-                    "amount": str(amount) if amount is not None else "",
-                    "currency": currency,
-                    "promised_date": promised.isoformat(),
-                    "promise_id": ptp_id,
-                },
-            )
-        )
-    return out
 
 
 def plan(
