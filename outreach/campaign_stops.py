@@ -1,14 +1,17 @@
 """The stop and pause conditions of a cadence, as correlated ``EXISTS`` clauses over ``Loan``.
 
 They are columns of the planning query (one query for the whole book), never per-loan lookups.
-The dispatcher checks the same conditions again at send time (``outreach.delivery``).
+The dispatcher checks the same conditions again at send time, for a whole claimed batch in a few
+set-based queries (``batch_stop_reasons``): a row planned before a condition began is cancelled
+(audited as ``outbox.stopped``), and the planner resumes the cadence when the condition ends.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Exists, exists
+from sqlalchemy import Exists, exists, select
+from sqlalchemy.orm import Session
 
-from .models import BorrowerFlag, HandoffCase, Loan, PaymentPlan, PromiseToPay
+from .models import BorrowerFlag, HandoffCase, Loan, OutboxItem, PaymentPlan, PromiseToPay
 
 # A plan in these states replaces the cadence with instalment reminders.
 OPEN_PLAN = ("accepted", "current")
@@ -49,3 +52,80 @@ def stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | N
     if promise:
         return "promise_open"
     return None
+
+
+def batch_stop_reasons(session: Session, ids: list[int]) -> dict[int, str]:
+    """``stop_reason`` for a whole claimed batch in a few set-based queries: {row id: reason}."""
+    out: dict[int, str] = {}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(OutboxItem.id, OutboxItem.borrower_id, OutboxItem.loan_id, OutboxItem.payload).where(
+            OutboxItem.id.in_(ids)
+        )
+    ).all()
+    borrowers = {r.borrower_id for r in rows}
+    loans = {r.loan_id for r in rows if r.loan_id}
+    flagged = set(
+        session.scalars(
+            select(BorrowerFlag.borrower_id).where(
+                BorrowerFlag.borrower_id.in_(borrowers), BorrowerFlag.cleared_at.is_(None)
+            )
+        )
+    )
+    handoff = set(
+        session.scalars(
+            select(HandoffCase.borrower_id).where(
+                HandoffCase.borrower_id.in_(borrowers), HandoffCase.status != "closed"
+            )
+        )
+    )
+    closed = set(
+        session.scalars(
+            select(Loan.id).where(
+                Loan.id.in_(loans),
+                (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
+            )
+        )
+    )
+    planned = set(
+        session.scalars(
+            select(PaymentPlan.loan_id).where(
+                PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
+            )
+        )
+    )
+    promised = set(
+        session.scalars(
+            select(PromiseToPay.loan_id).where(
+                PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
+            )
+        )
+    )
+    promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
+    open_promises = (
+        set(
+            session.scalars(
+                select(PromiseToPay.id).where(
+                    PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open"
+                )
+            )
+        )
+        if promise_ids
+        else set()
+    )
+    for r in rows:
+        kind = (r.payload or {}).get("kind", "cadence")
+        if r.borrower_id in flagged:
+            out[r.id] = "borrower_flag"
+        elif r.borrower_id in handoff:
+            out[r.id] = "handoff_open"
+        elif r.loan_id in closed:
+            out[r.id] = "loan_paid"
+        elif kind == "cadence" and r.loan_id in planned:
+            out[r.id] = "plan_current"
+        elif kind == "cadence" and r.loan_id in promised:
+            out[r.id] = "promise_open"
+        elif kind == "promise" and (r.payload or {}).get("promise_id") not in open_promises:
+            out[r.id] = "promise_resolved"
+    return out

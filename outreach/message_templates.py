@@ -83,6 +83,7 @@ def _channel_chain(channel: str) -> list[str]:
     return [channel, "sms"] if channel == "whatsapp" else [channel]
 
 
+@lru_cache(maxsize=4096)  # like the parsed templates (``_load``), read once per process
 def find(message: str, channel: str, locale: str) -> str:
     """The template file used for ``message`` on ``channel`` in ``locale`` (after fallbacks)."""
     for ch in _channel_chain(channel):

@@ -1,20 +1,24 @@
-"""Dispatching the outbox: claim -> (per row, concurrently) stop check -> policy -> log -> send.
+"""The dispatcher: claim due outbox rows, then prepare, send and record them in a pipeline.
 
-Claims are atomic (PostgreSQL ``FOR UPDATE SKIP LOCKED``; a conditional UPDATE on SQLite), so two
-dispatchers never take the same row. Each row is then delivered by ``outreach.delivery.deliver``
-on a worker thread with its own session: the message row (unique ``dedupe_key``) is committed,
-and the outbox row linked to it, before the provider call, so a crash can never send twice; a row
-left ``sending`` is reconciled on the next pass (back to the queue when no message was written).
-Provider latency is hidden by concurrency (``DISPATCH_WORKERS``, default 32) while per-sender
-rate limits (``rate_limits`` in config/campaigns.yaml) are respected by a shared token bucket.
+Claims are atomic (PostgreSQL ``FOR UPDATE SKIP LOCKED``; on SQLite the claim runs in a
+``BEGIN IMMEDIATE`` transaction, so racing dispatchers queue), so two dispatchers never take the
+same row. Each claimed chunk is decided and logged in one transaction
+(``outreach.dispatch_batch.prepare``): the message rows are committed ``sending`` before any
+provider call, so a crash can never send twice; a row left ``sending`` is reconciled on a later
+pass. Provider calls run on worker threads (``DISPATCH_WORKERS``, default 32) that touch no
+database, so provider latency is hidden; replies are recorded a handful per transaction while the
+next chunk is prepared. Per-sender rate limits (``rate_limits`` in config/campaigns.yaml) are
+respected by a shared token bucket.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,15 +30,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit
 from .campaign_config import CampaignConfig, load_config
-from .channels import ChannelError, get_channel
+from .campaign_stops import batch_stop_reasons
+from .channels import ChannelError, SendResult, get_channel
 from .db import _sqlite_pragmas
-from .delivery import batch_stop_reasons, deliver, stop
+from .dispatch_batch import SendJob, prepare, record_results, send
 from .models import Message, OutboxItem
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 1000
+GATHER_SECONDS = 0.05
+GATHER_MAX = 200
 
 
 @dataclass
@@ -46,6 +53,10 @@ class DispatchReport:
     failed: int = 0
     retried: int = 0
     reconciled: int = 0
+
+    def add(self, counts: Counter[str]) -> None:
+        for name, value in counts.items():
+            setattr(self, name, getattr(self, name) + value)
 
 
 class RateLimiter:
@@ -100,19 +111,17 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
             )
         session.commit()
         return ids
-    claimed = []
-    for item_id in list(session.scalars(due)):
-        # Conditional update, one row at a time: rowcount says whether *this* dispatcher moved
-        # it (SQLite serialises writers, so exactly one of two racing dispatchers sees 1).
-        result = session.execute(
+    # SQLite: the dispatcher's claim session begins with BEGIN IMMEDIATE (``_worker_engine``),
+    # so this read and the update below hold the write lock together: racing dispatchers queue.
+    ids = list(session.scalars(due))
+    if ids:
+        session.execute(
             update(OutboxItem)
-            .where(OutboxItem.id == item_id, OutboxItem.status == "pending")
+            .where(OutboxItem.id.in_(ids), OutboxItem.status == "pending")
             .values(status="sending", claimed_at=now)
         )
-        if result.rowcount == 1:
-            claimed.append(item_id)
     session.commit()
-    return claimed
+    return ids
 
 
 def stale_after() -> timedelta:
@@ -180,14 +189,6 @@ def reconcile(session: Session, now: datetime, settings: Settings | None = None)
     return count
 
 
-def _maybe_sent(session: Session, item_id: int) -> bool:
-    """The row's message was logged ``sending`` (so the provider call may have happened)."""
-    msg_id = session.scalar(select(OutboxItem.message_id).where(OutboxItem.id == item_id))
-    if msg_id is None:
-        return False
-    return session.scalar(select(Message.status).where(Message.id == msg_id)) == "sending"
-
-
 def _worker_engine(bind: Engine) -> Engine:
     """PostgreSQL: the app's engine. SQLite: one whose transactions start with BEGIN IMMEDIATE,
     so concurrent workers queue for the write lock (busy_timeout) instead of failing with
@@ -245,75 +246,72 @@ def dispatch(
     workers: int | None = None,
     limit: int = BATCH,
 ) -> DispatchReport:
-    """One dispatcher pass: reconcile stale claims, claim due rows, deliver them concurrently."""
+    """One dispatcher pass: reconcile stale claims, then claim up to ``limit`` due rows in chunks
+    and deliver them; returns what happened to them."""
     config = load_config()
     factory = sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
-    with factory() as claimer:  # on SQLite: BEGIN IMMEDIATE, so racing claims queue, not fail
-        report = DispatchReport(reconciled=reconcile(claimer, now, settings))
-        ids = claim_due(claimer, now, limit)
-        stops = batch_stop_reasons(claimer, ids)
-        claimer.commit()
-    report.claimed = len(ids)
+    n = workers or _workers()
+    chunk = max(1, min(limit, 4 * n))
     limiter = limiter_for(settings, config)
-    lock = threading.Lock()
-    outcomes = {
-        "sent": "sent",
-        "deferred": "deferred",
-        "cancelled": "cancelled",
-        "failed": "failed",
-        "retry": "retried",
-    }
+    report = DispatchReport()
+    replies: queue.SimpleQueue[tuple[SendJob, SendResult | Exception]] = queue.SimpleQueue()
 
-    def work(item_id: int) -> None:
-        try:
-            _work(item_id)
-        except Exception:  # never lose the batch; the row stays ``sending`` for reconcile
-            log.exception("outbox row %s left for reconcile", item_id)
-            with lock:
-                report.failed += 1
+    def send_job(job: SendJob) -> None:
+        replies.put((job, send(settings, job, limiter)))
 
-    def _work(item_id: int) -> None:
-        with factory() as worker:
-            try:
-                item = worker.get(OutboxItem, item_id)
-                if item_id in stops:
-                    outcome = stop(worker, item, stops[item_id])
+    with (
+        factory() as db,  # on SQLite: BEGIN IMMEDIATE, so racing claims queue, not fail
+        ThreadPoolExecutor(max_workers=n, thread_name_prefix="dispatch") as pool,
+    ):
+        report.reconciled = reconcile(db, now, settings)
+        left, in_flight = limit, 0
+        redo: list[OutboxItem] = []
+        while True:
+            # Keep the workers fed: prepare the next chunk while the last ones are in flight.
+            if in_flight < 4 * n and (redo or left > 0):
+                if redo:  # a permanent error on one channel: same attempt, the next channel
+                    prepared = prepare(db, settings, config, redo, {}, now, first_round=False)
+                    redo = []
                 else:
-                    outcome = deliver(worker, settings, config, item, now, limiter, checked=True)
-            except Exception:
-                # One bad row must not stop the batch; it goes back to the queue for later.
-                log.exception("dispatch failed for outbox row %s", item_id)
-                worker.rollback()
-                try:
-                    maybe_sent = _maybe_sent(worker, item_id)
-                except Exception:
-                    log.exception("outbox row %s left for reconcile", item_id)
-                    maybe_sent = True  # unknown: leave it ``sending`` for reconcile
-                if maybe_sent:
-                    # The provider may have the message already: never requeue it; the row
-                    # stays ``sending`` and reconcile() marks it unconfirmed for review.
-                    outcome = "failed"
-                    with lock:
-                        report.failed += 1
-                    return
-                worker.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id == item_id)
-                    .values(status="pending", not_before=now + timedelta(minutes=5))
-                )
-                worker.commit()
-                outcome = "retry"
-        with lock:
-            name = outcomes[outcome]
-            setattr(report, name, getattr(report, name) + 1)
-
-    n = min(workers or _workers(), max(len(ids), 1))
-    if n == 1:
-        for item_id in ids:
-            work(item_id)
-    else:
-        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="dispatch") as pool:
-            list(pool.map(work, ids))
+                    ids = claim_due(db, now, min(chunk, left))
+                    left = left - len(ids) if ids else 0
+                    report.claimed += len(ids)
+                    if not ids:
+                        continue
+                    items = list(
+                        db.scalars(
+                            select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id)
+                        )
+                    )
+                    stops = batch_stop_reasons(db, ids)
+                    prepared = prepare(db, settings, config, items, stops, now)
+                report.add(prepared.counts)
+                for job in prepared.jobs:
+                    pool.submit(send_job, job)
+                in_flight += len(prepared.jobs)
+                continue
+            if in_flight == 0:
+                break
+            done = _gather(replies)
+            in_flight -= len(done)
+            more, counts = record_results(db, config, now, done)
+            redo.extend(more)
+            report.add(counts)
     session.expire_all()
     log.info("dispatch: %s", report)
     return report
+
+
+def _gather(
+    replies: queue.SimpleQueue[tuple[SendJob, SendResult | Exception]],
+) -> list[tuple[SendJob, SendResult | Exception]]:
+    """The next provider reply, and any more that arrive within ``GATHER_SECONDS``, so replies
+    are recorded several to a transaction rather than one commit each."""
+    done = [replies.get()]
+    deadline = time.monotonic() + GATHER_SECONDS
+    while len(done) < GATHER_MAX and (wait := deadline - time.monotonic()) > 0:
+        try:
+            done.append(replies.get(timeout=wait))
+        except queue.Empty:
+            break
+    return done

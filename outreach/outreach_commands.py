@@ -15,10 +15,16 @@ from sqlalchemy import select
 
 from .campaign_config import CampaignConfigError, load_config
 from .campaigns import Planned, plan
-from .contact_policy import check_contact
-from .delivery import _point, variables
+from .contact_policy import (
+    BorrowerFacts,
+    decide_scenario,
+    load_facts,
+    scenario_from_facts,
+    usable_point,
+)
 from .message_templates import TemplateCheckError, check_all, render, render_email
 from .models import Borrower, Loan, OutboxItem
+from .reminder_render import variables
 from .sms_encoding import analyse
 
 outreach_cli = AppGroup("outreach", help="Outreach campaigns: planning and dispatch.")
@@ -39,7 +45,7 @@ def _session():
     return current_app.extensions["sessions"]()
 
 
-def preview(session, item: Planned, now: datetime) -> dict[str, Any]:
+def preview(item: Planned, facts: BorrowerFacts | None, now: datetime) -> dict[str, Any]:
     """What the dispatcher would do with ``item`` at ``now`` (policy decided, nothing sent)."""
     row = {
         "loan_id": item.loan_id,
@@ -53,12 +59,11 @@ def preview(session, item: Planned, now: datetime) -> dict[str, Any]:
     }
     if item.stopped_by:
         return {**row, "outcome": "paused", "rule": item.stopped_by}
-    borrower = session.get(Borrower, item.borrower_id)
     blocked: list[str] = []
-    for ch in item.channels:
-        if _point(session, item.borrower_id, ch) is None:
+    for ch in item.channels if facts is not None else ():
+        if usable_point(facts.points, ch) is None:
             continue
-        decision = check_contact(session, borrower, ch, now)
+        decision = decide_scenario(scenario_from_facts(facts, ch, now))
         if decision["allowed"]:
             return {**row, "channel": ch, "outcome": "send"}
         if decision.get("next_allowed_at"):
@@ -71,6 +76,16 @@ def preview(session, item: Planned, now: datetime) -> dict[str, Any]:
             }
         blocked.append(f"{ch}:{','.join(decision['reasons'])}")
     return {**row, "outcome": "blocked", "rule": ";".join(blocked) or "no_address"}
+
+
+def preview_all(session, items: list[Planned], now: datetime, chunk: int = 1000) -> list[dict]:
+    """``preview`` for every planned item, with the policy facts loaded a chunk at a time."""
+    rows = []
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        facts = load_facts(session, {p.borrower_id for p in part if not p.stopped_by}, now)
+        rows.extend(preview(p, facts.get(p.borrower_id), now) for p in part)
+    return rows
 
 
 @outreach_cli.command("plan")
@@ -114,12 +129,10 @@ def plan_command(dry_run: bool, on: datetime | None, csv_path: str | None) -> No
                 )
             )
         )
-        rows = []
-        for item in report.items:
-            row = preview(session, item, now)
+        rows = preview_all(session, report.items, now)
+        for item, row in zip(report.items, rows, strict=True):
             if item.key in queued and row["outcome"] != "paused":
                 row["outcome"] = "already_queued"
-            rows.append(row)
         session.rollback()  # a dry run writes nothing (not even a rule-pack snapshot)
     counts: dict[str, int] = {}
     for row in rows:

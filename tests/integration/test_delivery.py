@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach import messaging
+from outreach import dispatch_batch
 from outreach.campaigns import plan
 from outreach.channels import ChannelError, SendResult
 from outreach.models import BorrowerFlag, ContactPoint, Message, OutboxItem
@@ -42,7 +42,7 @@ class Recorder:
 @pytest.fixture
 def provider(monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr(messaging, "get_channel", recorder)
+    monkeypatch.setattr(dispatch_batch, "get_channel", recorder)
     return recorder
 
 
