@@ -21,6 +21,7 @@ to that borrower's in-memory history before the next row is decided.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ from .messaging import status_callback_url
 from .models import ContactPoint, Message, OutboxItem, utcnow
 from .policy import RulePack
 from .reminder_render import render_for_channel, variables
+from .send_rate import reserve_slots
 from .settings import Settings
 from .sms_encoding import analyse
 
@@ -65,6 +67,7 @@ class SendJob:
     payload: dict[str, Any]
     tried: list[str]
     content_used: bool
+    slot: float | None = None  # when the sender's rate limit lets it go (Unix seconds)
 
 
 @dataclass
@@ -145,7 +148,7 @@ def prepare(
             out.jobs.append(result)
         else:
             out.counts[result] += 1
-    _write(session, batch)
+    _write(session, batch, out.jobs)
     return out
 
 
@@ -230,8 +233,8 @@ def _decide_row(batch: _Batch, item: OutboxItem, exhausted: str) -> SendJob | st
     return exhausted
 
 
-def _write(session: Session, batch: _Batch) -> None:
-    """Messages, links, audit events and the rule packs used: one transaction."""
+def _write(session: Session, batch: _Batch, jobs: list[SendJob]) -> None:
+    """Messages, links, audit events, rule packs used and send slots: one transaction."""
     session.add_all(msg for msg, _ in batch.messages)
     session.flush()
     for msg, item in batch.messages:
@@ -252,17 +255,23 @@ def _write(session: Session, batch: _Batch) -> None:
         )
     for pack in batch.packs.values():
         archive_pack(session, pack)  # the exact pack behind each decision, kept for replay
+    slots = reserve_slots(
+        session, batch.settings, batch.config.rate_limits, [j.message.channel for j in jobs]
+    )
+    for job, slot in zip(jobs, slots, strict=True):
+        job.slot = slot
     audit.record_many(session, batch.events)
     session.commit()
 
 
-def send(settings: Settings, job: SendJob, limiter: Any = None) -> SendResult | Exception:
-    """The provider call for one job (on a worker thread; touches no database). Errors are
-    returned, not raised, so the dispatcher records every outcome."""
+def send(settings: Settings, job: SendJob) -> SendResult | Exception:
+    """The provider call for one job (on a worker thread; touches no database), at its
+    reserved send slot. Errors are returned, not raised, so the dispatcher records every
+    outcome."""
     msg = job.message
     try:
-        if limiter is not None:
-            limiter.acquire(msg.channel)
+        if job.slot is not None and (wait := job.slot - time.time()) > 0:
+            time.sleep(wait)  # the sender's rate limit (outreach.send_rate)
         return get_channel(settings, msg.channel).send(
             msg.address,
             msg.body,

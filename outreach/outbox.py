@@ -7,8 +7,8 @@ same row. Each claimed chunk is decided and logged in one transaction
 provider call, so a crash can never send twice; a row left ``sending`` is reconciled on a later
 pass. Provider calls run on worker threads (``DISPATCH_WORKERS``, default 32) that touch no
 database, so provider latency is hidden; replies are recorded a handful per transaction while the
-next chunk is prepared. Per-sender rate limits (``rate_limits`` in config/campaigns.yaml) are
-respected by a shared token bucket.
+next chunk is prepared. Per-sender rate limits (``rate_limits`` in config/campaigns.yaml) hold
+across every dispatcher process: send slots are reserved in the database (``outreach.send_rate``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import audit
-from .campaign_config import CampaignConfig, load_config
+from .campaign_config import load_config
 from .campaign_stops import batch_stop_reasons
 from .channels import ChannelError, SendResult, get_channel
 from .db import _sqlite_pragmas
@@ -57,40 +57,6 @@ class DispatchReport:
     def add(self, counts: Counter[str]) -> None:
         for name, value in counts.items():
             setattr(self, name, getattr(self, name) + value)
-
-
-class RateLimiter:
-    """Token buckets keyed by channel (and sender): ``acquire`` blocks until a send is allowed."""
-
-    def __init__(self, rates: dict[str, float], senders: dict[str, str] | None = None) -> None:
-        self.rates = rates
-        self.senders = senders or {}
-        self.lock = threading.Lock()
-        self.next_free: dict[str, float] = {}
-
-    def acquire(self, channel: str) -> None:
-        sender = self.senders.get(channel, "")
-        key = f"{channel}:{sender}"
-        rate = self.rates.get(key) or self.rates.get(channel)
-        if not rate:
-            return
-        with self.lock:
-            now = time.monotonic()
-            slot = max(now, self.next_free.get(key, now))
-            self.next_free[key] = slot + 1.0 / rate
-        if slot > now:
-            time.sleep(slot - now)
-
-
-def limiter_for(settings: Settings, config: CampaignConfig) -> RateLimiter:
-    return RateLimiter(
-        config.rate_limits,
-        {
-            "sms": settings.twilio_sms_from,
-            "whatsapp": settings.twilio_whatsapp_from,
-            "email": settings.mail_from,
-        },
-    )
 
 
 def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
@@ -252,12 +218,11 @@ def dispatch(
     factory = sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
     n = workers or _workers()
     chunk = max(1, min(limit, 4 * n))
-    limiter = limiter_for(settings, config)
     report = DispatchReport()
     replies: queue.SimpleQueue[tuple[SendJob, SendResult | Exception]] = queue.SimpleQueue()
 
     def send_job(job: SendJob) -> None:
-        replies.put((job, send(settings, job, limiter)))
+        replies.put((job, send(settings, job)))
 
     with (
         factory() as db,  # on SQLite: BEGIN IMMEDIATE, so racing claims queue, not fail

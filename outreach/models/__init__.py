@@ -10,7 +10,7 @@ from .compliance import AuditCheckpoint, LegalHold
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
 from .officers import ROLES, Officer
-from .outbox import OutboxItem
+from .outbox import OutboxItem, SendRateSlot
 from .policy_archive import RulePackSnapshot
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "RulePackSnapshot",
+    "SendRateSlot",
     "VerificationProgress",
     "utcnow",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -47,3 +47,14 @@ class OutboxItem(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     borrower: Mapped[Borrower] = relationship()
+
+
+class SendRateSlot(Base):
+    """The next free send slot of one sender (``channel:from-address``), shared by every
+    dispatcher process, so a per-sender rate limit holds however many dispatchers run."""
+
+    __tablename__ = "send_rate_slots"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # Unix time in seconds: a float compared with time.time(), not a timestamp column.
+    next_free: Mapped[float] = mapped_column(Float(precision=53))

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -25,7 +26,7 @@ class Stub(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), Handler)
         self.delay = delay
         self.lock = threading.Lock()
-        self.received: list[dict[str, str]] = []
+        self.received: list[dict[str, Any]] = []
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A killed dispatcher drops its connections mid-request: expected, not an error.
@@ -34,6 +35,17 @@ class Stub(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+    def busiest_window(self, seconds: float = 1.0) -> int:
+        """The most messages received in any window of ``seconds`` (a rate limit's proof)."""
+        with self.lock:
+            times = sorted(m["at"] for m in self.received)
+        busiest, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= seconds:
+                first += 1
+            busiest = max(busiest, last - first + 1)
+        return busiest
 
     def counts(self) -> Counter:
         with self.lock:
@@ -68,8 +80,9 @@ class Handler(BaseHTTPRequestHandler):
             "status": "queued",
             "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
         }
+        arrived = time.monotonic()
         with self.server.lock:  # counted on arrival: what matters is that the request reached us
-            self.server.received.append(msg)
+            self.server.received.append({**msg, "at": arrived})
         time.sleep(self.server.delay)
         self._json(201, msg)
 
@@ -88,7 +101,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         to = (parse_qs(url.query).get("To") or [""])[0]
         with self.server.lock:
-            found = [m for m in self.server.received if m["to"] == to]
+            found = [
+                {k: v for k, v in m.items() if k != "at"}
+                for m in self.server.received
+                if m["to"] == to
+            ]
         self._json(
             200,
             {
