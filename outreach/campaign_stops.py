@@ -8,6 +8,8 @@ set-based queries (``batch_stop_reasons``): a row planned before a condition beg
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session
 
@@ -66,51 +68,34 @@ def batch_stop_reasons(session: Session, ids: list[int]) -> dict[int, str]:
     ).all()
     borrowers = {r.borrower_id for r in rows}
     loans = {r.loan_id for r in rows if r.loan_id}
-    flagged = set(
-        session.scalars(
-            select(BorrowerFlag.borrower_id).where(
-                BorrowerFlag.borrower_id.in_(borrowers), BorrowerFlag.cleared_at.is_(None)
-            )
-        )
+
+    def matching(column: Any, *conditions: Any) -> set[int]:
+        return set(session.scalars(select(column).where(*conditions)))
+
+    flagged = matching(
+        BorrowerFlag.borrower_id,
+        BorrowerFlag.borrower_id.in_(borrowers),
+        BorrowerFlag.cleared_at.is_(None),
     )
-    handoff = set(
-        session.scalars(
-            select(HandoffCase.borrower_id).where(
-                HandoffCase.borrower_id.in_(borrowers), HandoffCase.status != "closed"
-            )
-        )
+    handoff = matching(
+        HandoffCase.borrower_id,
+        HandoffCase.borrower_id.in_(borrowers),
+        HandoffCase.status != "closed",
     )
-    closed = set(
-        session.scalars(
-            select(Loan.id).where(
-                Loan.id.in_(loans),
-                (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
-            )
-        )
+    closed = matching(
+        Loan.id,
+        Loan.id.in_(loans),
+        (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
     )
-    planned = set(
-        session.scalars(
-            select(PaymentPlan.loan_id).where(
-                PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
-            )
-        )
+    planned = matching(
+        PaymentPlan.loan_id, PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
     )
-    promised = set(
-        session.scalars(
-            select(PromiseToPay.loan_id).where(
-                PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
-            )
-        )
+    promised = matching(
+        PromiseToPay.loan_id, PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
     )
     promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
     open_promises = (
-        set(
-            session.scalars(
-                select(PromiseToPay.id).where(
-                    PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open"
-                )
-            )
-        )
+        matching(PromiseToPay.id, PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open")
         if promise_ids
         else set()
     )

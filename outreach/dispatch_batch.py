@@ -119,15 +119,7 @@ def prepare(
     for item in items:
         if item.id in stops:
             item.status, item.last_error = "cancelled", stops[item.id]
-            batch.events.append(
-                audit.Event(
-                    "scheduler",
-                    "outbox.stopped",
-                    subject=f"outbox:{item.id}",
-                    borrower_id=item.borrower_id,
-                    details={"reason": stops[item.id]},
-                )
-            )
+            batch.events.append(_row_event("outbox.stopped", item, {"reason": stops[item.id]}))
             out.counts["cancelled"] += 1
             continue
         if first_round:
@@ -150,6 +142,16 @@ def prepare(
             out.counts[result] += 1
     _write(session, batch, out.jobs)
     return out
+
+
+def _row_event(action: str, item: OutboxItem, details: dict[str, Any]) -> audit.Event:
+    return audit.Event(
+        "scheduler",
+        action,
+        subject=f"outbox:{item.id}",
+        borrower_id=item.borrower_id,
+        details=details,
+    )
 
 
 def _decide_row(batch: _Batch, item: OutboxItem, exhausted: str) -> SendJob | str:
@@ -181,12 +183,10 @@ def _decide_row(batch: _Batch, item: OutboxItem, exhausted: str) -> SendJob | st
                 decision["next_allowed_at"].replace("Z", "+00:00")
             )
             batch.events.append(
-                audit.Event(
-                    "scheduler",
+                _row_event(
                     "outbox.deferred",
-                    subject=f"outbox:{item.id}",
-                    borrower_id=item.borrower_id,
-                    details={
+                    item,
+                    {
                         "channel": ch,
                         "reasons": decision["reasons"],
                         "next_allowed_at": decision["next_allowed_at"],
