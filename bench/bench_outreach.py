@@ -546,6 +546,17 @@ def section(all_results: list[dict], loans: int) -> str:
         "Targets: planning under 10 s for 100,000 loans; dispatch at least 200 "
         "messages/s against a 100 ms provider.",
         "",
+        "How to read the dispatch rows: the first run of each database is held by the shipped "
+        "limit (a message leaves inside its own slot, at most 50 ms late, so at most "
+        "limit x 1.05 + 1 messages leave a dispatcher in any second; the stub's count adds its "
+        "own arrival jitter, as it shares the two cores). The second run shows the capacity of "
+        "this machine, where CPU is the limit: the dispatchers (the CPU column: policy, "
+        "rendering, batched inserts, the `twilio` client), the provider stub and the database "
+        "share two cores. The 100 ms provider latency itself is hidden by the worker threads. "
+        "Before the batch dispatcher (one row at a time per thread, three history queries, "
+        "two commits and an audit append each: ~12 ms CPU per message) the same runs gave "
+        "39 msg/s on SQLite and 64 msg/s on PostgreSQL.",
+        "",
     ]
     return "\n".join(lines)
 

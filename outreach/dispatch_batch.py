@@ -52,6 +52,11 @@ from .sms_encoding import analyse
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_ERROR = timedelta(minutes=5)
+# A message may leave at most this long after its send slot, so in any second a sender carries at
+# most limit x (1 + 0.05) + 1 messages; later than that it takes a new slot (a few times at most,
+# then it goes: an overloaded machine must not hold a message back forever).
+LATE_TOLERANCE = 0.05
+MAX_RESLOTS = 5
 FREEFORM = {"kind": "freeform", "category": "utility"}
 TEMPLATE = {"kind": "template", "category": "utility"}
 
@@ -68,6 +73,7 @@ class SendJob:
     tried: list[str]
     content_used: bool
     slot: float | None = None  # when the sender's rate limit lets it go (Unix seconds)
+    reslots: int = 0
 
 
 @dataclass
@@ -264,14 +270,24 @@ def _write(session: Session, batch: _Batch, jobs: list[SendJob]) -> None:
     session.commit()
 
 
+class SlotMissed(Exception):
+    """The worker reached the message after its send slot had passed (the workers were busy):
+    it must not go now, or a second would carry more than the sender's limit; see ``reslot``."""
+
+
 def send(settings: Settings, job: SendJob) -> SendResult | Exception:
-    """The provider call for one job (on a worker thread; touches no database), at its
+    """The provider call for one job (on a worker thread; touches no database), inside its
     reserved send slot. Errors are returned, not raised, so the dispatcher records every
-    outcome."""
+    outcome; ``SlotMissed`` sends the job back for a new slot."""
     msg = job.message
     try:
-        if job.slot is not None and (wait := job.slot - time.time()) > 0:
-            time.sleep(wait)  # the sender's rate limit (outreach.send_rate)
+        if job.slot is not None:
+            # The sender's rate limit (outreach.send_rate): never before the slot, and never so
+            # long after it that late messages bunch up with punctual ones.
+            if (wait := job.slot - time.time()) > 0:
+                time.sleep(wait)
+            if time.time() - job.slot > LATE_TOLERANCE and job.reslots < MAX_RESLOTS:
+                return SlotMissed()
         return get_channel(settings, msg.channel).send(
             msg.address,
             msg.body,
@@ -280,6 +296,16 @@ def send(settings: Settings, job: SendJob) -> SendResult | Exception:
         )
     except Exception as exc:
         return exc
+
+
+def reslot(
+    session: Session, settings: Settings, config: CampaignConfig, jobs: list[SendJob]
+) -> None:
+    """New send slots for jobs that missed theirs (the message rows stay ``sending``)."""
+    slots = reserve_slots(session, settings, config.rate_limits, [j.message.channel for j in jobs])
+    session.commit()
+    for job, slot in zip(jobs, slots, strict=True):
+        job.slot, job.reslots = slot, job.reslots + 1
 
 
 def record_results(

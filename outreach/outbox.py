@@ -33,7 +33,7 @@ from .campaign_config import load_config
 from .campaign_stops import batch_stop_reasons
 from .channels import ChannelError, SendResult, get_channel
 from .db import _sqlite_pragmas
-from .dispatch_batch import SendJob, prepare, record_results, send
+from .dispatch_batch import SendJob, SlotMissed, prepare, record_results, reslot, send
 from .models import Message, OutboxItem
 from .settings import Settings
 
@@ -258,6 +258,12 @@ def dispatch(
             if in_flight == 0:
                 break
             done = _gather(replies)
+            missed = [job for job, outcome in done if isinstance(outcome, SlotMissed)]
+            if missed:  # still in flight: back to the workers with new slots
+                reslot(db, settings, config, missed)
+                for job in missed:
+                    pool.submit(send_job, job)
+                done = [(job, o) for job, o in done if not isinstance(o, SlotMissed)]
             in_flight -= len(done)
             more, counts = record_results(db, config, now, done)
             redo.extend(more)
