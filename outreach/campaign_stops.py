@@ -56,16 +56,11 @@ def stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | N
     return None
 
 
-def batch_stop_reasons(session: Session, ids: list[int]) -> dict[int, str]:
+def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, str]:
     """``stop_reason`` for a whole claimed batch in a few set-based queries: {row id: reason}."""
     out: dict[int, str] = {}
-    if not ids:
+    if not rows:
         return out
-    rows = session.execute(
-        select(OutboxItem.id, OutboxItem.borrower_id, OutboxItem.loan_id, OutboxItem.payload).where(
-            OutboxItem.id.in_(ids)
-        )
-    ).all()
     borrowers = {r.borrower_id for r in rows}
     loans = {r.loan_id for r in rows if r.loan_id}
 

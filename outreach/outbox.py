@@ -40,6 +40,9 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 1000
+# Rows claimed at a time, per worker thread: also how many may wait for a worker at once (the
+# messages a crash can leave ``sending`` before their provider call).
+CHUNK_PER_WORKER = 4
 GATHER_SECONDS = 0.05
 GATHER_MAX = 200
 
@@ -157,7 +160,7 @@ def reconcile(session: Session, now: datetime, settings: Settings | None = None)
 
 def _worker_engine(bind: Engine) -> Engine:
     """PostgreSQL: the app's engine. SQLite: one whose transactions start with BEGIN IMMEDIATE,
-    so concurrent workers queue for the write lock (busy_timeout) instead of failing with
+    so concurrent dispatchers queue for the write lock (busy_timeout) instead of failing with
     "database is locked" when a read snapshot cannot be upgraded to a write."""
     if bind.dialect.name != "sqlite":
         return bind
@@ -175,8 +178,9 @@ def _immediate_engine(url: str) -> Engine:
         _sqlite_pragmas(dbapi_connection, record)
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below starts them
 
-    # One writer at a time inside this process: threads queue on a lock (cheap, fair enough)
-    # instead of all polling SQLite's busy handler, which starves some past busy_timeout.
+    # One writer at a time inside this process (e.g. two scheduler jobs dispatching at once):
+    # they queue on a lock instead of polling SQLite's busy handler, which can starve one past
+    # busy_timeout. Other processes queue in BEGIN IMMEDIATE.
     lock = threading.Lock()
 
     @event.listens_for(engine, "begin")
@@ -217,7 +221,7 @@ def dispatch(
     config = load_config()
     factory = sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
     n = workers or _workers()
-    chunk = max(1, min(limit, 4 * n))
+    chunk = max(1, min(limit, CHUNK_PER_WORKER * n))
     report = DispatchReport()
     replies: queue.SimpleQueue[tuple[SendJob, SendResult | Exception]] = queue.SimpleQueue()
 
@@ -233,7 +237,7 @@ def dispatch(
         redo: list[OutboxItem] = []
         while True:
             # Keep the workers fed: prepare the next chunk while the last ones are in flight.
-            if in_flight < 4 * n and (redo or left > 0):
+            if in_flight < chunk and (redo or left > 0):
                 if redo:  # a permanent error on one channel: same attempt, the next channel
                     prepared = prepare(db, settings, config, redo, {}, now, first_round=False)
                     redo = []
@@ -248,7 +252,7 @@ def dispatch(
                             select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id)
                         )
                     )
-                    stops = batch_stop_reasons(db, ids)
+                    stops = batch_stop_reasons(db, items)
                     prepared = prepare(db, settings, config, items, stops, now)
                 report.add(prepared.counts)
                 for job in prepared.jobs:
@@ -265,9 +269,10 @@ def dispatch(
                     pool.submit(send_job, job)
                 done = [(job, o) for job, o in done if not isinstance(o, SlotMissed)]
             in_flight -= len(done)
-            more, counts = record_results(db, config, now, done)
-            redo.extend(more)
-            report.add(counts)
+            if done:
+                more, counts = record_results(db, config, now, done)
+                redo.extend(more)
+                report.add(counts)
     session.expire_all()
     log.info("dispatch: %s", report)
     return report
