@@ -10,13 +10,15 @@ import contextlib
 import logging
 import signal
 import sys
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
+from outreach import clock
 from outreach.db import session_scope
-from outreach.models import Heartbeat, utcnow
+from outreach.models import Heartbeat
 from outreach.outbox import dispatch, reconcile
 from outreach.reminders import plan_reminders
 from outreach.settings import Settings
@@ -24,29 +26,29 @@ from outreach.settings import Settings
 log = logging.getLogger("scheduler")
 
 
-def heartbeat(settings: Settings) -> None:
+def heartbeat(settings: Settings, now: datetime) -> None:
     """Tell /healthz the scheduler is alive."""
     with session_scope(settings.database_url) as session:
         beat = session.scalar(select(Heartbeat).where(Heartbeat.name == "scheduler"))
         if beat is None:
-            session.add(Heartbeat(name="scheduler", beat_at=utcnow()))
+            session.add(Heartbeat(name="scheduler", beat_at=now))
         else:
-            beat.beat_at = utcnow()
+            beat.beat_at = now
 
 
-def plan(settings: Settings) -> None:
+def plan(settings: Settings, now: datetime) -> None:
     """Queue the reminders that are due (idempotent: re-planning never duplicates)."""
     with session_scope(settings.database_url) as session:
-        plan_reminders(session, settings, utcnow())
+        plan_reminders(session, settings, now)
 
 
-def dispatch_outbox(settings: Settings) -> None:
+def dispatch_outbox(settings: Settings, now: datetime) -> None:
     """Send what the policy allows now; defer or cancel the rest."""
     with session_scope(settings.database_url) as session:
-        dispatch(session, settings, utcnow())
+        dispatch(session, settings, now)
 
 
-def retention(settings: Settings) -> None:
+def retention(settings: Settings, now: datetime) -> None:
     """Nightly: a full audit-chain verification, then the retention purge (legal holds skipped)."""
     from outreach import audit_chain
     from outreach.retention import purge
@@ -55,22 +57,22 @@ def retention(settings: Settings) -> None:
         point = audit_chain.verify(session, full=True)
         if point.broken_id is not None:
             log.error("audit chain broken at event #%s", point.broken_id)
-        report = purge(session, utcnow())
+        report = purge(session, now)
         log.info("retention purge: %s", report.as_dict())
 
 
-def reconcile_outbox(settings: Settings) -> None:
+def reconcile_outbox(settings: Settings, now: datetime) -> None:
     """Put rows a crashed dispatcher left ``sending`` back in order (never sends)."""
     with session_scope(settings.database_url) as session:
-        reconcile(session, utcnow(), settings)
+        reconcile(session, now, settings)
 
 
-def review(settings: Settings) -> None:
+def review(settings: Settings, now: datetime) -> None:
     """Mark instalments, plans and promises kept or broken from the payments received."""
     from outreach.arrangements import review_arrangements
 
     with session_scope(settings.database_url) as session:
-        review_arrangements(session, utcnow().date())
+        review_arrangements(session, now)
 
 
 JOBS = {
@@ -85,8 +87,9 @@ JOBS = {
 
 def run_job(name: str) -> None:
     """What the job store keeps: a job *name*. Settings are read from the environment when the
-    job runs, so no secret is ever pickled into the database."""
-    JOBS[name](Settings.from_env())
+    job runs, so no secret is ever pickled into the database. The job reads the clock once and
+    passes that instant down."""
+    JOBS[name](Settings.from_env(), clock.now())
 
 
 def build_scheduler(settings: Settings, scheduler_class: type = BlockingScheduler) -> Any:
@@ -101,7 +104,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         jobstores={"default": SQLAlchemyJobStore(engine=engine_for(settings.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    now = utcnow()
+    now = clock.now()
     # (job id, trigger, trigger fields, extra options): interval jobs also run once at start-up;
     # the nightly jobs get a longer misfire grace so a restart in the night still runs them.
     schedule: list[tuple[str, str, dict[str, int], dict[str, Any]]] = [

@@ -1,6 +1,8 @@
 """Reviewing payment arrangements against the payments actually received.
 
-``review_arrangements(session, today)`` (scheduler job id ``arrangements``, daily) decides:
+``review_arrangements(session, now)`` (scheduler job id ``arrangements``, daily) decides, with
+``today`` the borrower's own date at ``now`` (``Borrower.today``: a plan in Honolulu is not
+missed while it is still the due day there):
 
 - Instalments: payments on the loan since the plan was created (``paid_at`` on or after
   ``created_at``) are applied to the instalments in order. An instalment is ``paid`` when they
@@ -22,14 +24,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from . import audit
-from .models import Payment, PaymentPlan, PromiseToPay, utcnow
+from .models import Borrower, Payment, PaymentPlan, PromiseToPay
 
 log = logging.getLogger(__name__)
 GRACE_DAYS = 2
@@ -62,8 +64,14 @@ def _payments(session: Session, loan_ids: set[int]) -> dict[int, list[tuple[date
 
 
 def _review_plan(
-    session: Session, plan: PaymentPlan, payments: list, today: date, report: ArrangementReport
+    session: Session,
+    plan: PaymentPlan,
+    payments: list,
+    borrower: Borrower,
+    now: datetime,
+    report: ArrangementReport,
 ) -> None:
+    today = borrower.today(now)
     paid_total = sum((amt for at, amt in payments if at >= plan.created_at), ZERO)
     remaining = paid_total
     missed = False
@@ -81,7 +89,6 @@ def _review_plan(
             if inst.status != "missed":
                 inst.status = "missed"
                 report.instalments_missed += 1
-    now = utcnow()
     new = plan.status
     if plan.instalments and all(i.status == "paid" for i in plan.instalments):
         new, plan.completed_at = "completed", now
@@ -103,10 +110,17 @@ def _review_plan(
 
 
 def _review_promise(
-    session: Session, ptp: PromiseToPay, payments: list, today: date, report: ArrangementReport
+    session: Session,
+    ptp: PromiseToPay,
+    payments: list,
+    borrower: Borrower,
+    now: datetime,
+    report: ArrangementReport,
 ) -> None:
+    today = borrower.today(now)
     deadline = ptp.promised_date + timedelta(days=GRACE_DAYS)
-    paid = [amt for at, amt in payments if at >= ptp.created_at and at.date() <= deadline]
+    # A payment counts on the borrower's date it was made, not the server's.
+    paid = [amt for at, amt in payments if at >= ptp.created_at and borrower.today(at) <= deadline]
     total = sum(paid, ZERO)
     kept = total >= ptp.amount if ptp.amount is not None else bool(paid)
     if kept:
@@ -115,7 +129,7 @@ def _review_promise(
         new = "broken"
     else:
         return
-    ptp.status, ptp.resolved_at = new, utcnow()
+    ptp.status, ptp.resolved_at = new, now
     audit.record(
         session,
         "scheduler",
@@ -127,7 +141,7 @@ def _review_promise(
     report._bump(report.promises, new)
 
 
-def review_arrangements(session: Session, today: date) -> ArrangementReport:
+def review_arrangements(session: Session, now: datetime) -> ArrangementReport:
     """Mark instalments, plans and promises from the ``payments`` rows (see module docstring)."""
     report = ArrangementReport()
     plans = session.scalars(
@@ -137,10 +151,14 @@ def review_arrangements(session: Session, today: date) -> ArrangementReport:
     ).all()
     promises = session.scalars(select(PromiseToPay).where(PromiseToPay.status == "open")).all()
     payments = _payments(session, {p.loan_id for p in plans} | {p.loan_id for p in promises})
+    ids = {p.borrower_id for p in plans} | {p.borrower_id for p in promises}
+    borrowers = {b.id: b for b in session.scalars(select(Borrower).where(Borrower.id.in_(ids)))}
     for plan in plans:
-        _review_plan(session, plan, payments.get(plan.loan_id, []), today, report)
+        borrower = borrowers[plan.borrower_id]
+        _review_plan(session, plan, payments.get(plan.loan_id, []), borrower, now, report)
     for ptp in promises:
-        _review_promise(session, ptp, payments.get(ptp.loan_id, []), today, report)
+        borrower = borrowers[ptp.borrower_id]
+        _review_promise(session, ptp, payments.get(ptp.loan_id, []), borrower, now, report)
     session.commit()
     log.info("arrangements: %s", report)
     return report

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, utcnow
+from . import clock
+from .models import AuditEvent
 
 GENESIS = "0" * 64
 REDACTED = "_redacted"
@@ -79,13 +80,15 @@ def record(
     subject: str | None = None,
     borrower_id: int | None = None,
     details: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Append an audit event to the chain (flushed, committed with the caller's transaction)."""
+    """Append an audit event to the chain (flushed, committed with the caller's transaction).
+    ``at`` defaults to the clock's now (a request or job passes its own instant)."""
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appenders so two writers never chain onto the same previous hash.
         session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    at = utcnow()
+    at = at or clock.now()
     prev_hash = prev or GENESIS
     evt = AuditEvent(
         at=at,
@@ -111,6 +114,7 @@ class Event:
     subject: str | None = None
     borrower_id: int | None = None
     details: dict[str, Any] | None = None
+    at: datetime | None = None  # default: the clock's now when appended
 
 
 def record_many(session: Session, events: list[Event]) -> None:
@@ -126,7 +130,7 @@ def record_many(session: Session, events: list[Event]) -> None:
     )
     rows = []
     for e in events:
-        at = utcnow()
+        at = e.at or clock.now()
         digest = _digest(prev_hash, at, e.actor, e.action, e.subject, e.borrower_id, e.details)
         rows.append(
             AuditEvent(

@@ -10,10 +10,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import audit, audit_chain
+from . import audit, audit_chain, clock
 from .audit_export import messages_csv, messages_json, subject_access
 from .audit_search import FilterError, MessageFilter, parse_filter
-from .models import Borrower, LegalHold, utcnow
+from .models import Borrower, LegalHold
 from .retention import RetentionConfigError, purge
 
 audit_cli = AppGroup("audit", help="Audit log, retention and compliance exports.")
@@ -54,7 +54,7 @@ def purge_command(dry_run: bool, as_of: datetime | None) -> None:
     """Purge borrowers past retention (config/retention.yaml), skipping legal holds."""
     if as_of is not None and not dry_run:
         raise click.ClickException("as-of: only with --dry-run (a purge always runs as of now)")
-    now = as_of.replace(tzinfo=UTC) if as_of else utcnow()
+    now = as_of.replace(tzinfo=UTC) if as_of else clock.now()
     try:
         with _session() as session:
             report = purge(session, now, dry_run=dry_run, actor="cli")
@@ -98,7 +98,7 @@ def release(hold_id: int) -> None:
         if item is None:
             raise click.ClickException(f"hold_id: no legal hold #{hold_id}")
         if item.released_at is None:
-            item.released_at, item.released_by = utcnow(), "cli"
+            item.released_at, item.released_by = clock.now(), "cli"
             audit.record(
                 session,
                 "cli",

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from . import clock
 from .audit_search import MessageFilter, query
-from .models import AuditEvent, Base, LegalHold, utcnow
+from .models import AuditEvent, Base, LegalHold
 
 BATCH = 2000
 CSV_COLUMNS = (
@@ -117,7 +118,7 @@ def messages_json(session: Session, flt: MessageFilter) -> Iterator[str]:
     """A JSON document ``{"filter": ..., "messages": [...]}`` written element by element."""
     yield (
         '{"generated_at":'
-        + json.dumps(utcnow().isoformat())
+        + json.dumps(clock.now().isoformat())
         + ',"filter":'
         + json.dumps(flt.as_params())
         + ',"messages":[\n'
@@ -170,7 +171,7 @@ def subject_access(session: Session, borrower_id: int) -> dict[str, Any] | None:
     )
     holds = session.scalars(select(LegalHold).where(LegalHold.borrower_id == borrower_id))
     return {
-        "generated_at": utcnow().isoformat(),
+        "generated_at": clock.now().isoformat(),
         "borrower": {k: _plain(v) for k, v in row._mapping.items()},
         "records": {name: list(rows.values()) for name, rows in sorted(found.items())},
         "audit_events": [

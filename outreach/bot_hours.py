@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from . import bot_config
+from . import bot_config, clock
 from .bot_locale import BOT_LANGUAGES
-from .models import utcnow
 
 _SOON = {
     "en": "within the hour, during office hours",
@@ -52,7 +51,7 @@ def handoff_eta(language: str | None = None, now: datetime | None = None) -> str
     """ "within the hour ..." while the office is open, else "today from 9:00 AM (CST)",
     "tomorrow from ...", or "Monday, November 30 from ...", in the borrower's language."""
     language = language if language in BOT_LANGUAGES else "en"
-    now = now or utcnow()
+    now = now or clock.now()
     opening = next_opening(now)
     if opening is None:
         return _SOON[language]

@@ -14,10 +14,9 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from . import audit, bot_config, plans
+from . import audit, bot_config, clock, plans
 from .bot_locale import BOT_LANGUAGES, reply_locale
 from .db import session_scope
-from .models import utcnow
 from .settings import Settings
 
 FREQUENCY_WORDS = {
@@ -164,7 +163,7 @@ def quote_plan(
         if ctx is None:
             return None
         conv, loan, locale, lang = ctx
-        today = utcnow().date()
+        today = loan.borrower.today(clock.now())
         quote = plans.evaluate_proposal(
             loan, _terms(amount, count, frequency, start, first_amount), today
         )
@@ -221,6 +220,7 @@ def accept_plan(
             _terms(amount, count, frequency, start, first_amount),
             created_by="bot",
             conversation_id=conv.id,
+            today=loan.borrower.today(clock.now()),
         )
         schedule = [(i.due_date, i.amount) for i in plan.instalments]
         terms = plans.PlanTerms(
@@ -261,7 +261,7 @@ def promise_to_pay(
             value,
             created_by="bot",
             conversation_id=conv.id,
-            today=utcnow().date(),
+            today=loan.borrower.today(clock.now()),
         )
         return PromiseView(
             promise.id,

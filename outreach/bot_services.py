@@ -18,7 +18,7 @@ from babel.numbers import format_currency
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit, bot_config
+from . import audit, bot_config, clock
 from .bot_hours import handoff_eta
 from .bot_locale import BOT_LANGUAGES, reply_locale
 from .db import session_scope
@@ -29,7 +29,6 @@ from .models import (
     HandoffCase,
     Loan,
     VerificationProgress,
-    utcnow,
 )
 from .models.borrowers import FLAGS, NON_BLOCKING_FLAGS
 from .settings import Settings
@@ -104,7 +103,7 @@ def parse_dates(text: str) -> set[date]:
     candidates = set(re.findall(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}", cleaned))
     candidates |= set(re.findall(r"[a-z]+\s+\d{1,2}\s+\d{4}|\d{1,2}\s+[a-z]+\s+\d{4}", cleaned))
     found: set[date] = set()
-    today = date.today()
+    today = clock.now().date()  # only to put a two-digit year of birth in the past
     for cand in candidates:
         cand = re.sub(r"\s+", " ", cand)
         for fmt in _DATE_FORMATS:
@@ -121,6 +120,18 @@ def parse_dates(text: str) -> set[date]:
 
 def _conversation(session: Session, conversation_id: str) -> Conversation | None:
     return session.scalar(select(Conversation).where(Conversation.public_id == conversation_id))
+
+
+def borrower_today(conversation_id: str, settings: Settings | None = None) -> date:
+    """The borrower's calendar date now, in the borrower's zone (the UTC date for a number that
+    is no borrower's): relative days the borrower types ("friday", "in 3 days") count from it."""
+    settings = settings or Settings.from_env()
+    now = clock.now()
+    with session_scope(settings.database_url) as session:
+        conv = _conversation(session, conversation_id)
+        if conv is None or conv.borrower is None:
+            return now.date()
+        return conv.borrower.today(now)
 
 
 def verified_conversation(session: Session, conversation_id: str) -> Conversation | None:
@@ -203,11 +214,11 @@ def submit_factor(
         progress.factors = {}
         ok = all(given[f] for f in factors)
         if ok:
-            conv.identity_verified_at = utcnow()
+            conv.identity_verified_at = clock.now()
         else:
             conv.verify_failures += 1
             if conv.verify_failures >= max_attempts:
-                conv.details_locked_at = utcnow()
+                conv.details_locked_at = clock.now()
         audit.record(
             session,
             "bot",
@@ -372,7 +383,7 @@ def opt_out(conversation_id: str, settings: Settings | None = None) -> bool:
         session.execute(
             update(ContactPoint)
             .where(*where, ContactPoint.opted_out_at.is_(None))
-            .values(opted_out_at=utcnow())
+            .values(opted_out_at=clock.now())
         )
         audit.record(
             session,
@@ -400,6 +411,7 @@ __all__ = [
     "VerifyResult",
     "accept_plan",
     "balance_for",
+    "borrower_today",
     "flag_account",
     "handoff_eta",
     "lender_name",

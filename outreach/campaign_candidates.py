@@ -2,11 +2,15 @@
 
 Each query reads only the columns a reminder needs, with the stop and pause conditions as
 columns or ``WHERE`` clauses (``campaign_stops``), so the cost does not grow with per-loan lookups.
+
+"Today" is each borrower's own date at ``now`` (``policy.zones.calendar_date``): the SQL bounds
+are widened by a day on either side of the UTC date (every zone's date lies in that range) and
+each row's step is then picked from its borrower's date.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -24,6 +28,28 @@ from .campaign_stops import (
     stop_reason,
 )
 from .models import Borrower, Loan, PaymentPlan, PlanInstalment, PromiseToPay
+from .policy.zones import calendar_date, calendar_zones
+
+
+class BorrowerDays:
+    """Each borrower's "today" at one instant, computed once per distinct set of zones."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.utc_date = now.date()
+        self._by_zones: dict[tuple[str, ...], date] = {}
+
+    def today(
+        self, country: str, region: str | None, postal_code: str | None, timezone: str | None
+    ) -> date:
+        zones = calendar_zones(country, region, postal_code, timezone)
+        day = self._by_zones.get(zones)
+        if day is None:
+            day = self._by_zones[zones] = calendar_date(zones, self.now)
+        return day
+
+
+BORROWER_PLACE = (Borrower.country, Borrower.region, Borrower.postal_code, Borrower.timezone)
 
 
 def _planned(
@@ -62,9 +88,11 @@ def _planned(
 
 
 def cadence_candidates(
-    session: Session, config: CampaignConfig, today: date, include_stopped: bool = False
+    session: Session, config: CampaignConfig, days: BorrowerDays, include_stopped: bool = False
 ) -> list[Planned]:
-    """Every loan due a cadence step today (set-based: one query, no per-loan ORM loading)."""
+    """Every loan due a cadence step on its borrower's today (set-based: one query, no per-loan
+    ORM loading)."""
+    utc = days.utc_date
     earliest = min(s.day for steps in config.cadences.values() for s in steps)
     flag, handoff, plan, promise = (
         flag_open().label("flag"),
@@ -84,6 +112,7 @@ def cadence_candidates(
             Loan.next_due_amount,
             Loan.past_due_amount,
             Borrower.locale,
+            *BORROWER_PLACE,
             flag,
             handoff,
             plan,
@@ -97,13 +126,13 @@ def cadence_candidates(
                 Loan.days_past_due > 0,
                 and_(
                     Loan.next_due_date.is_not(None),
-                    Loan.next_due_date <= today - timedelta(days=earliest),
-                    Loan.next_due_date >= today,
+                    Loan.next_due_date <= utc + timedelta(days=1 - earliest),
+                    Loan.next_due_date >= utc - timedelta(days=1),
                 ),
             ),
         )
     ).all()
-    sent = recent_steps(session, today)
+    sent = recent_steps(session, utc - timedelta(days=1))
     out = []
     for (
         loan_id,
@@ -116,12 +145,19 @@ def cadence_candidates(
         next_amount,
         past_due,
         locale,
+        country,
+        region,
+        postal_code,
+        timezone,
         f,
         h,
         p,
         pr,
     ) in rows:
+        today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
+        if dpd == 0 and not (today <= next_due <= today - timedelta(days=earliest)):
+            continue  # the SQL bounds are a day wider than this borrower's own dates
         anchor = today - timedelta(days=dpd) if dpd > 0 else next_due
         seg = pick_segment(config, product, dpd, outstanding)
         if seg is None or anchor is None:
@@ -154,8 +190,12 @@ def cadence_candidates(
     return out
 
 
-def arrangement_candidates(session: Session, config: CampaignConfig, today: date) -> list[Planned]:
-    """Instalment reminders for current plans and day-before reminders for open promises."""
+def arrangement_candidates(
+    session: Session, config: CampaignConfig, days: BorrowerDays
+) -> list[Planned]:
+    """Instalment reminders for current plans and day-before reminders for open promises, by
+    each borrower's today."""
+    utc = days.utc_date
     blocked = or_(flag_open(), handoff_open())
     out = []
     inst = config.instalment
@@ -170,6 +210,7 @@ def arrangement_candidates(session: Session, config: CampaignConfig, today: date
             Loan.borrower_id,
             Loan.currency,
             Borrower.locale,
+            *BORROWER_PLACE,
         )
         .join(PaymentPlan, PaymentPlan.id == PlanInstalment.plan_id)
         .join(Loan, Loan.id == PaymentPlan.loan_id)
@@ -177,12 +218,15 @@ def arrangement_candidates(session: Session, config: CampaignConfig, today: date
         .where(
             PaymentPlan.status.in_(OPEN_PLAN),
             PlanInstalment.status == "due",
-            PlanInstalment.due_date >= today,
-            PlanInstalment.due_date <= today + timedelta(days=inst.days_before),
+            PlanInstalment.due_date >= utc - timedelta(days=1),
+            PlanInstalment.due_date <= utc + timedelta(days=inst.days_before + 1),
             ~blocked,
         )
     ).all()
-    for inst_id, seq, due, amount, count, loan_id, borrower_id, currency, locale in rows:
+    for inst_id, seq, due, amount, count, loan_id, borrower_id, currency, locale, *place in rows:
+        today = days.today(*place)
+        if not today <= due <= today + timedelta(days=inst.days_before):
+            continue
         out.append(
             _planned(
                 key=f"i:{inst_id}:{due.isoformat()}",
@@ -210,17 +254,21 @@ def arrangement_candidates(session: Session, config: CampaignConfig, today: date
             Loan.borrower_id,
             Loan.currency,
             Borrower.locale,
+            *BORROWER_PLACE,
         )
         .join(Loan, Loan.id == PromiseToPay.loan_id)
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
             PromiseToPay.status == "open",
-            PromiseToPay.promised_date > today,
-            PromiseToPay.promised_date <= today + timedelta(days=ptp.days_before),
+            PromiseToPay.promised_date > utc - timedelta(days=1),
+            PromiseToPay.promised_date <= utc + timedelta(days=ptp.days_before + 1),
             ~blocked,
         )
     ).all()
-    for ptp_id, promised, amount, loan_id, borrower_id, currency, locale in rows:
+    for ptp_id, promised, amount, loan_id, borrower_id, currency, locale, *place in rows:
+        today = days.today(*place)
+        if not today < promised <= today + timedelta(days=ptp.days_before):
+            continue
         out.append(
             _planned(
                 key=f"p:{ptp_id}:{promised.isoformat()}",

@@ -30,7 +30,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from .campaign_candidates import arrangement_candidates, cadence_candidates
+from .campaign_candidates import BorrowerDays, arrangement_candidates, cadence_candidates
 from .campaign_config import CampaignConfig, load_config
 from .campaign_report import Planned, PlanReport
 from .campaign_steps import RECENT_DAYS, pick_segment, pick_step
@@ -60,10 +60,10 @@ def plan(
     """Queue every reminder due at ``now`` (idempotent). ``dry_run`` queues nothing and also
     reports the loans a stop or pause condition holds back."""
     config = config or load_config()
-    today = now.date()
+    days = BorrowerDays(now)  # each borrower's "today" is their own date at ``now``
     report = PlanReport()
-    wanted = cadence_candidates(session, config, today, include_stopped=dry_run)
-    wanted += arrangement_candidates(session, config, today)
+    wanted = cadence_candidates(session, config, days, include_stopped=dry_run)
+    wanted += arrangement_candidates(session, config, days)
     report.considered = len(wanted)
     for item in wanted:
         if item.stopped_by:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from . import clock
 from .demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
 from .loan_import import ImportReport, RowError, import_rows, open_csv
 from .migrate import upgrade
@@ -66,7 +66,7 @@ def register_cli(app: Flask) -> None:
             if if_empty and session.scalar(select(func.count(Borrower.id))):
                 click.echo("demo data already present")
                 return
-        rows = demo_rows(date.today())
+        rows = demo_rows(clock.now().date())
         report = _run_import(rows, len(rows), "demo borrowers")
         from .web.auth import hash_password
 

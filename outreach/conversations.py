@@ -16,10 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, bot_turns
+from . import audit, bot_turns, clock
 from .contact_policy import check_contact, decide_scenario
 from .messaging import record_blocked, send_message
-from .models import Borrower, ContactPoint, Conversation, Message, utcnow
+from .models import Borrower, ContactPoint, Conversation, Message
 from .policy import classify_keyword
 from .settings import Settings
 
@@ -101,7 +101,7 @@ def reply(
     initiated_by: str = "borrower",
 ) -> Message:
     """Answer on the conversation's channel, after the policy check for a reply."""
-    now = utcnow()
+    now = clock.now()
     if conv.channel == "web":
         decision = web_session_decision(session, conv, now)
     elif conv.borrower is not None:
@@ -204,7 +204,7 @@ def _apply_keyword(
             ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS)
         )
     ).all()
-    now = utcnow()
+    now = clock.now()
     if kind == "opt_out":
         already = bool(points) and all(p.opted_out_at is not None for p in points)
         session.execute(
@@ -307,7 +307,7 @@ def receive_inbound(
     except IntegrityError:  # the same SID raced in on another worker
         session.rollback()
         return InboundResult(duplicate=True)
-    conv.last_message_at = utcnow()
+    conv.last_message_at = clock.now()
     audit.record(
         session,
         "borrower",

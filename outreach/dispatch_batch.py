@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, clock
 from .campaign_config import CampaignConfig
 from .channels import ChannelError, SendResult, get_channel
 from .channels.whatsapp_templates import content_for
@@ -43,7 +43,7 @@ from .contact_policy import (
 )
 from .delivery import SESSION_CLOSED_CODES, backoff, mark_point
 from .messaging import status_callback_url
-from .models import ContactPoint, Message, OutboxItem, utcnow
+from .models import ContactPoint, Message, OutboxItem
 from .policy import RulePack
 from .reminder_render import render_for_channel, variables
 from .send_rate import reserve_slots
@@ -284,9 +284,9 @@ def send(settings: Settings, job: SendJob) -> SendResult | Exception:
         if job.slot is not None:
             # The sender's rate limit (outreach.send_rate): never before the slot, and never so
             # long after it that late messages bunch up with punctual ones.
-            if (wait := job.slot - time.time()) > 0:
+            if (wait := job.slot - clock.unix_seconds()) > 0:
                 time.sleep(wait)
-            if time.time() - job.slot > LATE_TOLERANCE and job.reslots < MAX_RESLOTS:
+            if clock.unix_seconds() - job.slot > LATE_TOLERANCE and job.reslots < MAX_RESLOTS:
                 return SlotMissed()
         return get_channel(settings, msg.channel).send(
             msg.address,
@@ -324,7 +324,7 @@ def record_results(
             msg.provider_sid, msg.status, msg.sent_at = (
                 outcome.provider_sid,
                 outcome.status,
-                utcnow(),
+                clock.now(),
             )
             item.status, item.payload = "sent", {**job.payload, "tried": job.tried}
             counts["sent"] += 1

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, clock
 from .channels import ChannelError, get_channel
-from .models import Conversation, Message, utcnow
+from .models import Conversation, Message
 from .settings import Settings
 from .sms_encoding import analyse
 
@@ -113,17 +113,17 @@ def send_message(
         )
         if raise_errors:
             if conversation is not None:
-                conversation.last_message_at = utcnow()
+                conversation.last_message_at = clock.now()
             session.commit()
             raise
     else:
         msg.provider_sid = result.provider_sid
         msg.status = result.status
-        msg.sent_at = utcnow()
+        msg.sent_at = clock.now()
         if after_send is not None:
             after_send(msg)
     if conversation is not None:
-        conversation.last_message_at = utcnow()
+        conversation.last_message_at = clock.now()
     session.commit()
     return msg
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import clock
 from .campaign_config import CampaignConfigError, load_config
 from .campaigns import Planned, plan
 from .contact_policy import (
@@ -98,15 +99,21 @@ def preview_all(session, items: list[Planned], now: datetime, chunk: int = 1000)
     help="Plan as of this day (default today), at the current UTC time of day.",
 )
 @click.option(
+    "--at",
+    "at",
+    default=None,
+    help="Plan as of this UTC instant, e.g. 2026-11-24T16:00:00Z (rehearsals and tests).",
+)
+@click.option(
     "--csv",
     "csv_path",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="Write the dry-run rows to this CSV file.",
 )
-def plan_command(dry_run: bool, on: datetime | None, csv_path: str | None) -> None:
+def plan_command(dry_run: bool, on: datetime | None, at: str | None, csv_path: str | None) -> None:
     """Queue today's reminders (idempotent), or with --dry-run show them without sending."""
-    now = datetime.now(UTC)
+    now = _instant(at) or clock.now()
     if on is not None:
         now = datetime.combine(on.date(), now.time().replace(microsecond=0), tzinfo=UTC)
     try:
@@ -166,16 +173,12 @@ def dispatch_command(until_empty: bool, at: str | None) -> None:
     from .outbox import dispatch
 
     settings = current_app.extensions["settings"]
-    try:
-        when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
-    except ValueError:
-        raise click.ClickException(
-            "--at: expected an ISO instant like 2026-11-24T16:00:00Z"
-        ) from None
+    when = _instant(at)
     total: dict[str, int] = {}
     with _session() as session:
         while True:
-            report = dispatch(session, settings, when or datetime.now(UTC))
+            # Without --at every pass reads the clock again: a long --until-empty run moves on.
+            report = dispatch(session, settings, when or clock.now())
             for key, value in vars(report).items():
                 total[key] = total.get(key, 0) + value
             if not until_empty or report.claimed == 0:
@@ -183,12 +186,26 @@ def dispatch_command(until_empty: bool, at: str | None) -> None:
     click.echo(", ".join(f"{v} {k}" for k, v in total.items()))
 
 
+def _instant(at: str | None) -> datetime | None:
+    """An ``--at`` option: an ISO instant with a zone (``Z`` or an offset)."""
+    if not at:
+        return None
+    try:
+        when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise click.ClickException("--at: expected an ISO instant like 2026-11-24T16:00:00Z")
+    return when.astimezone(UTC)
+
+
 def _sample(settings, borrower_id: int | None, locale: str | None, session) -> SimpleNamespace:
+    now = clock.now()
     payload = {
         "amount": "420.00",
         "currency": "USD",
-        "due_date": date.today().isoformat(),
-        "promised_date": date.today().isoformat(),
+        "due_date": now.date().isoformat(),
+        "promised_date": now.date().isoformat(),
         "days_past_due": 15,
         "instalment_number": 2,
         "instalment_count": 6,
@@ -206,6 +223,8 @@ def _sample(settings, borrower_id: int | None, locale: str | None, session) -> S
             if loan.next_due_date:
                 payload["due_date"] = loan.next_due_date.isoformat()
         locale = locale or borrower.locale
+        # A sample "today" for this borrower is their own date, not the server's.
+        payload["promised_date"] = borrower.today(now).isoformat()
     return SimpleNamespace(payload=payload, locale=locale or "en", borrower_id=borrower_id or 0)
 
 

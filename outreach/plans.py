@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, bot_config
-from .models import Loan, PaymentPlan, PlanInstalment, PromiseToPay, utcnow
+from . import audit, bot_config, clock
+from .models import Loan, PaymentPlan, PlanInstalment, PromiseToPay
 from .models.arrangements import PLAN_FREQUENCIES
 
 CENT = Decimal("0.01")
@@ -239,16 +239,16 @@ def create_plan(
     conversation_id: int | None = None,
     outside_policy: bool = False,
     approved_by_id: int | None = None,
-    today: date | None = None,
+    today: date,
 ) -> PaymentPlan:
     """Store an accepted plan with its instalments; earlier active plans on the loan are
     cancelled. A proposal outside the limits needs ``outside_policy=True`` (an officer's
-    decision, with ``approved_by_id``); otherwise ValueError naming the violated limits."""
-    today = today or utcnow().date()
+    decision, with ``approved_by_id``); otherwise ValueError naming the violated limits.
+    ``today`` is the borrower's date (``Borrower.today``), which the limits count from."""
     quote = evaluate_proposal(loan, terms, today)
     if not quote.within_policy and not outside_policy:
         raise ValueError(f"terms: outside policy ({', '.join(quote.violations)})")
-    now = utcnow()
+    now = clock.now()
     for old in session.scalars(
         select(PaymentPlan).where(
             PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
@@ -324,7 +324,7 @@ def record_promise(
     for old in session.scalars(
         select(PromiseToPay).where(PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open")
     ):
-        old.status, old.resolved_at = "cancelled", utcnow()
+        old.status, old.resolved_at = "cancelled", clock.now()
     promise = PromiseToPay(
         loan_id=loan.id,
         borrower_id=loan.borrower_id,

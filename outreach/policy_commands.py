@@ -11,8 +11,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from . import clock
 from .contact_policy import archived_pack, check_contact, decide_scenario
-from .models import Borrower, Message, utcnow
+from .models import Borrower, Message
 
 policy_cli = AppGroup("policy", help="Explain and replay contact-policy decisions.")
 COMPARED = ("allowed", "reasons", "next_allowed_at", "zones", "rules_version")
@@ -72,7 +73,7 @@ def replay(message_id: int) -> None:
 @click.option("--at", "at_", help="An ISO-8601 instant instead of now (e.g. 2026-12-01T14:00Z).")
 def explain(borrower_id: int, channel: str, at_: str | None) -> None:
     """Could the lender contact BORROWER_ID on this channel now? Why, where, and when next."""
-    now = utcnow()
+    now = clock.now()
     if at_:
         try:
             now = datetime.fromisoformat(at_.replace("Z", "+00:00"))

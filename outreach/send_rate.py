@@ -10,13 +10,13 @@ second twice. A worker thread waits for its message's slot before the provider c
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from . import clock
 from .models import SendRateSlot
 from .settings import Settings
 
@@ -36,7 +36,7 @@ def reserve_slots(
 ) -> list[float | None]:
     """A send time (Unix seconds) for each message in ``channels`` order; None where the
     channel has no limit. Call inside the transaction that logs the messages."""
-    now = time.time()
+    now = clock.unix_seconds()
     first: dict[str, float] = {}
     interval: dict[str, float] = {}
     for channel, count in Counter(channels).items():

@@ -12,15 +12,28 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from outreach import clock as app_clock
 from outreach import create_app
 from outreach.db import engine_for, normalise_url
 from outreach.migrate import upgrade
 from outreach.models import Base
 from outreach.settings import Settings
 from tests.support import servers
+from tests.support.clock import MovableClock
 
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 PUBLIC_BASE_URL = "https://outreach.test"
+
+
+@pytest.fixture
+def clock() -> Iterator[MovableClock]:
+    """Hold the app's clock at a fixed instant for this test (move it with ``move_to``)."""
+    held = MovableClock()
+    app_clock.freeze(held)
+    try:
+        yield held
+    finally:
+        app_clock.freeze(None)
 
 
 @pytest.fixture(scope="session")

@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 TERM_INTENTS = ("inform", "propose_plan", "provide_date", "promise_to_pay", "affirm")
 
 
-def today() -> date:
-    return date.today()
+def today(tracker: Tracker) -> date:
+    """The borrower's own date (their zone, from the app's clock): "friday" means their Friday."""
+    return bot_services.borrower_today(tracker.sender_id)
 
 
 def _text(tracker: Tracker) -> str:
@@ -111,7 +112,7 @@ class ValidatePlanForm(FormValidationAction):
     ) -> dict[str, Any]:
         day = first_found(
             term_texts(tracker, "propose_plan"),
-            lambda t: parsing.parse_day(t, today(), language(tracker)),
+            lambda t: parsing.parse_day(t, today(tracker), language(tracker)),
         )
         return {"plan_start": day.isoformat()} if day else {}
 
@@ -150,7 +151,7 @@ class ValidatePlanForm(FormValidationAction):
             day = date.fromisoformat(str(slot_value))
         except ValueError:
             day = None
-        if day is None or day < today():
+        if day is None or day < today(tracker):
             dispatcher.utter_message(response="utter_plan_start_invalid")
             return {"plan_start": None}
         return {"plan_start": day.isoformat()}

@@ -30,7 +30,7 @@ class ValidatePromiseForm(FormValidationAction):
     ) -> dict[str, Any]:
         day = first_found(
             term_texts(tracker, "promise_to_pay"),
-            lambda t: parsing.parse_day(t, today(), language(tracker)),
+            lambda t: parsing.parse_day(t, today(tracker), language(tracker)),
         )
         return {"promise_date": day.isoformat()} if day else {}
 
@@ -60,11 +60,11 @@ class ValidatePromiseForm(FormValidationAction):
         except ValueError:
             return {"promise_date": None}
         max_days = bot_services.promise_limit()
-        if day < today():
+        if day < today(tracker):
             dispatcher.utter_message(response="utter_promise_in_past")
             return {"promise_date": None}
-        if (day - today()).days > max_days:
-            latest = today() + timedelta(days=max_days)
+        if (day - today(tracker)).days > max_days:
+            latest = today(tracker) + timedelta(days=max_days)
             dispatcher.utter_message(
                 response="utter_promise_too_late",
                 max_days=max_days,

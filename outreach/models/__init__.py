@@ -2,7 +2,7 @@
 
 from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from .audit import AuditEvent, Heartbeat
-from .base import Base, utcnow
+from .base import Base
 from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from .bot import BotTurn, VerificationProgress
 from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
@@ -44,5 +44,4 @@ __all__ = [
     "RulePackSnapshot",
     "SendRateSlot",
     "VerificationProgress",
-    "utcnow",
 ]

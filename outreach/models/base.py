@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+from .. import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that refuses naive datetimes and always returns aware UTC."""
@@ -53,5 +55,6 @@ class Base(DeclarativeBase):
     }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# Column defaults read the one clock (outreach.clock); services pass explicit times where the
+# instant matters to a decision.
+utcnow = clock.now

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..policy.zones import calendar_date, calendar_zones
 from .base import Base, utcnow
 
 CHANNELS = ("sms", "whatsapp", "email")
@@ -34,6 +35,11 @@ class Borrower(Base):
     contact_points: Mapped[list[ContactPoint]] = relationship(back_populates="borrower")
     loans: Mapped[list["Loan"]] = relationship(back_populates="borrower")  # noqa: F821, UP037
     flags: Mapped[list[BorrowerFlag]] = relationship(back_populates="borrower")
+
+    def today(self, now: datetime) -> date:
+        """The borrower's calendar date at ``now``, in the borrower's zone (policy.zones)."""
+        zones = calendar_zones(self.country, self.region, self.postal_code, self.timezone)
+        return calendar_date(zones, now)
 
     def active_flags(self) -> list[str]:
         """Active blocking flags (the ones the contact policy and START refusal act on)."""

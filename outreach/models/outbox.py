@@ -56,5 +56,5 @@ class SendRateSlot(Base):
     __tablename__ = "send_rate_slots"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    # Unix time in seconds: a float compared with time.time(), not a timestamp column.
+    # Unix time in seconds: a float compared with clock.unix_seconds(), not a timestamp column.
     next_free: Mapped[float] = mapped_column(Float(precision=53))

@@ -9,6 +9,7 @@ alone (the CFPB supervisory finding quoted in RULES.md (d)).
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 
 import phonenumbers
@@ -24,7 +25,7 @@ from .data.us_states import (
     zones_for_region,
     zones_for_zip,
 )
-from .timeutil import canonical_zone
+from .timeutil import canonical_zone, get_zone
 
 # Numbers that say nothing about where the person is.
 _NON_GEOGRAPHIC_TYPES = frozenset(
@@ -147,3 +148,24 @@ def _home_zones(country: str) -> frozenset[str]:
             tuple(zone for zones in TERRITORY_ZONES.values() for zone in zones)
         )
     return country_zones(country)
+
+
+@lru_cache(maxsize=65536)
+def calendar_zones(
+    country: str, region: str | None, postal_code: str | None, timezone: str | None
+) -> tuple[str, ...]:
+    """The zones a borrower's calendar day ("today", due, promised and plan dates) is counted in:
+    the zone the borrower stated, else the zones of the address, else those of the country."""
+    stated = canonical_zone(timezone) if timezone else None
+    if stated:
+        return (stated,)
+    zones = address_zones(country, region, postal_code) or country_zones(country)
+    return tuple(sorted(zones)) or ("UTC",)
+
+
+def calendar_date(zones: tuple[str, ...], at: datetime) -> date:
+    """The borrower's "today" at the instant ``at``: the earliest local date among ``zones``.
+
+    A day is over for the borrower only once it is over wherever they may be, so nobody is told a
+    payment is late, or a date is past, while it is still that day where they live."""
+    return min(at.astimezone(get_zone(zone)).date() for zone in zones)

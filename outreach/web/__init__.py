@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..settings import Settings
 
 
@@ -17,3 +20,11 @@ def db() -> Session:
 
 def settings() -> Settings:
     return current_app.extensions["settings"]
+
+
+def request_now() -> datetime:
+    """The request's instant: read from the one clock once per request and reused, so every
+    row a request writes carries the same time."""
+    if "now" not in g:
+        g.now = clock.now()
+    return g.now

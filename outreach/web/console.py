@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from .. import audit, rasa_client
 from ..contact_policy import check_contact
 from ..conversations import initiator, web_session_decision
-from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer, utcnow
-from . import console_data, db, settings
+from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
+from . import console_data, db, request_now, settings
 from .auth import current_officer, require_role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -36,7 +36,7 @@ def _case(case_id: int) -> HandoffCase:
 
 def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
     """The policy decision for an officer message on this case's conversation, now."""
-    conv, now = case.conversation, utcnow()
+    conv, now = case.conversation, request_now()
     if conv.channel == "web":
         return web_session_decision(db(), conv, now)
     if case.borrower is None:
@@ -57,7 +57,7 @@ def queue() -> Any:
     return render_template(
         "console/queue.html",
         cases=cases,
-        now=utcnow(),
+        now=request_now(),
         waiting=waiting,
         notify_key=activity["key"],
         officer=officer,
@@ -84,7 +84,7 @@ def case_view(case_id: int) -> Any:
             AuditEvent.actor == actor,
             AuditEvent.subject == subject,
             AuditEvent.action == "borrower.viewed",
-            AuditEvent.at > utcnow() - VIEW_SESSION,
+            AuditEvent.at > request_now() - VIEW_SESSION,
         )
         .limit(1)
     ):
@@ -173,7 +173,7 @@ def claim(case_id: int) -> Any:
         .execute(
             update(HandoffCase)
             .where(HandoffCase.id == case.id, HandoffCase.status == "open")
-            .values(status="claimed", claimed_by_id=officer.id, claimed_at=utcnow())
+            .values(status="claimed", claimed_by_id=officer.id, claimed_at=request_now())
         )
         .rowcount
         == 1
@@ -203,7 +203,7 @@ def reassign(case_id: int) -> Any:
     ) >= console_data.capacity(db(), target.id):
         flash(f"{target.name} is at capacity; close or move one of their cases first.")
     else:
-        case.status, case.claimed_by_id, case.claimed_at = "claimed", target.id, utcnow()
+        case.status, case.claimed_by_id, case.claimed_at = "claimed", target.id, request_now()
         _assign(case, target, supervisor, "reassign")
         db().commit()
         flash(f"Case #{case.id} is now with {target.name}.")
@@ -219,7 +219,7 @@ def close(case_id: int) -> Any:
         if case.claimed_by_id not in (officer.id, None) and officer.role == "officer":
             flash("Only the officer holding this case (or a supervisor) can close it.")
             return redirect(url_for("console.case_view", case_id=case.id))
-        case.status, case.closed_at = "closed", utcnow()
+        case.status, case.closed_at = "closed", request_now()
         case.conversation.owner = "bot"
         audit.record(
             db(),

@@ -10,8 +10,8 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from .. import audit, plans
-from ..models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval, utcnow
-from . import console_data, db
+from ..models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval
+from . import console_data, db, request_now
 from .auth import current_officer, require_role
 from .console import OFFICER_ROLES, _case, bp
 
@@ -98,7 +98,7 @@ def set_flag(case_id: int) -> Any:
         # Clearing keeps the row and stamps cleared_at: the history stays for the auditors.
         for row in case.borrower.flags:
             if row.flag == flag and row.cleared_at is None:
-                row.cleared_at = utcnow()
+                row.cleared_at = request_now()
         audit.record(
             db(),
             f"officer:{officer.id}",
@@ -128,7 +128,7 @@ def promise(case_id: int) -> Any:
             _money("amount", required=False),
             created_by=f"officer:{officer.id}",
             conversation_id=case.conversation_id,
-            today=utcnow().date(),
+            today=loan.borrower.today(request_now()),
         )
     except ValueError as exc:
         db().rollback()
@@ -164,7 +164,8 @@ def propose_plan(case_id: int) -> Any:
         return _back(case)
     try:
         terms = _terms()
-        quote = plans.evaluate_proposal(loan, terms, utcnow().date())
+        today = loan.borrower.today(request_now())
+        quote = plans.evaluate_proposal(loan, terms, today)
         if quote.within_policy or officer.role in ("supervisor", "admin"):
             plan = plans.create_plan(
                 db(),
@@ -174,6 +175,7 @@ def propose_plan(case_id: int) -> Any:
                 conversation_id=case.conversation_id,
                 outside_policy=not quote.within_policy,
                 approved_by_id=None if quote.within_policy else officer.id,
+                today=today,
             )
             db().commit()
             flash(
@@ -236,7 +238,7 @@ def decide_plan(case_id: int, approval_id: int) -> Any:
         flash("decision: approve or reject.")
         return _back(case)
     approval.status = "approved" if decision == "approve" else "rejected"
-    approval.decided_by_id, approval.decided_at = supervisor.id, utcnow()
+    approval.decided_by_id, approval.decided_at = supervisor.id, request_now()
     if decision == "approve":
         t = approval.terms
         terms = plans.PlanTerms(
@@ -246,15 +248,17 @@ def decide_plan(case_id: int, approval_id: int) -> Any:
             date.fromisoformat(t["start_date"]),
             Decimal(t["first_amount"]) if t.get("first_amount") else None,
         )
+        loan = db().get(Loan, approval.loan_id)
         try:
             plan = plans.create_plan(
                 db(),
-                db().get(Loan, approval.loan_id),
+                loan,
                 terms,
                 created_by=f"officer:{approval.requested_by_id}",
                 conversation_id=case.conversation_id,
                 outside_policy=True,
                 approved_by_id=supervisor.id,
+                today=loan.borrower.today(request_now()),
             )
         except ValueError as exc:
             db().rollback()

@@ -12,8 +12,8 @@ from .. import audit, message_templates
 from ..channels import ChannelError, get_channel
 from ..conversations import initiator, reply
 from ..messaging import record_blocked, status_callback_url
-from ..models import HandoffCase, Message, utcnow
-from . import console_data, db, settings
+from ..models import HandoffCase, Message
+from . import console_data, db, request_now, settings
 from .auth import current_officer, require_role
 from .console import MAX_REPLY_CHARS, OFFICER_ROLES, _case, bp, policy_now
 
@@ -42,7 +42,7 @@ def send_reply(case_id: int) -> Any:
             body,
             sender="officer",
             officer_id=officer.id,
-            initiated_by=initiator(db(), conv, utcnow()),
+            initiated_by=initiator(db(), conv, request_now()),
         )
         _report(msg)
     return redirect(url_for("console.case_view", case_id=case.id))
@@ -127,7 +127,11 @@ def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
     except ChannelError as exc:
         msg.status, msg.error = "failed", str(exc)[:500]
     else:
-        msg.provider_sid, msg.status, msg.sent_at = result.provider_sid, result.status, utcnow()
-    conv.last_message_at = utcnow()
+        msg.provider_sid, msg.status, msg.sent_at = (
+            result.provider_sid,
+            result.status,
+            request_now(),
+        )
+    conv.last_message_at = request_now()
     db().commit()
     _report(msg)

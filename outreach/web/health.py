@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, url_for
 from sqlalchemy import select, text
 
-from ..models import Heartbeat, utcnow
+from ..models import Heartbeat
 from ..rasa_client import is_up
-from . import db, settings
+from . import db, request_now, settings
 
 bp = Blueprint("health", __name__)
 HEARTBEAT_STALE = timedelta(minutes=3)
@@ -35,7 +35,7 @@ def healthz() -> Any:
     if checks["database"]["ok"]:
         beat = db().scalar(select(Heartbeat.beat_at).where(Heartbeat.name == "scheduler"))
     checks["scheduler"] = {
-        "ok": beat is not None and utcnow() - beat < HEARTBEAT_STALE,
+        "ok": beat is not None and request_now() - beat < HEARTBEAT_STALE,
         "last_beat": beat.isoformat() if beat else None,
     }
     ok = all(c["ok"] for c in checks.values())

@@ -19,9 +19,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import audit
-from ..models import ContactPoint, utcnow
+from ..models import ContactPoint
 from ..settings import Settings
-from . import db, settings
+from . import db, request_now, settings
 
 bp = Blueprint("unsubscribe", __name__, url_prefix="/unsubscribe")
 SALT = "email-unsubscribe.v1"
@@ -63,7 +63,7 @@ def unsubscribe(token: str) -> Any:
             "unsubscribe.html", state="invalid", lender=settings().lender_name
         ), 404
     session = db()
-    now = utcnow()
+    now = request_now()
     points = session.scalars(
         select(ContactPoint).where(
             ContactPoint.borrower_id == borrower_id, ContactPoint.channel == "email"

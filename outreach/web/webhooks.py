@@ -16,8 +16,8 @@ from twilio.request_validator import RequestValidator
 
 from ..conversations import receive_inbound
 from ..delivery import TWILIO_STATUSES, on_delivery_error
-from ..models import Message, MessageEvent, utcnow
-from . import db, settings
+from ..models import Message, MessageEvent
+from . import db, request_now, settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 log = logging.getLogger(__name__)
@@ -101,6 +101,6 @@ def status() -> Any:
     if mapped and (msg.status not in FINAL_STATUSES or mapped in ("failed", "undelivered")):
         msg.status = mapped
     if mapped in ("failed", "undelivered") and error_code:
-        on_delivery_error(session, msg, error_code, utcnow())
+        on_delivery_error(session, msg, error_code, request_now())
     session.commit()
     return ("", 204)

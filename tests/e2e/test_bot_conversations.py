@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from outreach import clock as app_clock
 from outreach.models import (
+    Borrower,
     BorrowerFlag,
     BotTurn,
     ContactPoint,
@@ -19,7 +21,6 @@ from outreach.models import (
     Message,
     PaymentPlan,
     PromiseToPay,
-    utcnow,
 )
 from tests.e2e.test_sms_bot import Phone
 from tests.support.factories import make_borrower
@@ -94,7 +95,9 @@ def test_it_records_a_promise_to_pay_within_the_maximum(bot_app, bot_settings, b
     noted = joined(phone.say("all of it"))
     assert "Noted: you'll pay $420.00" in noted and "reminder the day before" in noted
     promise = bot_session.scalar(select(PromiseToPay))
-    assert promise.promised_date == utcnow().date() + timedelta(days=3)
+    # The action server counts "in 3 days" from the borrower's own date (Chicago here).
+    borrower = bot_session.get(Borrower, promise.borrower_id)
+    assert promise.promised_date == borrower.today(app_clock.now()) + timedelta(days=3)
     assert promise.amount == Decimal("420.00") and promise.status == "open"
 
 

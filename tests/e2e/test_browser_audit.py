@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from outreach import audit
+from outreach import clock as app_clock
 from outreach.models import (
     Conversation,
     HandoffCase,
@@ -21,7 +22,6 @@ from outreach.models import (
     Message,
     PaymentPlan,
     PromiseToPay,
-    utcnow,
 )
 from tests.support import servers
 from tests.support.browser import ARTIFACTS, sign_in
@@ -39,7 +39,7 @@ def live(app) -> Iterator[servers.LiveServer]:
 
 
 def seed(session) -> None:
-    now = utcnow() - timedelta(hours=1)
+    now = app_clock.now() - timedelta(hours=1)
     ana = make_borrower(session, full_name="Ana <b>Garcia</b>")
     loan = session.scalar(select(Loan).where(Loan.borrower_id == ana.id))
     conv = Conversation(channel="sms", address="+13125550100", borrower_id=ana.id)

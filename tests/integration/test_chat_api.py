@@ -3,6 +3,7 @@ inbound pipeline, the transcript as JSON text, tampered keys refused, rate limit
 
 from sqlalchemy import select
 
+from outreach import clock as app_clock
 from outreach.bot_services import open_handoff
 from outreach.conversations import BOT_UNAVAILABLE
 from outreach.models import AuditEvent, Conversation, Message
@@ -125,12 +126,11 @@ def test_it_serves_the_widget_bundle_and_the_link_page(client, settings, session
 
 def test_it_keeps_web_chat_turns_out_of_the_sms_policy_facts(client, session, settings):
     from outreach.contact_policy import check_contact
-    from outreach.models import utcnow
 
     borrower = make_borrower(session)
     key = start(client, link=make_token(settings, borrower.id))["key"]
     client.post("/chat/api/messages", json={"text": "hello"}, headers={"X-Chat-Key": key})
-    decision = check_contact(session, borrower, "sms", utcnow(), initiated_by="borrower")
+    decision = check_contact(session, borrower, "sms", app_clock.now(), initiated_by="borrower")
     assert "web" not in (decision["facts"].get("last_inbound") or {})
     assert decision["allowed"] is True
 

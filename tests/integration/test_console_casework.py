@@ -3,8 +3,10 @@ outside policy), WhatsApp templates outside the 24-hour session, the live queue,
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from outreach import clock as app_clock
 from outreach.models import (
     AuditEvent,
     BorrowerFlag,
@@ -16,11 +18,13 @@ from outreach.models import (
     PaymentPlan,
     PlanApproval,
     PromiseToPay,
-    utcnow,
 )
 from tests.integration.test_console import handed_off
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
+
+# The app's clock stands still at a fixed instant in every test here.
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def test_it_refuses_a_claim_beyond_the_officers_capacity(client, session, settings):
@@ -100,7 +104,7 @@ def test_it_records_a_promise_and_names_the_bad_field(client, session, settings)
         follow_redirects=True,
     )
     assert b"promised_date: a date like" in resp.data
-    day = (utcnow() + timedelta(days=3)).date().isoformat()
+    day = (app_clock.now() + timedelta(days=3)).date().isoformat()
     client.post(
         f"/console/cases/{case.id}/promise",
         data={"loan_id": loan.id, "promised_date": day, "amount": "100.00"},
@@ -110,7 +114,7 @@ def test_it_records_a_promise_and_names_the_bad_field(client, session, settings)
 
 
 def plan_form(loan, **over):
-    start = (utcnow() + timedelta(days=5)).date().isoformat()
+    start = (app_clock.now() + timedelta(days=5)).date().isoformat()
     form = {
         "loan_id": loan.id,
         "instalment_amount": "140.00",
@@ -166,7 +170,7 @@ def test_it_sends_a_plan_outside_policy_to_a_supervisor(client, session, setting
 
 def test_it_offers_only_templates_outside_the_whatsapp_session(client, session, settings):
     case = handed_off(session, settings, channel="whatsapp")
-    old = utcnow() - timedelta(hours=30)
+    old = app_clock.now() - timedelta(hours=30)
     for m in session.scalars(select(Message)):
         m.created_at = old
     session.commit()
@@ -212,7 +216,7 @@ def test_it_refuses_an_officer_reply_once_the_web_session_is_over(client, sessio
     conv = case.conversation
     conv.channel = "web"
     for m in session.scalars(select(Message)):
-        m.created_at, m.channel = utcnow() - timedelta(hours=2), "web"
+        m.created_at, m.channel = app_clock.now() - timedelta(hours=2), "web"
     session.commit()
     login(client, make_officer(session))
     client.post(f"/console/cases/{case.id}/claim")

@@ -135,7 +135,7 @@ def test_it_cancels_a_planned_reminder_when_a_flag_appears_before_sending(
 
 
 def test_it_acts_on_a_failed_status_callback_and_requeues_the_next_channel(
-    client, session, settings, provider
+    client, session, settings, provider, clock
 ):
     borrower = make_borrower(session, loan={"days_past_due": 3})
     session.add(
@@ -150,6 +150,7 @@ def test_it_acts_on_a_failed_status_callback_and_requeues_the_next_channel(
     plan(session, INSIDE)
     dispatch(session, settings, INSIDE)
     msg = session.scalar(select(Message))
+    clock.move_to(INSIDE + timedelta(seconds=30))  # the carrier's report comes back
     resp = signed_post(
         client,
         "/webhooks/twilio/status",

@@ -1,4 +1,10 @@
-from outreach.models import Heartbeat, utcnow
+import pytest
+
+from outreach import clock as app_clock
+from outreach.models import Heartbeat
+
+# The app's clock stands still at a fixed instant in every test here.
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def test_it_reports_each_dependency(client, session):
@@ -10,6 +16,6 @@ def test_it_reports_each_dependency(client, session):
     assert body["checks"]["action_server"]["ok"] is False
     assert body["checks"]["scheduler"]["ok"] is False
 
-    session.add(Heartbeat(name="scheduler", beat_at=utcnow()))
+    session.add(Heartbeat(name="scheduler", beat_at=app_clock.now()))
     session.commit()
     assert client.get("/healthz").get_json()["checks"]["scheduler"]["ok"] is True

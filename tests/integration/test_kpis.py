@@ -62,7 +62,7 @@ def plan(borrower, loan, status, created, accepted=None, broken=None):
 
 
 @pytest.fixture
-def book(session, monkeypatch):
+def book(session):
     a = make_borrower(session, phone="+13125550101", external_id="A")
     b = make_borrower(session, phone="+13125550102", external_id="B")
     c = make_borrower(session, phone="+13125550103", external_id="C")
@@ -164,16 +164,15 @@ def book(session, monkeypatch):
     )
     session.commit()
     for when, who in ((at(3, 4), b), (at(3, 5), b), (at(4, 4), a)):
-        monkeypatch.setattr(audit, "utcnow", lambda when=when: when)
         audit.record(
             session,
             "borrower",
             "consent.opt_out",
             borrower_id=who.id,
             details={"channel": "sms", "text": "STOP"},
+            at=when,
         )
     session.commit()
-    monkeypatch.undo()
     return kpis.Range.of_dates(date(2026, 3, 1), date(2026, 3, 31))
 
 

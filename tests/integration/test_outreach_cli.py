@@ -1,7 +1,6 @@
 """``flask outreach plan --dry-run`` and ``flask templates preview``."""
 
 import csv
-from datetime import date
 
 from sqlalchemy import func, select
 
@@ -18,12 +17,12 @@ def test_it_shows_what_would_go_out_and_what_is_blocked_without_sending(runner, 
     session.commit()
     out = tmp_path / "plan.csv"
     result = runner.invoke(
-        args=["outreach", "plan", "--dry-run", "--date", "2026-11-24", "--csv", str(out)]
+        args=["outreach", "plan", "--dry-run", "--at", "2026-11-24T16:00:00Z", "--csv", str(out)]
     )
     assert result.exit_code == 0, result.output
     with out.open() as handle:
         rows = {int(r["loan_id"]): r for r in csv.DictReader(handle)}
-    assert rows[1]["outcome"] in ("send", "defer") and rows[1]["channel"] == "sms"
+    assert rows[1]["outcome"] == "send" and rows[1]["channel"] == "sms"  # 10:00 in Chicago
     assert (rows[2]["outcome"], rows[2]["rule"]) == ("paused", "borrower_flag")
     assert rows[3]["outcome"] == "blocked" and "opted_out" in rows[3]["rule"]
     assert rows[3]["rule"].startswith("sms:")
@@ -32,10 +31,29 @@ def test_it_shows_what_would_go_out_and_what_is_blocked_without_sending(runner, 
     assert session.scalar(select(func.count(OutboxItem.id))) == 0
 
 
+def test_it_defers_at_night_to_the_borrowers_next_window(runner, session, tmp_path):
+    make_borrower(session, loan={"days_past_due": 3})
+    out = tmp_path / "plan.csv"
+    # 04:00 UTC is 22:00 the evening before in Chicago: outside the 08:00-21:00 window.
+    result = runner.invoke(
+        args=["outreach", "plan", "--dry-run", "--at", "2026-11-25T04:00:00Z", "--csv", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open() as handle:
+        (row,) = csv.DictReader(handle)
+    assert (row["outcome"], row["channel"]) == ("defer", "sms")
+    assert row["next_allowed_at"] == "2026-11-25T14:00:00Z"  # 08:00 in Chicago
+
+
+def test_it_refuses_an_instant_without_a_zone(runner):
+    result = runner.invoke(args=["outreach", "plan", "--at", "2026-11-24T16:00:00"])
+    assert result.exit_code != 0 and "--at: expected an ISO instant" in result.output
+
+
 def test_it_queues_without_dry_run_and_is_idempotent(runner, session):
     make_borrower(session, loan={"days_past_due": 3})
-    first = runner.invoke(args=["outreach", "plan", "--date", date.today().isoformat()])
-    second = runner.invoke(args=["outreach", "plan", "--date", date.today().isoformat()])
+    first = runner.invoke(args=["outreach", "plan", "--at", "2026-11-24T16:00:00Z"])
+    second = runner.invoke(args=["outreach", "plan", "--at", "2026-11-24T16:05:00Z"])
     assert "1 queued" in first.output and "0 queued" in second.output
     assert session.scalar(select(func.count(OutboxItem.id))) == 1
 

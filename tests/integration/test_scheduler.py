@@ -5,6 +5,8 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import inspect, text
@@ -30,22 +32,28 @@ def test_it_persists_fixed_jobs_in_utc_without_pickling_settings(settings, datab
             assert job.misfire_grace_time >= 60
             assert job.args == (job_id,)  # a name; settings (secrets) are read at run time
         assert jobs["arrangements"].trigger.fields[5].expressions[0].first == 2  # 02:05 UTC
-        # Restarting replaces the stored jobs (same ids) instead of adding duplicates.
-        again = scheduler_module.build_scheduler(settings, BackgroundScheduler)
-        again.start(paused=True)
-        again.shutdown(wait=False)
     finally:
         sched.shutdown(wait=False)
+    # A restart with another interval replaces each stored job (same id, the new trigger) instead
+    # of keeping the old one or adding a second copy.
+    again = scheduler_module.build_scheduler(
+        replace(settings, reminder_interval_seconds=120), BackgroundScheduler
+    )
+    again.start(paused=True)
+    try:
+        assert again.get_job("plan").trigger.interval == timedelta(seconds=120)
+    finally:
+        again.shutdown(wait=False)
     engine = engine_for(database_url)
     assert "apscheduler_jobs" in inspect(engine).get_table_names()
     with engine.connect() as conn:
-        stored = {row[0] for row in conn.execute(text("SELECT id FROM apscheduler_jobs"))}
-    assert stored >= JOB_IDS
+        stored = [row[0] for row in conn.execute(text("SELECT id FROM apscheduler_jobs"))]
+    assert sorted(stored) == sorted(set(jobs)) and set(stored) >= JOB_IDS
 
 
 def test_it_runs_a_job_by_name_with_settings_from_the_environment(settings, monkeypatch):
     seen = []
-    monkeypatch.setitem(scheduler_module.JOBS, "plan", lambda s: seen.append(s.database_url))
+    monkeypatch.setitem(scheduler_module.JOBS, "plan", lambda s, now: seen.append(s.database_url))
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     scheduler_module.run_job("plan")
     assert seen == [settings.database_url]

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from ... import audit
 from ...audit_export import messages_csv, messages_json, subject_access
 from ...audit_search import FilterError, parse_filter
-from ...models import utcnow
-from .. import db
+from .. import db, request_now
 from ..auth import current_officer, require_role
 from . import AUDIT_ROLES, bp
 
@@ -45,7 +44,7 @@ def export(fmt: str) -> Any:
         details={"format": fmt, "filter": flt.as_params()},
     )
     session.commit()
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    stamp = request_now().strftime("%Y%m%dT%H%M%SZ")
     body = _closing(
         session, messages_csv(session, flt) if fmt == "csv" else messages_json(session, flt)
     )

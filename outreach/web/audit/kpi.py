@@ -8,8 +8,7 @@ from typing import Any
 from flask import render_template, request
 
 from ... import kpis
-from ...models import utcnow
-from .. import db
+from .. import db, request_now
 from ..auth import require_role
 from . import AUDIT_ROLES, bp
 
@@ -17,7 +16,7 @@ MAX_DAYS = 366
 
 
 def _range(args: Any) -> tuple[date, date, str | None]:
-    today = utcnow().date()
+    today = request_now().date()
     first, last = today - timedelta(days=29), today
     try:
         if args.get("date_from"):

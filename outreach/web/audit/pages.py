@@ -8,8 +8,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ... import audit, audit_chain
-from ...models import Borrower, LegalHold, Message, utcnow
-from .. import db
+from ...models import Borrower, LegalHold, Message
+from .. import db, request_now
 from ..auth import current_officer, require_role
 from . import AUDIT_ROLES, HOLD_ROLES, bp, timeline
 
@@ -159,7 +159,7 @@ def release_hold(hold_id: int) -> Any:
         abort(404)
     if hold.released_at is None:
         actor = f"officer:{current_officer().id}"
-        hold.released_at, hold.released_by = utcnow(), actor
+        hold.released_at, hold.released_by = request_now(), actor
         audit.record(
             db(),
             actor,

@@ -8,12 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from outreach import bot_services
+from outreach import clock as app_clock
 from outreach.bot_turns import conversation_language, run_turn
 from outreach.conversations import BOT_UNAVAILABLE, open_conversation
-from outreach.models import AuditEvent, BotTurn, ContactPoint, Message, PaymentPlan, utcnow
+from outreach.models import AuditEvent, BotTurn, ContactPoint, Message, PaymentPlan
 from tests.support.factories import make_borrower
 
 NUMBER = "+13125550100"
+
+# The app's clock stands still at a fixed instant in every test here.
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
@@ -73,7 +77,7 @@ def test_it_never_verifies_a_number_no_borrower_has(settings, session) -> None:
 
 
 def test_it_quotes_and_stores_plans_only_for_a_verified_conversation(settings, session, conv):
-    start = (utcnow() + timedelta(days=3)).date().isoformat()
+    start = (app_clock.now() + timedelta(days=3)).date().isoformat()
     assert (
         bot_services.quote_plan(conv.public_id, "100", 5, "monthly", start, settings=settings)
         is None
@@ -99,10 +103,10 @@ def test_it_quotes_and_stores_plans_only_for_a_verified_conversation(settings, s
 def test_it_records_a_promise_for_all_that_is_past_due(settings, session, conv) -> None:
     submit(settings, conv, "date_of_birth", "14/03/1985")
     submit(settings, conv, "loan_last4", "1234")
-    day = (utcnow() + timedelta(days=2)).date().isoformat()
+    day = (app_clock.now() + timedelta(days=2)).date().isoformat()
     view = bot_services.promise_to_pay(conv.public_id, day, "all", "en", settings)
     assert view.amount_text == "$420.00"
-    too_late = (utcnow() + timedelta(days=20)).date().isoformat()
+    too_late = (app_clock.now() + timedelta(days=20)).date().isoformat()
     with pytest.raises(ValueError, match=r"^promised_date:"):
         bot_services.promise_to_pay(conv.public_id, too_late, "50", "en", settings)
 

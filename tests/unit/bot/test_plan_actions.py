@@ -82,8 +82,8 @@ def slots_set(events: list[dict]) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan_actions, "today", lambda: TODAY)
-    monkeypatch.setattr("bot.actions.promise.today", lambda: TODAY)
+    monkeypatch.setattr(plan_actions, "today", lambda tracker: TODAY)
+    monkeypatch.setattr("bot.actions.promise.today", lambda tracker: TODAY)
 
 
 def test_it_reads_every_term_named_in_one_message(tracker_state, dispatcher, domain) -> None:
