@@ -13,11 +13,12 @@ export ACTION_ENDPOINT_URL ?= $(ACTION_SERVER_URL)/webhook
 export RASA_URL ?= http://127.0.0.1:5005
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train db run test lint chromium
+.PHONY: help setup setup-test train db run test test-clock lint chromium
 
 help:
 	@echo "make run   - set up everything and start web, scheduler, Rasa and the action server"
 	@echo "make test  - set up everything the tests need and run the whole suite"
+	@echo "make test-clock AT=2031-01-01T00:00:00Z - unit and integration tests at another instant"
 	@echo "make lint  - ruff check and format check"
 
 # --- virtualenvs (re-installed when the pinned requirements change) -------------------------
@@ -67,6 +68,11 @@ run: setup train db
 
 test: setup-test train
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite at another instant, e.g. make test-clock AT=2031-01-01T00:00:00Z (any instant passes).
+test-clock: setup-test train
+	@test -n "$(AT)" || { echo "usage: make test-clock AT=2031-01-01T00:00:00Z" >&2; exit 2; }
+	scripts/test-clock "$(AT)" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -7,16 +7,29 @@ this purpose only) and carry their issue time, so an expired or altered link is 
 
 from __future__ import annotations
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from . import clock
 from .settings import Settings
 
 SALT = "self-service-link.v1"
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 
 
+class ClockTimestampSigner(TimestampSigner):
+    """Issue and expiry times from the app's clock (itsdangerous reads ``time.time()``)."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
+def timed_serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    """A signed, timestamped serializer whose ages are measured on the app's clock."""
+    return URLSafeTimedSerializer(secret_key, salt=salt, signer=ClockTimestampSigner)
+
+
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
+    return timed_serializer(settings.secret_key, SALT)
 
 
 def make_token(settings: Settings, borrower_id: int) -> str:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from .. import audit
 from ..conversations import receive_inbound
 from ..models import Conversation, Loan, Message
-from ..selfservice_links import read_token
+from ..selfservice_links import read_token, timed_serializer
 from . import db, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
@@ -42,7 +42,7 @@ LOCALES = ("en", "es")
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt=KEY_SALT)
+    return timed_serializer(settings().secret_key, KEY_SALT)
 
 
 def _error(field: str, message: str, status: int = 400) -> tuple[Response, int]:

@@ -119,34 +119,50 @@ def _local_minutes(at: datetime, zone: str) -> tuple[int, str]:
 @SETTINGS
 @given(scenarios(lender_only=True))
 def test_it_allows_a_lender_message_only_inside_the_window_in_every_zone(raw):
+    # Checked on every example, allowed or blocked: the window reasons appear exactly when some
+    # candidate zone is outside the window (or the borrower's hours), and never otherwise.
     scenario = parse_scenario(raw)
     decision = decide(scenario)
-    if not decision.allowed:
-        return
     start, end = pack_for(scenario).window_for(scenario.channel, scenario.borrower.postal_code)
     prefs = scenario.borrower.preferences
+    in_window = in_preferences = True
     for zone in decision.zones:
         minutes, weekday = _local_minutes(scenario.now, zone)
-        assert start <= minutes < end, (zone, minutes)
+        in_window &= start <= minutes < end
         if prefs:
-            assert weekday not in prefs.quiet_days
-            assert prefs.earliest is None or minutes >= prefs.earliest
-            assert prefs.latest is None or minutes < prefs.latest
+            in_preferences &= (
+                weekday not in prefs.quiet_days
+                and (prefs.earliest is None or minutes >= prefs.earliest)
+                and (prefs.latest is None or minutes < prefs.latest)
+            )
+    window_reasons = {"contact_window", "no_common_window"} & set(decision.reasons)
+    assert bool(window_reasons) == (not in_window), (decision.reasons, decision.zones)
+    assert ("borrower_preference" in decision.reasons) == (not in_preferences)
+    if decision.allowed:
+        assert in_window and in_preferences
 
 
 @SETTINGS
 @given(scenarios())
 def test_it_gives_a_next_allowed_time_that_is_allowed_and_the_earliest(raw):
-    decision = decide(parse_scenario(raw))
+    scenario = parse_scenario(raw)
+    decision = decide(scenario)
+    time_only = set(decision.reasons) <= {"contact_window", "borrower_preference", "frequency_cap"}
     if decision.allowed:
         assert decision.next_allowed_at is None
         return
-    time_only = set(decision.reasons) <= {"contact_window", "borrower_preference", "frequency_cap"}
     if decision.next_allowed_at is None:
+        # No time to try again: either a rule that time does not lift blocks it, or no moment in
+        # the coming week is allowed (a borrower's hours outside the window, a WhatsApp session
+        # that closes first).
+        if time_only:
+            for half_hours in range(1, 8 * 48):
+                later = scenario.now + timedelta(minutes=30 * half_hours)
+                assert not decide(parse_scenario({**raw, "now": format_instant(later)})).allowed
         return
     assert time_only
     nxt = decision.next_allowed_at
-    now = parse_scenario(raw).now
+    now = scenario.now
     assert nxt >= now and nxt.second == 0 and nxt.microsecond == 0
     assert decide(parse_scenario({**raw, "now": format_instant(nxt)})).allowed
     before = nxt - timedelta(minutes=1)
