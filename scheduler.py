@@ -16,7 +16,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from outreach import clock
+from outreach import clock, logs
 from outreach.db import session_scope
 from outreach.models import Heartbeat
 from outreach.outbox import dispatch, reconcile
@@ -128,9 +128,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
 
 
 def main() -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()  # the jobs send SMS and email: same redaction and quieting as the web app
     settings = Settings.from_env()
     scheduler = build_scheduler(settings)
 
