@@ -1,6 +1,7 @@
 """What the provider tells us after a send: errors acted on, delivery statuses mapped.
 
-Permanent errors are acted on (Twilio 21211 invalid number and SMTP 5xx: the contact point is
+Permanent errors are acted on (Twilio 21211 invalid number and an SMTP 5.1.x recipient refusal,
+which ``channels.email`` alone reports as a permanent ``smtp5xx``: the contact point is
 marked invalid; 21610: marked opted out; 63016: resent as a WhatsApp Content template) and the
 next channel is used; transient ones (timeouts, 5xx, 429) are retried with exponential backoff
 and full jitter up to ``retry.max_attempts``.

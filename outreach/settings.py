@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .smtp_url import parse_smtp_url
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
 
@@ -63,7 +65,8 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055"
-    smtp_url: str = "smtp://127.0.0.1:1025"
+    # The demo's local mail catcher: plain SMTP is allowed only on loopback (outreach.smtp_url).
+    smtp_url: str = "smtp://127.0.0.1:1025?starttls=off"
     mail_from: str = "Demo Lender <reminders@demo-lender.example>"
     lender_name: str = "Demo Lender"
     rasa_timeout_seconds: float = 10.0
@@ -103,6 +106,11 @@ class Settings:
                     errors.append(f"{f.name.upper()}: expected an integer, got {raw!r}")
             else:
                 values[f.name] = raw
+        if "smtp_url" in values:
+            try:  # a URL that would send in clear, or not at all, stops the start (finding 32)
+                parse_smtp_url(str(values["smtp_url"]))
+            except ValueError as exc:
+                errors.append(str(exc))
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]
