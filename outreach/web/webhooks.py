@@ -7,6 +7,7 @@ process sees behind a proxy, so the check rebuilds that URL from the setting.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import phonenumbers
@@ -15,14 +16,15 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from ..conversations import receive_inbound
-from ..delivery import TWILIO_STATUSES, on_delivery_error
-from ..models import Message, MessageEvent
+from ..delivery import record_report
+from ..models import Message
 from . import db, request_now, settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-FINAL_STATUSES = {"delivered", "undelivered", "failed", "read"}
+STATUS_FORM = re.compile(r"[a-z_]{1,32}")  # what Twilio sends; bounded for the event row
+ERROR_CODE_FORM = re.compile(r"[0-9]{1,16}")
 
 
 def _verify_signature() -> None:
@@ -81,7 +83,7 @@ def whatsapp() -> Response:
 
 @bp.post("/status")
 def status() -> Any:
-    """Delivery status callback: appended as an event, the message's status follows it."""
+    """Delivery status callback: kept as an event once, the message's status moved forward."""
     _verify_signature()
     sid = request.form.get("MessageSid", "").strip()
     new_status = request.form.get("MessageStatus", "").strip().lower()
@@ -89,18 +91,17 @@ def status() -> Any:
         return _bad_request("MessageSid", "required")
     if not new_status:
         return _bad_request("MessageStatus", "required")
+    error_code = request.form.get("ErrorCode", "").strip() or None
+    if not STATUS_FORM.fullmatch(new_status):
+        return _bad_request("MessageStatus", "expected a Twilio message status")
+    if error_code is not None and not ERROR_CODE_FORM.fullmatch(error_code):
+        return _bad_request("ErrorCode", "expected a numeric Twilio error code")
     session = db()
     msg = session.scalar(select(Message).where(Message.provider_sid == sid))
     if msg is None:
         # Unknown SID (e.g. sent by another system on the same account): acknowledge, keep nothing.
         return ("", 204)
-    error_code = request.form.get("ErrorCode") or None
-    session.add(MessageEvent(message_id=msg.id, status=new_status, error_code=error_code))
-    mapped = TWILIO_STATUSES.get(new_status)
-    # A late "sent" must not overwrite "delivered": final statuses stick.
-    if mapped and (msg.status not in FINAL_STATUSES or mapped in ("failed", "undelivered")):
-        msg.status = mapped
-    if mapped in ("failed", "undelivered") and error_code:
-        on_delivery_error(session, msg, error_code, request_now())
+    # Kept once per distinct report; the status only moves forward (outreach.delivery).
+    record_report(session, msg, new_status, error_code, request_now())
     session.commit()
     return ("", 204)

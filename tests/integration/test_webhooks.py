@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from outreach.conversations import BOT_UNAVAILABLE
-from outreach.models import AuditEvent, Message, MessageEvent
+from outreach.models import AuditEvent, ContactPoint, Message, MessageEvent
 from tests.conftest import PUBLIC_BASE_URL
 from tests.support.factories import make_borrower
 from tests.support.twilio_signing import signed_post
@@ -119,3 +119,82 @@ def test_it_acknowledges_a_status_for_an_unknown_sid(client, settings):
         {"MessageSid": "SMunknown", "MessageStatus": "delivered"},
     )
     assert resp.status_code == 204
+
+
+def report(client, settings, sid, status, error_code=None):
+    params = {"MessageSid": sid, "MessageStatus": status}
+    if error_code:
+        params["ErrorCode"] = error_code
+    resp = post(client, settings, "/webhooks/twilio/status", params)
+    assert resp.status_code == 204
+    return resp
+
+
+def bot_reply(client, settings, session):
+    """The bot's answer to a borrower's text, ``queued`` as Twilio's API answers a send."""
+    borrower = make_borrower(session)
+    post(client, settings, "/webhooks/twilio/sms", inbound())
+    out = session.scalar(select(Message).where(Message.direction == "out"))
+    out.status = "queued"  # the demo sandbox says "delivered" at once; Twilio says "queued"
+    session.commit()
+    return borrower, out
+
+
+def events_of(session, msg):
+    rows = session.scalars(
+        select(MessageEvent).where(MessageEvent.message_id == msg.id).order_by(MessageEvent.id)
+    )
+    return [(e.status, e.error_code) for e in rows]
+
+
+def test_it_shows_read_after_delivered(client, settings, session):
+    _, out = bot_reply(client, settings, session)
+    for status in ("sent", "delivered", "read"):
+        report(client, settings, out.provider_sid, status)
+    session.expire_all()
+    assert session.get(Message, out.id).status == "read"
+
+
+def test_it_keeps_delivered_when_a_failure_report_arrives_after_it(client, settings, session):
+    borrower, out = bot_reply(client, settings, session)
+    report(client, settings, out.provider_sid, "delivered")
+    report(client, settings, out.provider_sid, "undelivered", "21211")  # out of order
+    session.expire_all()
+    assert session.get(Message, out.id).status == "delivered"
+    assert events_of(session, out) == [("delivered", None), ("undelivered", "21211")]
+    # Not acted on: the number reached the handset, so it is not marked invalid.
+    assert session.get(ContactPoint, borrower.contact_points[0].id).invalid_at is None
+
+
+def test_it_keeps_each_distinct_report_once_however_often_it_is_posted(client, settings, session):
+    _, out = bot_reply(client, settings, session)
+    posted = [
+        ("sent", None),
+        ("sent", None),
+        ("undelivered", "30003"),
+        ("undelivered", "30003"),
+        ("undelivered", "30005"),  # another error code is another report
+        ("sent", None),
+    ]
+    for status, code in posted:
+        report(client, settings, out.provider_sid, status, code)
+    session.expire_all()
+    assert events_of(session, out) == [
+        ("sent", None),
+        ("undelivered", "30003"),
+        ("undelivered", "30005"),
+    ]
+    assert session.get(Message, out.id).status == "undelivered"
+
+
+def test_it_names_a_malformed_status_report(client, settings, session):
+    _, out = bot_reply(client, settings, session)
+    for params, field in (
+        ({"MessageStatus": "x" * 40}, b"MessageStatus:"),
+        ({"MessageStatus": "failed", "ErrorCode": "'; drop"}, b"ErrorCode:"),
+    ):
+        resp = post(
+            client, settings, "/webhooks/twilio/status", {"MessageSid": out.provider_sid, **params}
+        )
+        assert resp.status_code == 400 and resp.data.startswith(field)
+    assert events_of(session, out) == []
