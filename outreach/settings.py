@@ -33,6 +33,10 @@ PRODUCTION_REQUIRED = (
 )
 
 
+# Twilio's magic test number: our SMS sender in demo mode, the number sandbox phones write to.
+SANDBOX_NUMBER = "+15005550006"
+
+
 class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names every offending variable."""
 
@@ -60,7 +64,7 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_api_base_url: str = ""  # empty: Twilio's own
-    twilio_sms_from: str = "+15005550006"
+    twilio_sms_from: str = SANDBOX_NUMBER
     twilio_whatsapp_from: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
@@ -134,6 +138,15 @@ class Settings:
             raise SettingsError(
                 "production mode refuses to start; missing settings: " + ", ".join(self.missing)
             )
+
+    @property
+    def our_numbers(self) -> frozenset[str]:
+        """The numbers borrowers write to (E.164, no ``whatsapp:``): a webhook's ``To`` must be
+        one of them (security finding 31); demo mode adds the sandbox number."""
+        numbers = {self.twilio_sms_from, self.twilio_whatsapp_from.removeprefix("whatsapp:")}
+        if self.demo_mode:
+            numbers.add(SANDBOX_NUMBER)
+        return frozenset(n for n in numbers if n)
 
     @property
     def sandbox_auth_token(self) -> str:
