@@ -75,6 +75,9 @@ class Settings:
     lender_name: str = "Demo Lender"
     rasa_timeout_seconds: float = 10.0
     reminder_interval_seconds: int = 60
+    # Where an inbound message waits when the database cannot take it (outreach.inbound_spool);
+    # empty: instance/inbound-spool.
+    inbound_spool_dir: str = ""
     missing: list[str] = field(default_factory=list)
 
     @property

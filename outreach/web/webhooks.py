@@ -15,9 +15,10 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..conversations import receive_inbound
+from ..conversations import route_inbound, store_inbound
 from ..delivery import record_report
 from ..inbound_form import FormError, parse_inbound
+from ..inbound_spool import DATABASE_UNAVAILABLE, spool
 from ..models import Message
 from . import db, request_now, settings
 
@@ -65,19 +66,32 @@ def _bad_request(field: str, problem: str) -> Response:
 def handle_inbound(channel: str, form: dict[str, str]) -> Response:
     """The inbound path shared by the Twilio webhooks and the demo sandbox phone.
 
-    Nothing is stored unless every field is right (findings 22, 31)."""
+    Nothing is stored unless every field is right (findings 22, 31). The message is then
+    stored and committed before anything else can fail; if the database cannot take it, the
+    form is spooled durably and Twilio still gets its normal answer (finding 16)."""
     try:
         parsed = parse_inbound(channel, form, settings())
     except FormError as err:
         return _bad_request(err.field, err.problem)
-    receive_inbound(
-        db(),
-        settings(),
-        channel=parsed.channel,
-        address=parsed.address,
-        body=parsed.body,
-        provider_sid=parsed.provider_sid,
-    )
+    session = db()
+    try:
+        stored = store_inbound(
+            session,
+            channel=parsed.channel,
+            address=parsed.address,
+            body=parsed.body,
+            provider_sid=parsed.provider_sid,
+        )
+    except DATABASE_UNAVAILABLE as exc:
+        session.rollback()
+        path = spool(settings(), channel, form, request_now())
+        log.warning(
+            "database unavailable (%s): inbound message spooled as %s for replay",
+            type(exc).__name__,
+            path.name,
+        )
+        return _twiml()
+    route_inbound(session, settings(), stored)
     return _twiml()
 
 
