@@ -84,7 +84,17 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
         )
     except DATABASE_UNAVAILABLE as exc:
         session.rollback()
-        path = spool(settings(), channel, form, request_now())
+        try:
+            path = spool(settings(), channel, form, request_now())
+        except OSError as spool_exc:
+            # Neither the database nor the disk can keep it: tell Twilio it failed (its
+            # fallback URL, if set, gets the message) rather than acknowledging a lost message.
+            log.error(
+                "database unavailable (%s) and inbound spool not writable (%s): answered 503",
+                type(exc).__name__,
+                type(spool_exc).__name__,
+            )
+            return Response("service unavailable: try again\n", status=503, mimetype="text/plain")
         log.warning(
             "database unavailable (%s): inbound message spooled as %s for replay",
             type(exc).__name__,

@@ -136,3 +136,11 @@ def test_it_sets_aside_a_spool_file_it_cannot_read_and_keeps_going(sqlite_url, s
     scheduler_module.JOBS["inbound_spool"](settings, clock.now())
     assert inbound_rows(sqlite_url) == [("hi", SID)]
     assert [p.name for p in (spool_dir / "rejected").iterdir()] == ["0" * 64 + ".json"]
+
+
+def test_it_answers_503_when_neither_the_database_nor_the_spool_can_keep_it(tmp_path, clock):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    down = settings_for("postgresql://postgres@127.0.0.1:9/outreach", blocked / "spool")
+    resp = text_in(down)
+    assert resp.status_code == 503 and resp.mimetype == "text/plain"
