@@ -16,7 +16,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from outreach import clock
+from outreach import clock, logs
 from outreach.db import session_scope
 from outreach.models import Heartbeat
 from outreach.outbox import dispatch, reconcile
@@ -75,6 +75,13 @@ def review(settings: Settings, now: datetime) -> None:
         review_arrangements(session, now)
 
 
+def replay_inbound_spool(settings: Settings, now: datetime) -> None:
+    """Store the inbound messages webhooks spooled while the database could not take them."""
+    from outreach.inbound_spool import replay
+
+    replay(settings)
+
+
 JOBS = {
     "heartbeat": heartbeat,
     "plan": plan,
@@ -82,6 +89,7 @@ JOBS = {
     "reconcile": reconcile_outbox,
     "arrangements": review,
     "retention": retention,
+    "inbound_spool": replay_inbound_spool,
 }
 
 
@@ -117,6 +125,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         ),
         ("dispatch", "interval", {"seconds": 30}, {"next_run_time": now}),
         ("reconcile", "interval", {"minutes": 5}, {"next_run_time": now}),
+        ("inbound_spool", "interval", {"seconds": 30}, {"next_run_time": now}),
         ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),
         ("retention", "cron", {"hour": 3, "minute": 17}, {"misfire_grace_time": 3600}),
     ]
@@ -128,9 +137,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
 
 
 def main() -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()  # the jobs send SMS and email: same redaction and quieting as the web app
     settings = Settings.from_env()
     scheduler = build_scheduler(settings)
 

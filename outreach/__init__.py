@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
+from . import logs
 from .db import session_factory
 from .settings import Settings
 
@@ -28,10 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["settings"] = settings
     app.extensions["sessions"] = session_factory(settings.database_url)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure()  # INFO, Twilio's client quieted, phone numbers and addresses redacted
     csrf.init_app(app)
 
     @app.teardown_appcontext

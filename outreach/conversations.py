@@ -275,16 +275,20 @@ def _system_send(session: Session, settings: Settings, conv: Conversation, body:
     )
 
 
-def receive_inbound(
+def store_inbound(
     session: Session,
-    settings: Settings,
     *,
     channel: str,
     address: str,
     body: str,
     provider_sid: str | None,
+    received_at: datetime | None = None,
 ) -> InboundResult:
-    """Log one borrower message and route it. Safe to call twice with the same SID."""
+    """Log one borrower message and commit it, before anything else is attempted.
+
+    Safe to call twice with the same SID. ``received_at``: when the provider delivered it, for a
+    message replayed from the inbound spool (outreach.inbound_spool) after the database was
+    unavailable; the row then keeps the instant the borrower wrote."""
     if provider_sid and session.scalar(
         select(Message.id).where(Message.provider_sid == provider_sid)
     ):
@@ -301,6 +305,8 @@ def receive_inbound(
         provider_sid=provider_sid,
         status="received",
     )
+    if received_at is not None:
+        msg.created_at = received_at
     session.add(msg)
     try:
         session.flush()
@@ -308,20 +314,30 @@ def receive_inbound(
         session.rollback()
         return InboundResult(duplicate=True)
     conv.last_message_at = clock.now()
+    details: dict[str, str] = {"channel": channel}
+    if received_at is not None:
+        details["spooled_at"] = received_at.isoformat()
     audit.record(
         session,
         "borrower",
         "message.in",
         subject=f"message:{msg.id}",
         borrower_id=conv.borrower_id,
-        details={"channel": channel},
+        details=details,
     )
     session.commit()
+    return InboundResult(message=msg)
 
-    result = InboundResult(message=msg)
+
+def route_inbound(session: Session, settings: Settings, result: InboundResult) -> InboundResult:
+    """Act on a stored inbound message: keywords first, then whoever owns the conversation."""
+    msg = result.message
+    if result.duplicate or msg is None or msg.conversation is None:
+        return result
+    conv, body = msg.conversation, msg.body
     # STOP/START/HELP are carrier conventions for a phone number; in the web chat the words go
     # to the bot, whose opt_out intent opts out the borrower's phone when that is what they ask.
-    keyword = classify_keyword(body) if channel in PHONE_CHANNELS else "none"
+    keyword = classify_keyword(body) if msg.channel in PHONE_CHANNELS else "none"
     if keyword == "opt_in" and not _opted_out(session, conv.address):
         keyword = "none"  # "YES"/"START" from a subscribed number is an answer for the bot
     if keyword != "none":
@@ -333,3 +349,25 @@ def receive_inbound(
     # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
     result.replies = bot_turns.run_turn(session, settings, conv, msg)
     return result
+
+
+def receive_inbound(
+    session: Session,
+    settings: Settings,
+    *,
+    channel: str,
+    address: str,
+    body: str,
+    provider_sid: str | None,
+    received_at: datetime | None = None,
+) -> InboundResult:
+    """Log one borrower message and route it. Safe to call twice with the same SID."""
+    stored = store_inbound(
+        session,
+        channel=channel,
+        address=address,
+        body=body,
+        provider_sid=provider_sid,
+        received_at=received_at,
+    )
+    return route_inbound(session, settings, stored)

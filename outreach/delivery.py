@@ -1,6 +1,7 @@
 """What the provider tells us after a send: errors acted on, delivery statuses mapped.
 
-Permanent errors are acted on (Twilio 21211 invalid number and SMTP 5xx: the contact point is
+Permanent errors are acted on (Twilio 21211 invalid number and an SMTP 5.1.x recipient refusal,
+which ``channels.email`` alone reports as a permanent ``smtp5xx``: the contact point is
 marked invalid; 21610: marked opted out; 63016: resent as a WhatsApp Content template) and the
 next channel is used; transient ones (timeouts, 5xx, 429) are retried with exponential backoff
 and full jitter up to ``retry.max_attempts``.
@@ -12,12 +13,13 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import audit
 from .campaign_config import CampaignConfig
-from .models import ContactPoint, OutboxItem
+from .models import ContactPoint, Message, MessageEvent, OutboxItem
 
 INVALID_CODES = {"21211", "21614"}  # invalid / not a mobile number
 OPTED_OUT_CODES = {"21610"}
@@ -36,6 +38,20 @@ TWILIO_STATUSES = {
     "undelivered": "undelivered",
     "failed": "failed",
     "canceled": "failed",
+}
+FAILURES = ("failed", "undelivered")
+# A message's status only moves forward (finding 23): queued < sending < sent < delivered < read,
+# with a failure only before delivery (a carrier's late "undelivered" cannot undo a handset's
+# "delivered"). Reports that arrive out of order are kept as events and move nothing. Statuses
+# outside this order (blocked, unconfirmed) are below all of it.
+STATUS_RANK = {
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "failed": 4,
+    "undelivered": 4,
+    "delivered": 5,
+    "read": 6,
 }
 
 
@@ -101,3 +117,36 @@ def on_delivery_error(session: Session, msg: Any, code: str | None, now: datetim
                 )
             )
     audit.record_many(session, events)
+
+
+def record_report(
+    session: Session, msg: Message, reported: str, error_code: str | None, now: datetime
+) -> bool:
+    """Keep one provider status report for ``msg`` and move its status if the report is news.
+
+    Each distinct report (same message, status and error code) is stored once, however often
+    the provider posts it; a report is acted on (the status moved, a failure's address and
+    outbox row handled) only when it was new *and* moves the status forward. Returns whether
+    the status moved. The caller commits."""
+    key = f"{msg.id}:{reported}:{error_code or ''}"
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(
+        dialect.insert(MessageEvent)
+        .values(message_id=msg.id, status=reported, error_code=error_code, at=now, report_key=key)
+        .on_conflict_do_nothing(index_elements=["report_key"])
+    ).rowcount
+    mapped = TWILIO_STATUSES.get(reported)
+    if not inserted or mapped is None:
+        return False  # a replay, or a status that says nothing about delivery
+    rank = STATUS_RANK[mapped]
+    not_below = [status for status, r in STATUS_RANK.items() if r >= rank]
+    # One conditional UPDATE, so two reports racing in on two workers cannot move it backwards.
+    moved = session.execute(
+        update(Message)
+        .where(Message.id == msg.id, Message.status.not_in(not_below))
+        .values(status=mapped)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if moved and mapped in FAILURES and error_code:
+        on_delivery_error(session, msg, error_code, now)
+    return bool(moved)

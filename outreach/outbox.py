@@ -32,7 +32,7 @@ from . import audit
 from .campaign_config import load_config
 from .campaign_stops import batch_stop_reasons
 from .channels import ChannelError, SendResult, get_channel
-from .db import _sqlite_pragmas
+from .db import HIDE_PARAMETERS, _sqlite_pragmas, sqlite_connect_args
 from .dispatch_batch import SendJob, SlotMissed, prepare, record_results, reslot, send
 from .models import Message, OutboxItem
 from .settings import Settings
@@ -170,7 +170,11 @@ def _worker_engine(bind: Engine) -> Engine:
 @lru_cache(maxsize=8)
 def _immediate_engine(url: str) -> Engine:
     engine = create_engine(
-        url, connect_args={"check_same_thread": False}, pool_size=10, max_overflow=20
+        url,
+        connect_args=sqlite_connect_args(url),
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=HIDE_PARAMETERS,
     )
 
     @event.listens_for(engine, "connect")

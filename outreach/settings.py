@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .smtp_url import parse_smtp_url
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
 
@@ -29,6 +31,10 @@ PRODUCTION_REQUIRED = (
     "SMTP_URL",
     "MAIL_FROM",
 )
+
+
+# Twilio's magic test number: our SMS sender in demo mode, the number sandbox phones write to.
+SANDBOX_NUMBER = "+15005550006"
 
 
 class SettingsError(RuntimeError):
@@ -58,16 +64,20 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_api_base_url: str = ""  # empty: Twilio's own
-    twilio_sms_from: str = "+15005550006"
+    twilio_sms_from: str = SANDBOX_NUMBER
     twilio_whatsapp_from: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055"
-    smtp_url: str = "smtp://127.0.0.1:1025"
+    # The demo's local mail catcher: plain SMTP is allowed only on loopback (outreach.smtp_url).
+    smtp_url: str = "smtp://127.0.0.1:1025?starttls=off"
     mail_from: str = "Demo Lender <reminders@demo-lender.example>"
     lender_name: str = "Demo Lender"
     rasa_timeout_seconds: float = 10.0
     reminder_interval_seconds: int = 60
+    # Where an inbound message waits when the database cannot take it (outreach.inbound_spool);
+    # empty: instance/inbound-spool.
+    inbound_spool_dir: str = ""
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -103,6 +113,11 @@ class Settings:
                     errors.append(f"{f.name.upper()}: expected an integer, got {raw!r}")
             else:
                 values[f.name] = raw
+        if "smtp_url" in values:
+            try:  # a URL that would send in clear, or not at all, stops the start (finding 32)
+                parse_smtp_url(str(values["smtp_url"]))
+            except ValueError as exc:
+                errors.append(str(exc))
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]
@@ -126,6 +141,15 @@ class Settings:
             raise SettingsError(
                 "production mode refuses to start; missing settings: " + ", ".join(self.missing)
             )
+
+    @property
+    def our_numbers(self) -> frozenset[str]:
+        """The numbers borrowers write to (E.164, no ``whatsapp:``): a webhook's ``To`` must be
+        one of them (security finding 31); demo mode adds the sandbox number."""
+        numbers = {self.twilio_sms_from, self.twilio_whatsapp_from.removeprefix("whatsapp:")}
+        if self.demo_mode:
+            numbers.add(SANDBOX_NUMBER)
+        return frozenset(n for n in numbers if n)
 
     @property
     def sandbox_auth_token(self) -> str:

@@ -6,5 +6,11 @@ the database at import and tests can replace the services.
 """
 
 from bot.actions import balance, handoff, plans, promise, session, verification
+from outreach import logs
+
+# The same logging as the web app and the scheduler: Twilio's client quiet, personal data redacted
+# (security findings 19, 29). In the main process rasa-sdk has set up its handlers already and
+# they get the filter; Sanic's worker processes start with none, and get ours.
+logs.configure()
 
 __all__ = ["balance", "handoff", "plans", "promise", "session", "verification"]

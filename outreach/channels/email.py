@@ -1,53 +1,89 @@
-"""Email over SMTP, from ``SMTP_URL`` and ``MAIL_FROM``.
-
-``SMTP_URL`` forms:
-- ``smtps://user:pass@host:465``: implicit TLS;
-- ``smtp://user:pass@host:587``: STARTTLS whenever the server offers it, and required (the send
-  fails rather than sending credentials in clear) when a user is set or ``?starttls=require``;
-- ``?starttls=off`` only for a local relay on 127.0.0.1 (tests, development);
-- ``?cafile=/path/ca.pem`` trusts a private CA (certificates are always verified).
+"""Email over SMTP, from ``SMTP_URL`` (forms: ``outreach.smtp_url``) and ``MAIL_FROM``.
 
 Every email has a plain-text and an HTML part and, when an unsubscribe URL is given, the
 ``List-Unsubscribe`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` headers (RFC 8058;
-RULES.md RF-OPTOUT-NOTICE). A 5xx reply is permanent (the address is marked failed); 4xx,
-timeouts and refused connections are transient.
+RULES.md RF-OPTOUT-NOTICE).
+
+What a refusal means (security finding 5): only a 5xx with an enhanced status 5.1.x about the
+recipient, answered to RCPT TO (no such mailbox, bad domain, bad syntax: RFC 3463), is the
+address's fault; that error is permanent and the address is marked invalid. Every other refusal
+(authentication required or failed, the sender refused, relaying denied, the content rejected, a
+bare code with no enhanced status) is about our settings or the relay's policy, would refuse
+every recipient alike, and must never mark borrowers' addresses: the send fails as transient
+(retried with backoff), the message keeps the error, and an ERROR line without personal data
+alerts the operator. 4xx, timeouts and refused connections are transient.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import smtplib
 import ssl
 import uuid
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..logs import redact
 from ..settings import Settings
+from ..smtp_url import parse_smtp_url
 from .base import ChannelError, SendResult
 
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20
+_ENHANCED = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})\b")
+# 5.1.x is "addressing status"; 5.1.7 and 5.1.8 are about the *sender's* address (RFC 3463).
+SENDER_ADDRESS_STATUSES = {"5.1.7", "5.1.8"}
+AUTH_CODES = {530, 534, 535, 538}  # authentication required / too weak / failed / encryption
+
+
+def refusal(stage: str, code: int, reply: bytes | str) -> ChannelError:
+    """The error for the server's ``code`` answered at ``stage`` (MAIL FROM, RCPT TO, DATA, ...)."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    match = _ENHANCED.match(text.strip())
+    enhanced = ".".join(match.groups()) if match else ""
+    said = redact(" ".join(text.split()))[:200]  # the server may quote the recipient's address
+    if (
+        stage == "RCPT TO"
+        and 500 <= code < 600
+        and enhanced.startswith("5.1.")
+        and enhanced not in SENDER_ADDRESS_STATUSES
+    ):
+        return ChannelError(
+            f"SMTP refused the recipient ({code} {said})", permanent=True, code=f"smtp{code}"
+        )
+    if 400 <= code < 500:
+        return ChannelError(f"SMTP deferred at {stage} ({code} {said})", permanent=False)
+    kind = "auth" if code in AUTH_CODES or enhanced == "5.7.0" else None
+    kind = kind or {"MAIL FROM": "sender", "RCPT TO": "relay", "DATA": "content"}.get(
+        stage, "server"
+    )
+    log.error(
+        "SMTP %s error at %s (%s %s): no email can go out until SMTP_URL / MAIL_FROM or the "
+        "relay is fixed; recipients' addresses are left alone",
+        kind,
+        stage,
+        code,
+        said,
+    )
+    return ChannelError(
+        f"SMTP {kind} error at {stage} ({code} {said}); not the recipient's address",
+        permanent=False,
+        code=f"smtp_{kind}",
+    )
 
 
 class EmailChannel:
     name = "email"
 
     def __init__(self, settings: Settings) -> None:
-        url = urlsplit(settings.smtp_url)
-        if url.scheme not in ("smtp", "smtps") or not url.hostname:
-            raise ValueError("SMTP_URL: expected smtp://[user:pass@]host[:port] or smtps://...")
-        self.implicit_tls = url.scheme == "smtps"
-        self.host = url.hostname
-        self.port = url.port or (465 if self.implicit_tls else 25)
-        self.user = unquote(url.username) if url.username else None
-        self.password = unquote(url.password) if url.password else None
-        query = parse_qs(url.query)
+        target = parse_smtp_url(settings.smtp_url)
+        self.implicit_tls, self.starttls = target.implicit_tls, target.starttls
+        self.host, self.port = target.host, target.port
+        self.user, self.password = target.user, target.password
         # ``cafile``: trust a private CA (an internal relay); the default is the system store.
-        self.cafile = (query.get("cafile") or [None])[0]
-        mode = (query.get("starttls") or ["auto"])[0]
-        if mode not in ("auto", "require", "off"):
-            raise ValueError("SMTP_URL: starttls must be auto, require or off")
-        self.starttls = "require" if (mode == "auto" and self.user) else mode
+        self.cafile = target.cafile
         name, addr = parseaddr(settings.mail_from)
         if "@" not in addr:
             raise ValueError(
@@ -86,16 +122,21 @@ class EmailChannel:
             return smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT_SECONDS, context=context)
         smtp = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
         smtp.ehlo()
-        if self.starttls != "off" and smtp.has_extn("starttls"):
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        elif self.starttls == "require":
+        if not self.starttls:  # ?starttls=off: a relay on this machine only (outreach.smtp_url)
+            return smtp
+        if not smtp.has_extn("starttls"):
+            # Never fall back to clear text: a missing offer is what a downgrade attack looks like.
             smtp.quit()
+            log.error(
+                "SMTP server %s:%s does not offer STARTTLS; no email sent", self.host, self.port
+            )
             raise ChannelError(
                 "SMTP server does not offer STARTTLS, which SMTP_URL requires",
                 permanent=False,
                 code="starttls",
             )
+        smtp.starttls(context=context)
+        smtp.ehlo()
         return smtp
 
     def send(
@@ -118,20 +159,20 @@ class EmailChannel:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
-            code = next(iter(exc.recipients.values()))[0]
-            raise ChannelError(
-                f"SMTP refused the recipient ({code})", permanent=code >= 500, code=f"smtp{code}"
-            ) from exc
+            code, reply = next(iter(exc.recipients.values()))
+            raise refusal("RCPT TO", code, reply) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            raise refusal("MAIL FROM", exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPDataError as exc:
+            raise refusal("DATA", exc.smtp_code, exc.smtp_error) from exc
         except smtplib.SMTPAuthenticationError as exc:
-            # Our credentials, not the borrower's address: never mark the address failed.
-            raise ChannelError(
-                f"SMTP authentication failed ({exc.smtp_code})", permanent=False, code="smtp_auth"
-            ) from exc
+            raise refusal("AUTH", exc.smtp_code, exc.smtp_error) from exc
         except smtplib.SMTPResponseException as exc:
+            raise refusal("the session", exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPNotSupportedError as exc:  # a user in SMTP_URL, no AUTH offered
+            log.error("SMTP server %s:%s offers no AUTH; no email sent", self.host, self.port)
             raise ChannelError(
-                f"SMTP error {exc.smtp_code}",
-                permanent=exc.smtp_code >= 500,
-                code=f"smtp{exc.smtp_code}",
+                "SMTP server does not offer AUTH", permanent=False, code="smtp_auth"
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise ChannelError(f"SMTP unreachable: {type(exc).__name__}", permanent=False) from exc

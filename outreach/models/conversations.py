@@ -78,15 +78,18 @@ class Message(Base):
 
 
 class MessageEvent(Base):
-    """A delivery status report, appended as it arrives."""
+    """A delivery status report, appended as it arrives; each distinct report once."""
 
     __tablename__ = "message_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))  # as the provider reported it
     error_code: Mapped[str | None] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "<message id>:<status>:<error code>": a replayed callback adds no second row (finding 23).
+    # NULL on rows older than migration 0011.
+    report_key: Mapped[str | None] = mapped_column(String(80), index=True, unique=True)
 
 
 class HandoffCase(Base):

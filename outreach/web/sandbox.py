@@ -12,7 +12,9 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
+from ..inbound_form import MAX_BODY_CHARS
 from ..models import Borrower, ContactPoint, Message
+from ..settings import SANDBOX_NUMBER
 from . import db, settings
 from .webhooks import handle_inbound
 
@@ -40,11 +42,14 @@ def index() -> Any:
     return render_template("sandbox/index.html", points=points)
 
 
-@bp.get("/phones/<int:point_id>")
-def phone(point_id: int) -> Any:
+def _point(point_id: int) -> ContactPoint:
     point = db().get(ContactPoint, point_id)
     if point is None or point.channel not in ("sms", "whatsapp"):
         abort(404)
+    return point
+
+
+def _phone_page(point: ContactPoint, *, error: str = "", draft: str = "", status: int = 200) -> Any:
     messages = (
         db()
         .scalars(
@@ -58,19 +63,40 @@ def phone(point_id: int) -> Any:
         )
         .all()
     )
-    return render_template("sandbox/phone.html", point=point, messages=messages)
+    page = render_template(
+        "sandbox/phone.html",
+        point=point,
+        messages=messages,
+        error=error,
+        draft=draft,
+        max_body=MAX_BODY_CHARS,
+    )
+    return page, status
+
+
+@bp.get("/phones/<int:point_id>")
+def phone(point_id: int) -> Any:
+    return _phone_page(_point(point_id))
 
 
 @bp.post("/phones/<int:point_id>")
 def answer(point_id: int) -> Any:
-    point = db().get(ContactPoint, point_id)
-    if point is None or point.channel not in ("sms", "whatsapp"):
-        abort(404)
+    point = _point(point_id)
     body = request.form.get("body", "").strip()
     if body:
+        # The form Twilio would post: the phone's number, and the sandbox number it writes to.
         prefix = "whatsapp:" if point.channel == "whatsapp" else ""
-        handle_inbound(
+        resp = handle_inbound(
             point.channel,
-            {"MessageSid": "SM" + uuid.uuid4().hex, "From": prefix + point.address, "Body": body},
+            {
+                "MessageSid": "SM" + uuid.uuid4().hex,
+                "From": prefix + point.address,
+                "To": prefix + SANDBOX_NUMBER,
+                "Body": body,
+            },
         )
+        if resp.status_code == 400:  # e.g. a Body over 1,600 characters: say so, keep the text
+            return _phone_page(
+                point, error=resp.get_data(as_text=True).strip(), draft=body, status=400
+            )
     return redirect(url_for("sandbox.phone", point_id=point.id) + "#latest")

@@ -7,22 +7,41 @@ process sees behind a proxy, so the check rebuilds that URL from the setting.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-import phonenumbers
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..conversations import receive_inbound
-from ..delivery import TWILIO_STATUSES, on_delivery_error
-from ..models import Message, MessageEvent
+from ..conversations import route_inbound, store_inbound
+from ..delivery import record_report
+from ..inbound_form import FormError, parse_inbound
+from ..inbound_spool import DATABASE_UNAVAILABLE, spool
+from ..models import Message
 from . import db, request_now, settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+# Twilio's forms are small (a Body is at most 1,600 characters, ~19 KB fully percent-encoded,
+# plus at most ten media URLs): a larger request is refused with 413 before it is parsed.
+MAX_WEBHOOK_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-FINAL_STATUSES = {"delivered", "undelivered", "failed", "read"}
+STATUS_FORM = re.compile(r"[a-z_]{1,32}")  # what Twilio sends; bounded for the event row
+ERROR_CODE_FORM = re.compile(r"[0-9]{1,16}")
+
+
+@bp.before_request
+def _bounded_size() -> None:
+    request.max_content_length = MAX_WEBHOOK_BYTES  # finding 22: a 1 MB body was stored
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> Response:
+    return Response(
+        f"request: larger than {MAX_WEBHOOK_BYTES:,} bytes\n", status=413, mimetype="text/plain"
+    )
 
 
 def _verify_signature() -> None:
@@ -44,26 +63,45 @@ def _bad_request(field: str, problem: str) -> Response:
     return Response(f"{field}: {problem}\n", status=400, mimetype="text/plain")
 
 
-def _e164(raw: str) -> str | None:
-    try:
-        number = phonenumbers.parse(raw.removeprefix("whatsapp:"), None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def handle_inbound(channel: str, form: dict[str, str]) -> Response:
-    """The inbound path shared by the Twilio webhooks and the demo sandbox phone."""
-    sid = form.get("MessageSid", "").strip()
-    if not sid:
-        return _bad_request("MessageSid", "required")
-    address = _e164(form.get("From", ""))
-    if address is None:
-        return _bad_request("From", "expected a phone number in E.164 form")
-    body = form.get("Body", "")
-    receive_inbound(db(), settings(), channel=channel, address=address, body=body, provider_sid=sid)
+    """The inbound path shared by the Twilio webhooks and the demo sandbox phone.
+
+    Nothing is stored unless every field is right (findings 22, 31). The message is then
+    stored and committed before anything else can fail; if the database cannot take it, the
+    form is spooled durably and Twilio still gets its normal answer (finding 16)."""
+    try:
+        parsed = parse_inbound(channel, form, settings())
+    except FormError as err:
+        return _bad_request(err.field, err.problem)
+    session = db()
+    try:
+        stored = store_inbound(
+            session,
+            channel=parsed.channel,
+            address=parsed.address,
+            body=parsed.body,
+            provider_sid=parsed.provider_sid,
+        )
+    except DATABASE_UNAVAILABLE as exc:
+        session.rollback()
+        try:
+            path = spool(settings(), channel, form, request_now())
+        except OSError as spool_exc:
+            # Neither the database nor the disk can keep it: tell Twilio it failed (its
+            # fallback URL, if set, gets the message) rather than acknowledging a lost message.
+            log.error(
+                "database unavailable (%s) and inbound spool not writable (%s): answered 503",
+                type(exc).__name__,
+                type(spool_exc).__name__,
+            )
+            return Response("service unavailable: try again\n", status=503, mimetype="text/plain")
+        log.warning(
+            "database unavailable (%s): inbound message spooled as %s for replay",
+            type(exc).__name__,
+            path.name,
+        )
+        return _twiml()
+    route_inbound(session, settings(), stored)
     return _twiml()
 
 
@@ -81,7 +119,7 @@ def whatsapp() -> Response:
 
 @bp.post("/status")
 def status() -> Any:
-    """Delivery status callback: appended as an event, the message's status follows it."""
+    """Delivery status callback: kept as an event once, the message's status moved forward."""
     _verify_signature()
     sid = request.form.get("MessageSid", "").strip()
     new_status = request.form.get("MessageStatus", "").strip().lower()
@@ -89,18 +127,17 @@ def status() -> Any:
         return _bad_request("MessageSid", "required")
     if not new_status:
         return _bad_request("MessageStatus", "required")
+    error_code = request.form.get("ErrorCode", "").strip() or None
+    if not STATUS_FORM.fullmatch(new_status):
+        return _bad_request("MessageStatus", "expected a Twilio message status")
+    if error_code is not None and not ERROR_CODE_FORM.fullmatch(error_code):
+        return _bad_request("ErrorCode", "expected a numeric Twilio error code")
     session = db()
     msg = session.scalar(select(Message).where(Message.provider_sid == sid))
     if msg is None:
         # Unknown SID (e.g. sent by another system on the same account): acknowledge, keep nothing.
         return ("", 204)
-    error_code = request.form.get("ErrorCode") or None
-    session.add(MessageEvent(message_id=msg.id, status=new_status, error_code=error_code))
-    mapped = TWILIO_STATUSES.get(new_status)
-    # A late "sent" must not overwrite "delivered": final statuses stick.
-    if mapped and (msg.status not in FINAL_STATUSES or mapped in ("failed", "undelivered")):
-        msg.status = mapped
-    if mapped in ("failed", "undelivered") and error_code:
-        on_delivery_error(session, msg, error_code, request_now())
+    # Kept once per distinct report; the status only moves forward (outreach.delivery).
+    record_report(session, msg, new_status, error_code, request_now())
     session.commit()
     return ("", 204)

@@ -1,8 +1,10 @@
 """Email over SMTP against a real SMTP server (aiosmtpd): STARTTLS, AUTH, both MIME parts,
-one-click unsubscribe headers, and a 5xx turned into a failed address and the next channel."""
+one-click unsubscribe headers, a 5.1.x recipient refusal turned into a failed address and the
+next channel, and refusals of our own settings or content that leave addresses alone."""
 
 import email
 import email.policy
+import logging
 import ssl
 import subprocess
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from outreach.campaigns import plan
 from outreach.channels import ChannelError, EmailChannel
 from outreach.models import ContactPoint, Message, OutboxItem
 from outreach.outbox import dispatch
+from outreach.settings import SettingsError
 from tests.conftest import make_settings
 from tests.support import servers
 from tests.support.factories import CONSENTED, make_borrower
@@ -24,16 +27,30 @@ INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 
 
 class Handler:
+    """Answers as a relay does: a missing mailbox (5.1.1), a sender it will not relay for, a
+    destination it does not relay to, content its filter rejects (AUTH required: aiosmtpd)."""
+
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.startswith("blocked@"):
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user mailer"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("gone@"):
             return "550 5.1.1 mailbox unavailable"
+        if address.startswith("relay@"):
+            return f"554 5.7.1 <{address}>: Relay access denied"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(r.startswith("filtered@") for r in envelope.rcpt_tos):
+            return "554 5.7.1 Message content rejected as spam"
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 
@@ -152,8 +169,8 @@ def test_it_refuses_to_authenticate_without_tls(smtp, database_url):
 
 
 def test_it_names_a_bad_smtp_url(database_url):
-    with pytest.raises(ValueError, match="SMTP_URL"):
-        EmailChannel(make_settings(database_url, SMTP_URL="http://mail"))
+    with pytest.raises(SettingsError, match="SMTP_URL"):
+        make_settings(database_url, SMTP_URL="http://mail")
 
 
 def test_it_dispatches_an_email_reminder_with_unsubscribe_link(smtp, mail_settings, session):
@@ -184,3 +201,80 @@ def test_it_marks_a_rejected_address_failed_and_falls_back_to_sms(smtp, mail_set
     point = session.scalar(select(ContactPoint).where(ContactPoint.channel == "email"))
     assert point.invalid_at is not None
     assert session.scalar(select(OutboxItem)).payload["tried"] == ["email"]
+
+
+@pytest.mark.parametrize(
+    ("credentials", "mail_from", "recipient", "code", "kind"),
+    [
+        ("", "reminders@lender.example", "ana@example.com", "530", "auth"),  # no AUTH given
+        ("mailer:s3cret@", "blocked@lender.example", "ana@example.com", "553", "sender"),
+        ("mailer:s3cret@", "reminders@lender.example", "relay@elsewhere.example", "554", "relay"),
+        ("mailer:s3cret@", "reminders@lender.example", "filtered@example.com", "554", "content"),
+    ],
+)
+def test_it_leaves_the_address_alone_when_the_relay_refuses_our_settings_or_content(
+    smtp, database_url, session, caplog, credentials, mail_from, recipient, code, kind
+):
+    _, port, cert = smtp
+    settings = make_settings(
+        database_url,
+        SMTP_URL=f"smtp://{credentials}127.0.0.1:{port}?cafile={cert}",
+        MAIL_FROM=f"Demo Lender <{mail_from}>",
+    )
+    borrower = make_borrower(session, loan={"days_past_due": 60})  # +60: email first
+    add_email(session, borrower, recipient)
+    plan(session, INSIDE)
+    caplog.set_level(logging.INFO)
+    report = dispatch(session, settings, INSIDE)
+    assert (report.sent, report.retried) == (0, 1)  # the send failed and will be retried
+    msg = session.scalar(select(Message).where(Message.channel == "email"))
+    assert msg.status == "failed" and code in msg.error and kind in msg.error
+    point = session.scalar(select(ContactPoint).where(ContactPoint.channel == "email"))
+    assert point.invalid_at is None and point.opted_out_at is None
+    item = session.scalar(select(OutboxItem))
+    assert item.status == "pending" and item.payload.get("tried", []) == []  # no SMS fallback
+    alerts = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "outreach.channels.email" and r.levelno == logging.ERROR
+    ]
+    assert len(alerts) == 1 and code in alerts[0] and kind in alerts[0]
+    assert recipient not in caplog.text and borrower.full_name not in caplog.text
+    assert "+13125550100" not in caplog.text
+
+
+@pytest.fixture
+def plain_smtp():
+    """A server that offers no STARTTLS: what a man in the middle stripping the offer shows."""
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=servers.free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def test_it_never_sends_in_clear_when_starttls_is_not_offered(plain_smtp, database_url):
+    handler, port = plain_smtp
+    settings = make_settings(
+        database_url, SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_FROM="reminders@lender.example"
+    )
+    with pytest.raises(ChannelError) as err:
+        EmailChannel(settings).send("ana@example.com", "x", subject="s")
+    assert "STARTTLS" in str(err.value) and not err.value.permanent
+    assert handler.messages == []
+
+
+def test_it_sends_in_clear_only_to_a_local_relay_the_url_names(plain_smtp, database_url):
+    handler, port = plain_smtp
+    settings = make_settings(
+        database_url,
+        SMTP_URL=f"smtp://127.0.0.1:{port}?starttls=off",
+        MAIL_FROM="reminders@lender.example",
+    )
+    EmailChannel(settings).send("ana@example.com", "x", subject="s")
+    assert [rcpts for rcpts, _ in handler.messages] == [["ana@example.com"]]
+    for url in ("smtp://mail.lender.example:25?starttls=off", "smtp://127.0.0.1:25?starttls=auto"):
+        with pytest.raises(SettingsError, match="SMTP_URL: starttls"):
+            make_settings(database_url, SMTP_URL=url)

@@ -5,17 +5,16 @@ from sqlalchemy import select
 from outreach.models import AuditEvent, BorrowerFlag, ContactPoint, Message
 from tests.conftest import PUBLIC_BASE_URL
 from tests.support.factories import make_borrower
-from tests.support.twilio_signing import signed_post
+from tests.support.twilio_signing import inbound_form, signed_post
 
 _n = iter(range(1, 10_000))
 
 
 def text_in(client, settings, body, route="sms", sender="+13125550100"):
-    prefix = "whatsapp:" if route == "whatsapp" else ""
     return signed_post(
         client,
         f"/webhooks/twilio/{route}",
-        {"MessageSid": f"SM{next(_n):032d}", "From": prefix + sender, "Body": body},
+        inbound_form(f"SM{next(_n):032d}", sender, body, channel=route),
         token=settings.sandbox_auth_token,
         base_url=PUBLIC_BASE_URL,
     )

@@ -26,3 +26,22 @@ def test_it_hides_the_sandbox_when_twilio_credentials_are_set(database_url):
         make_settings(database_url, TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="tok")
     )
     assert app.test_client().get("/sandbox/").status_code == 404
+
+
+def test_it_refuses_a_sandbox_answer_over_1600_characters_and_keeps_the_text(client, session):
+    make_borrower(session)
+    point = session.scalar(select(ContactPoint))
+    too_long = "x" * 1601
+    resp = client.post(f"/sandbox/phones/{point.id}", data={"body": too_long})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "Body: longer than 1,600 characters" in page and too_long in page
+    assert session.scalars(select(Message)).all() == []
+
+
+def test_it_sends_sandbox_whatsapp_answers_to_the_sandbox_number(client, session):
+    make_borrower(session, whatsapp=True)
+    point = session.scalar(select(ContactPoint).where(ContactPoint.channel == "whatsapp"))
+    assert client.post(f"/sandbox/phones/{point.id}", data={"body": "HELP"}).status_code == 302
+    first = session.scalars(select(Message).order_by(Message.id)).first()
+    assert (first.direction, first.channel, first.address) == ("in", "whatsapp", point.address)

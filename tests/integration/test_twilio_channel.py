@@ -1,12 +1,19 @@
 """The real ``twilio`` client against Prism serving Twilio's official OpenAPI description."""
 
+import logging
+from datetime import UTC, datetime
+
 import pytest
 
+from outreach.campaigns import plan
 from outreach.channels import ChannelError, get_channel
 from outreach.channels.twilio_channel import TwilioChannel
+from outreach.outbox import dispatch
 from tests.conftest import make_settings
+from tests.support.factories import make_borrower
 
 ACCOUNT = "AC" + "1" * 32
+INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -69,3 +76,16 @@ def test_it_treats_an_unreachable_api_as_transient(database_url):
     with pytest.raises(ChannelError) as err:
         get_channel(settings, "sms").send("+13125550100", "hello")
     assert not err.value.permanent
+
+
+def test_it_keeps_the_twilio_client_quiet_without_hiding_our_own_logs(
+    app, session, twilio_settings, caplog
+):
+    # ``app``: the process's logging is set up by create_app, as in the web and scheduler.
+    caplog.set_level(logging.INFO)
+    make_borrower(session, phone="+13125550104", loan={"days_past_due": 3})
+    plan(session, INSIDE)
+    assert dispatch(session, twilio_settings, INSIDE).sent == 1
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("twilio")] == []
+    ours = [r.getMessage() for r in caplog.records if r.name == "outreach.outbox"]
+    assert any(line.startswith("dispatch: ") for line in ours)

@@ -15,7 +15,11 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
+# ../shared next to the checkout; a worktree under wt/ finds it one level further up.
+SHARED = next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "twilio-oai").is_dir()),
+    ROOT.parent / "shared",
+)
 LOGS = ROOT / "test-artifacts" / "logs"
 
 

@@ -43,3 +43,20 @@ def test_it_names_a_malformed_number_setting():
         Settings.from_env(
             {"SECRET_KEY": "k", "DATABASE_URL": "sqlite://", "RASA_TIMEOUT_SECONDS": "soon"}
         )
+
+
+def test_it_defaults_to_a_local_relay_without_tls_and_requires_tls_elsewhere():
+    from outreach.smtp_url import parse_smtp_url
+
+    default = Settings.from_env({"SECRET_KEY": "k", "DATABASE_URL": "sqlite://"}).smtp_url
+    assert default == "smtp://127.0.0.1:1025?starttls=off"
+    assert parse_smtp_url(default).starttls is False
+    assert parse_smtp_url("smtp://relay.lender.example:587").starttls is True  # no user: still
+    with pytest.raises(SettingsError, match="SMTP_URL: starttls=off is allowed only"):
+        Settings.from_env(
+            {
+                "SECRET_KEY": "k",
+                "DATABASE_URL": "sqlite://",
+                "SMTP_URL": "smtp://10.0.0.5?starttls=off",
+            }
+        )
