@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-import requests
 from sqlalchemy.orm import Session
 
 from . import audit, conversations, rasa_client
 from .bot_locale import guess_language, language_of
+from .bot_notices import notice
 from .models import BotTurn, Conversation, Message
 from .settings import Settings
 
@@ -31,27 +30,6 @@ def conversation_language(conv: Conversation, text: str) -> str:
     return guess_language(text)
 
 
-def post_turn(
-    settings: Settings, conversation_id: str, text: str, metadata: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The raw reply list from Rasa's REST channel (texts, custom payloads)."""
-    try:
-        resp = requests.post(
-            f"{settings.rasa_url}/webhooks/rest/webhook",
-            json={
-                "sender": conversation_id,
-                "message": rasa_client.strip_command_prefix(text),
-                "metadata": metadata,
-            },
-            timeout=settings.rasa_timeout_seconds,
-        )
-        resp.raise_for_status()
-        replies = resp.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise rasa_client.RasaUnavailable(str(exc)) from exc
-    return [r for r in replies if isinstance(r, dict)] if isinstance(replies, list) else []
-
-
 def run_turn(
     session: Session, settings: Settings, conv: Conversation, inbound: Message
 ) -> list[Message]:
@@ -60,7 +38,13 @@ def run_turn(
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
     try:
-        elements = post_turn(settings, conv.public_id, inbound.body, {"language": language})
+        elements = rasa_client.post_turn(
+            settings, conv.public_id, inbound.body, {"language": language}
+        )
+    except rasa_client.RasaBusy:
+        # Logged by rasa_client; the borrower hears at once instead of waiting behind a hung Rasa.
+        elements = [{"text": notice("busy", language)}]
+        turn.error = "rasa_busy"
     except rasa_client.RasaUnavailable as exc:
         log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
         audit.record(
@@ -70,7 +54,7 @@ def run_turn(
             subject=f"conversation:{conv.id}",
             borrower_id=conv.borrower_id,
         )
-        elements = [{"text": conversations.BOT_UNAVAILABLE}]
+        elements = [{"text": notice("unavailable", language)}]
         turn.error = "rasa_unavailable"
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile

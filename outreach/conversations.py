@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, bot_turns, clock
+from .bot_notices import BOT_UNAVAILABLE  # noqa: F401  (the English text; tests compare to it)
 from .contact_policy import check_contact, decide_scenario
 from .messaging import record_blocked, send_message
 from .models import Borrower, ContactPoint, Conversation, Message
@@ -25,9 +26,6 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-BOT_UNAVAILABLE = (
-    "Sorry, our assistant is unavailable right now. Please try again in a few minutes."
-)
 OPT_OUT_CONFIRMATION = (
     "{lender}: you will no longer receive messages on this number. Reply START to resubscribe."
 )

@@ -43,3 +43,19 @@ def test_it_names_a_malformed_number_setting():
         Settings.from_env(
             {"SECRET_KEY": "k", "DATABASE_URL": "sqlite://", "RASA_TIMEOUT_SECONDS": "soon"}
         )
+
+
+def test_it_bounds_rasa_calls_by_default_and_refuses_a_limit_of_zero():
+    defaults = Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"})
+    assert (defaults.rasa_timeout_seconds, defaults.rasa_max_concurrent) == (5.0, 4)
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(
+            {
+                "DATABASE_URL": "sqlite://",
+                "SECRET_KEY": "k",
+                "RASA_MAX_CONCURRENT": "0",
+                "RASA_TIMEOUT_SECONDS": "-1",
+            }
+        )
+    assert "RASA_MAX_CONCURRENT: must be greater than 0" in str(err.value)
+    assert "RASA_TIMEOUT_SECONDS: must be greater than 0" in str(err.value)
