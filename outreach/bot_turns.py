@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,21 +31,21 @@ def conversation_language(conv: Conversation, text: str) -> str:
     return guess_language(text)
 
 
-def run_turn(
-    session: Session, settings: Settings, conv: Conversation, inbound: Message
-) -> list[Message]:
-    """Hand the message to the bot and deliver what it answers; never raises for Rasa."""
-    language = conversation_language(conv, inbound.body)
-    started = time.perf_counter()
-    turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
+def _ask_rasa(
+    session: Session,
+    settings: Settings,
+    conv: Conversation,
+    inbound: Message,
+    language: str,
+    turn: BotTurn,
+) -> list[dict[str, Any]]:
+    """Rasa's reply list, or the notice that stands in for it when Rasa cannot be asked."""
     try:
-        elements = rasa_client.post_turn(
-            settings, conv.public_id, inbound.body, {"language": language}
-        )
+        return rasa_client.post_turn(settings, conv.public_id, inbound.body, {"language": language})
     except rasa_client.RasaBusy:
         # Logged by rasa_client; the borrower hears at once instead of waiting behind a hung Rasa.
-        elements = [{"text": notice("busy", language)}]
         turn.error = "rasa_busy"
+        return [{"text": notice("busy", language)}]
     except rasa_client.RasaUnavailable as exc:
         log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
         audit.record(
@@ -54,8 +55,27 @@ def run_turn(
             subject=f"conversation:{conv.id}",
             borrower_id=conv.borrower_id,
         )
-        elements = [{"text": notice("unavailable", language)}]
         turn.error = "rasa_unavailable"
+        return [{"text": notice("unavailable", language)}]
+
+
+def run_turn(
+    session: Session, settings: Settings, conv: Conversation, inbound: Message
+) -> list[Message]:
+    """Hand the message to the bot and deliver what it answers; never raises for Rasa, and
+    never leaves the borrower without an answer."""
+    language = conversation_language(conv, inbound.body)
+    started = time.perf_counter()
+    turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
+    if not inbound.body.strip():
+        # An MMS with only a picture (Twilio: NumMedia, MediaUrl0, empty Body) or a blank text
+        # has no words for the NLU: Rasa raised and the borrower heard nothing, while the turn
+        # log showed the previous intent (security finding 21). Say so; no Rasa call.
+        log.info("message %s has no text: text-only notice sent", inbound.id)
+        turn.error = "no_text"
+        elements: list[dict[str, Any]] = [{"text": notice("text_only", language)}]
+    else:
+        elements = _ask_rasa(session, settings, conv, inbound, language, turn)
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile
     replies: list[Message] = []

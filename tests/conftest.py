@@ -20,6 +20,7 @@ from outreach.models import Base
 from outreach.settings import Settings
 from tests.support import servers
 from tests.support.clock import MovableClock
+from tests.support.fake_rasa import FakeRasa
 
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 PUBLIC_BASE_URL = "https://outreach.test"
@@ -113,6 +114,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A stand-in Rasa HTTP server (tests/support/fake_rasa.py); point RASA_URL at ``.url``."""
+    with FakeRasa() as rasa:
+        yield rasa
 
 
 @pytest.fixture(scope="session")

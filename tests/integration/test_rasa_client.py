@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pytest
@@ -23,12 +22,6 @@ from tests.support.twilio_signing import signed_post
 WEB_THREADS = 4
 MAX_CONCURRENT = 2
 _sids = itertools.count(1)
-
-
-@pytest.fixture
-def fake_rasa() -> Iterator[FakeRasa]:
-    with FakeRasa() as rasa:
-        yield rasa
 
 
 @pytest.fixture
