@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import audit, conversations, rasa_client
+from .bot_hours import handoff_eta
 from .bot_locale import guess_language, language_of
 from .bot_notices import notice
+from .handoffs import HANDOFF_INTENTS, open_case
 from .models import BotTurn, Conversation, Message
 from .settings import Settings
 
@@ -78,18 +80,20 @@ def run_turn(
         elements = _ask_rasa(session, settings, conv, inbound, language, turn)
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile
+    info = _summary(elements)
+    turn.intent = str(info.get("intent") or "")[:64] or None
+    confidence = info.get("confidence")
+    turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
+    turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
+    failed = [str(a)[:64] for a in info.get("failed_actions") or []][:10]
+    if failed or info.get("turn_failed") is True:
+        elements = _after_bot_failure(session, conv, turn, elements, failed, language)
     replies: list[Message] = []
     for element in elements:
         custom = element.get("custom") if isinstance(element.get("custom"), dict) else {}
-        if "turn" in custom and isinstance(custom["turn"], dict):
-            info = custom["turn"]
-            turn.intent = str(info.get("intent") or "")[:64] or None
-            confidence = info.get("confidence")
-            turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
-            turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
-        elif custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
+        if custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
             replies.append(conversations._system_send(session, settings, conv, str(custom["text"])))
-        elif element.get("text"):
+        elif element.get("text") and "turn" not in custom:
             replies.append(
                 conversations.reply(session, settings, conv, element["text"], sender="bot")
             )
@@ -97,3 +101,57 @@ def run_turn(
     session.add(turn)
     session.commit()
     return replies
+
+
+def _summary(elements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The turn summary bot/turn_channel.py appends (empty when Rasa was not asked)."""
+    for element in elements:
+        custom = element.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("turn"), dict):
+            return custom["turn"]
+    return {}
+
+
+def _after_bot_failure(
+    session: Session,
+    conv: Conversation,
+    turn: BotTurn,
+    elements: list[dict[str, Any]],
+    failed: list[str],
+    language: str,
+) -> list[dict[str, Any]]:
+    """What the borrower gets when an action failed or the turn raised (security finding 17).
+
+    Rasa carries on after a failed action as if it had run, so its texts ("Sorry, I didn't get
+    that", a question from a form that never started) are not sent: the borrower is told that
+    something went wrong. A request for a person still reaches one: the app opens the case the
+    action could not. A keyword confirmation (an opt-out that was done) is still sent.
+    """
+    turn.error = (f"action_failed: {', '.join(failed)}" if failed else "turn_failed")[:200]
+    log.error("bot turn failed on conversation %s: %s", conv.public_id, turn.error)
+    audit.record(
+        session,
+        "system",
+        "bot.action_failed",
+        subject=f"conversation:{conv.id}",
+        borrower_id=conv.borrower_id,
+        details={"actions": failed, "intent": turn.intent},
+    )
+    reason = HANDOFF_INTENTS.get(turn.intent or "")
+    if reason is None and ("action_handoff" in failed or conv.owner == "officer"):
+        # A handoff the bot decided on (failed checks, misunderstandings), or a case opened
+        # before the failure: either way the borrower is with the officers now.
+        reason = "requested"
+    if reason is not None:
+        summary = {"reason": reason, "intents": [turn.intent], "language": language}
+        open_case(session, conv, reason, {**summary, "opened_by": "app", "bot_error": turn.error})
+        told = notice("handed_off", language, when=handoff_eta(language))
+    else:
+        told = notice("action_failed", language)
+    confirmations = [
+        e
+        for e in elements
+        if isinstance(e.get("custom"), dict)
+        and e["custom"].get("send_as") == "keyword_confirmation"
+    ]
+    return [*confirmations, {"text": told}]

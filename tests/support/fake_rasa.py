@@ -20,7 +20,7 @@ Replies = list[dict[str, Any]] | Callable[[dict[str, Any]], list[dict[str, Any]]
 HANG_LIMIT_SECONDS = 60  # a forgotten release() still ends the request, never the test run
 
 
-def turn(intent: str | None = "greet", **fields: Any) -> dict[str, Any]:
+def turn_summary(intent: str | None = "greet", **fields: Any) -> dict[str, Any]:
     """The turn summary element bot/turn_channel.py appends to every reply list."""
     summary = {"intent": intent, "confidence": 0.99, "actions": [], "paused": False}
     summary.update(fields)
@@ -31,7 +31,9 @@ class FakeRasa:
     """``with FakeRasa() as rasa:`` serves on 127.0.0.1 at ``rasa.url`` until the block ends."""
 
     def __init__(self, replies: Replies | None = None) -> None:
-        self.replies: Replies = replies if replies is not None else [{"text": "Hi!"}, turn()]
+        self.replies: Replies = (
+            replies if replies is not None else [{"text": "Hi!"}, turn_summary()]
+        )
         self.resume_status = 200
         self.hang = False
         self.turns: list[dict[str, Any]] = []  # request bodies sent to the REST channel
