@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import audit, conversations, rasa_client
+from . import audit, bot_resume, clock, conversations, rasa_client
 from .bot_hours import handoff_eta
 from .bot_locale import guess_language, language_of
 from .bot_notices import notice
@@ -61,6 +61,44 @@ def _ask_rasa(
         return [{"text": notice("unavailable", language)}]
 
 
+def _converse(
+    session: Session,
+    settings: Settings,
+    conv: Conversation,
+    inbound: Message,
+    language: str,
+    turn: BotTurn,
+) -> list[dict[str, Any]]:
+    """Rasa's replies for this message, or the notice that stands in for them."""
+    if not inbound.body.strip():
+        # An MMS with only a picture (Twilio: NumMedia, MediaUrl0, empty Body) or a blank text
+        # has no words for the NLU: Rasa raised and the borrower heard nothing, while the turn
+        # log showed the previous intent (security finding 21). Say so; no Rasa call.
+        log.info("message %s has no text: text-only notice sent", inbound.id)
+        turn.error = "no_text"
+        return [{"text": notice("text_only", language)}]
+    if conv.resume_pending_since is not None and not bot_resume.retry_resume(
+        session, settings, conv
+    ):
+        # Rasa is still paused on this conversation and would answer nothing (finding 6).
+        turn.error = "resume_pending"
+        return [{"text": notice("unavailable", language)}]
+    elements = _ask_rasa(session, settings, conv, inbound, language, turn)
+    if _summary(elements).get("paused") is True:
+        session.refresh(conv)
+        if conv.owner == "bot":
+            # Paused in Rasa while no officer has it (a resume that never arrived): the borrower
+            # would hear nothing. Mark it, resume, and ask again once (finding 6).
+            log.error("Rasa paused on bot-owned conversation %s: resuming", conv.public_id)
+            conv.resume_pending_since = clock.now()
+            session.commit()
+            if not bot_resume.retry_resume(session, settings, conv):
+                turn.error = "resume_pending"
+                return [{"text": notice("unavailable", language)}]
+            elements = _ask_rasa(session, settings, conv, inbound, language, turn)
+    return elements
+
+
 def run_turn(
     session: Session, settings: Settings, conv: Conversation, inbound: Message
 ) -> list[Message]:
@@ -69,15 +107,7 @@ def run_turn(
     language = conversation_language(conv, inbound.body)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
-    if not inbound.body.strip():
-        # An MMS with only a picture (Twilio: NumMedia, MediaUrl0, empty Body) or a blank text
-        # has no words for the NLU: Rasa raised and the borrower heard nothing, while the turn
-        # log showed the previous intent (security finding 21). Say so; no Rasa call.
-        log.info("message %s has no text: text-only notice sent", inbound.id)
-        turn.error = "no_text"
-        elements: list[dict[str, Any]] = [{"text": notice("text_only", language)}]
-    else:
-        elements = _ask_rasa(session, settings, conv, inbound, language, turn)
+    elements = _converse(session, settings, conv, inbound, language, turn)
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile
     info = _summary(elements)

@@ -50,6 +50,9 @@ class Conversation(Base):
     identity_verified_at: Mapped[datetime | None]
     verify_failures: Mapped[int] = mapped_column(default=0)
     details_locked_at: Mapped[datetime | None]
+    # Set while the bot owns the conversation again but Rasa has not confirmed the resume
+    # (security finding 6); each turn and a scheduler job retry it until Rasa does.
+    resume_pending_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
 

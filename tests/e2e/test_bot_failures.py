@@ -8,10 +8,13 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from outreach import create_app
 from outreach.bot_notices import NOTICES
 from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase
+from tests.conftest import make_settings
 from tests.e2e.test_sms_bot import Phone
 from tests.support.factories import make_borrower
+from tests.support.officers import login, make_officer
 
 pytestmark = pytest.mark.rasa
 NUMBER = "+13125550100"
@@ -46,6 +49,32 @@ def test_it_hands_a_request_for_a_person_to_an_officer_while_the_action_server_i
         # The officers own it now: the next message waits for them, nothing goes to the bot.
         assert phone.say("hello? anyone there") == []
     assert bot_session.get(Conversation, case.conversation_id).owner == "officer"
+
+
+def test_it_gets_the_bot_back_after_a_close_rasa_never_heard_of(
+    bot_app, bot_settings, bot_session, database_url
+) -> None:
+    make_borrower(bot_session)
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    assert "officer" in " ".join(phone.say("agent"))  # the real handoff: Rasa pauses
+    case = bot_session.scalar(select(HandoffCase))
+
+    # The officer closes the case from a web worker that cannot reach Rasa at that moment.
+    cut_off = create_app(make_settings(database_url))  # RASA_URL: nothing listens
+    cut_off.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    console = cut_off.test_client()
+    login(console, make_officer(bot_session))
+    console.post(f"/console/cases/{case.id}/claim")
+    assert (
+        b"could not be resumed"
+        in console.post(f"/console/cases/{case.id}/close", follow_redirects=True).data
+    )
+    assert b"bot not resumed since" in console.get("/console/").data
+
+    # Rasa is reachable for the borrower's next message: the resume goes first, then the turn.
+    assert "date of birth" in " ".join(phone.say("what's my balance"))
+    bot_session.expire_all()
+    assert bot_session.get(Conversation, case.conversation_id).resume_pending_since is None
 
 
 def test_it_says_something_went_wrong_instead_of_not_understanding(

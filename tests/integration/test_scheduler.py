@@ -16,7 +16,7 @@ from outreach.db import engine_for
 from tests.conftest import TEST_SECRET
 from tests.support import servers
 
-JOB_IDS = {"heartbeat", "plan", "dispatch", "reconcile", "arrangements"}
+JOB_IDS = {"heartbeat", "plan", "dispatch", "reconcile", "resume", "arrangements"}
 
 
 def test_it_persists_fixed_jobs_in_utc_without_pickling_settings(settings, database_url):

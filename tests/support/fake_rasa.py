@@ -6,6 +6,8 @@ It speaks the two endpoints the app calls (``outreach/rasa_client.py``): the RES
 body) and the tracker events API ``POST /conversations/<id>/tracker/events`` (answered with
 ``resume_status``). Every request is recorded. With ``hang`` set, turns wait until the test
 releases them (``release()``, also done on exit), so a test can hold Rasa calls in flight.
+A conversation in ``paused`` is answered as Rasa answers a paused tracker (no texts, the summary
+says ``paused``) until a resume for it succeeds.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class FakeRasa:
         )
         self.resume_status = 200
         self.hang = False
+        self.paused: set[str] = set()  # conversation ids a handoff paused
         self.turns: list[dict[str, Any]] = []  # request bodies sent to the REST channel
         self.resumes: list[str] = []  # conversation ids a resume was POSTed for
         self.in_flight = 0
@@ -95,11 +98,16 @@ class FakeRasa:
                             fake.in_flight -= 1
                         self._answer(200, [])
                         return
+                    if data.get("sender") in fake.paused:
+                        self._answer(200, [turn_summary(paused=True)])
+                        return
                     replies = fake.replies(data) if callable(fake.replies) else fake.replies
                     self._answer(200, replies)
                 elif path.startswith("/conversations/") and path.endswith("/tracker/events"):
                     fake.resumes.append(path.split("/")[2])
                     ok = fake.resume_status < 400
+                    if ok:
+                        fake.paused.discard(path.split("/")[2])
                     self._answer(fake.resume_status, {} if ok else {"error": "unavailable"})
                 else:
                     self._answer(404, {"error": "not found"})
