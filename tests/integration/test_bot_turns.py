@@ -10,6 +10,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from outreach import rasa_client
 from outreach.bot_notices import NOTICES
 from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase, Message
 from outreach.settings import Settings
@@ -155,3 +156,26 @@ def test_it_still_confirms_an_opt_out_that_was_done_before_an_action_failed(
         "Opted out.",
         NOTICES["action_failed"]["en"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"), [("unavailable", "rasa_unavailable"), ("busy", "rasa_busy")]
+)
+def test_it_tells_a_spanish_speaker_in_spanish_when_the_bot_cannot_answer(
+    app, session, database_url, fake_rasa, kind, error
+) -> None:
+    make_borrower(session, locale="es_US")
+    if kind == "unavailable":
+        settings = make_settings(database_url)  # RASA_URL: nothing listens
+    else:
+        settings = make_settings(database_url, RASA_URL=fake_rasa.url, RASA_MAX_CONCURRENT="1")
+    app.extensions["settings"] = settings
+    slots = rasa_client._slots(settings)
+    if kind == "busy":
+        slots.acquire()  # the one slot is taken by another borrower's turn
+    try:
+        assert text_in(app.test_client(), settings, "cuanto debo") == [NOTICES[kind]["es"]]
+    finally:
+        if kind == "busy":
+            slots.release()
+    assert last_turn(session).error == error
