@@ -92,10 +92,12 @@ def _converse(
             log.error("Rasa paused on bot-owned conversation %s: resuming", conv.public_id)
             conv.resume_pending_since = clock.now()
             session.commit()
-            if not bot_resume.retry_resume(session, settings, conv):
+            resumed = bot_resume.retry_resume(session, settings, conv)
+            if resumed:
+                elements = _ask_rasa(session, settings, conv, inbound, language, turn)
+            if not resumed or _summary(elements).get("paused") is True:
                 turn.error = "resume_pending"
                 return [{"text": notice("unavailable", language)}]
-            elements = _ask_rasa(session, settings, conv, inbound, language, turn)
     return elements
 
 

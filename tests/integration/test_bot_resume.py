@@ -114,3 +114,16 @@ def test_it_stops_retrying_at_the_first_failure_until_the_next_run(
     assert len(fake_rasa.resumes) == 1  # Rasa is down: no queue of timeouts
     fake_rasa.resume_status = 200
     assert retry_pending_resumes(session, settings) == (2, 0)
+
+
+def test_it_marks_and_answers_a_paused_bot_it_cannot_resume(
+    client, session, settings, fake_rasa, clock
+) -> None:
+    conv = handed_off(session, settings, fake_rasa)
+    conv.owner = "bot"
+    session.commit()
+    fake_rasa.resume_status = 503
+    assert text_in(client, settings, "hello") == [NOTICES["unavailable"]["en"]]
+    session.expire_all()
+    assert conv.resume_pending_since == clock.now()  # now the scheduler and the queue see it
+    assert session.scalar(select(BotTurn)).error == "resume_pending"
