@@ -67,6 +67,15 @@ def reconcile_outbox(settings: Settings, now: datetime) -> None:
         reconcile(session, now, settings)
 
 
+def resume_bots(settings: Settings, now: datetime) -> None:
+    """Retry handing conversations back to Rasa that a failed resume left paused there
+    (security finding 6): until then their borrowers are told the bot is unavailable."""
+    from outreach.bot_resume import retry_pending_resumes
+
+    with session_scope(settings.database_url) as session:
+        retry_pending_resumes(session, settings)
+
+
 def review(settings: Settings, now: datetime) -> None:
     """Mark instalments, plans and promises kept or broken from the payments received."""
     from outreach.arrangements import review_arrangements
@@ -87,6 +96,7 @@ JOBS = {
     "plan": plan,
     "dispatch": dispatch_outbox,
     "reconcile": reconcile_outbox,
+    "resume": resume_bots,
     "arrangements": review,
     "retention": retention,
     "inbound_spool": replay_inbound_spool,
@@ -126,6 +136,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         ("dispatch", "interval", {"seconds": 30}, {"next_run_time": now}),
         ("reconcile", "interval", {"minutes": 5}, {"next_run_time": now}),
         ("inbound_spool", "interval", {"seconds": 30}, {"next_run_time": now}),
+        ("resume", "interval", {"minutes": 1}, {"next_run_time": now}),
         ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),
         ("retention", "cron", {"hour": 3, "minute": 17}, {"misfire_grace_time": 3600}),
     ]

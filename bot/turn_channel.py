@@ -4,12 +4,22 @@ Same URL (``/webhooks/rest/webhook``), same request and reply list as Rasa's own
 channel; the app reads the last element, ``{"custom": {"turn": {...}}}``, to log how the
 message was understood (intent, confidence) and which actions ran (outreach/bot_turns.py).
 Nothing the borrower typed is logged here.
+
+The summary also says what went wrong (security finding 17), because Rasa 3.6 hides it: when a
+custom action fails (action server down, an action raising, an unknown action) the processor
+logs "Encountered an exception while running action '<name>'", drops the action's events and
+carries on as if the action had run (rasa/core/processor.py ``_run_action``), so the borrower
+got "Sorry, I didn't get that" or nothing. ``failed_actions`` lists the actions whose failure
+was logged while this message was handled; ``turn_failed`` says the whole turn raised (the
+tracker's latest intent is then an older message's, so none is reported).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -19,6 +29,31 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
+
+# The processor's message for an action that failed; the name is the only part kept.
+_ACTION_FAILED = re.compile(r"Encountered an exception while running action '([^']+)'")
+# The failures of the message being handled. Each Sanic request runs in its own task, and the
+# processor runs the actions inside it, so a context variable keeps conversations apart.
+_failed_actions: ContextVar[list[str] | None] = ContextVar("failed_actions", default=None)
+
+
+class FailedActionCollector(logging.Handler):
+    """Notes the name of each action the processor reports as failed during this message."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        failed = _failed_actions.get()
+        if failed is None:
+            return
+        match = _ACTION_FAILED.match(str(record.msg))
+        if match and match.group(1) not in failed:
+            failed.append(match.group(1))
+
+
+def install_failure_collector() -> None:
+    """Attach the collector to Rasa's processor logger once (ERROR records pass Rasa's levels)."""
+    processor_log = logging.getLogger("rasa.core.processor")
+    if not any(isinstance(h, FailedActionCollector) for h in processor_log.handlers):
+        processor_log.addHandler(FailedActionCollector(level=logging.ERROR))
 
 
 async def turn_summary(request: Request, sender_id: str) -> dict[str, Any]:
@@ -54,6 +89,7 @@ class TurnRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        install_failure_collector()
         webhook = Blueprint("turn_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -65,6 +101,9 @@ class TurnRestInput(RestInput):
             sender_id = await self._extract_sender(request)
             text = self._extract_message(request)
             collector = CollectingOutputChannel()
+            failed: list[str] = []
+            _failed_actions.set(failed)
+            turn_failed = False
             try:
                 await on_new_message(
                     UserMessage(
@@ -77,11 +116,16 @@ class TurnRestInput(RestInput):
                 )
             except Exception:  # the borrower's text stays out of the log (PII)
                 logger.exception("bot turn failed for conversation %s", sender_id)
-            try:
-                summary = await turn_summary(request, sender_id)
-            except Exception:
-                logger.exception("no turn summary for conversation %s", sender_id)
-                summary = {}
+                turn_failed = True
+            finally:
+                _failed_actions.set(None)
+            summary: dict[str, Any] = {}
+            if not turn_failed:
+                try:
+                    summary = await turn_summary(request, sender_id)
+                except Exception:
+                    logger.exception("no turn summary for conversation %s", sender_id)
+            summary.update(failed_actions=failed, turn_failed=turn_failed)
             return response.json([*collector.messages, {"custom": {"turn": summary}}])
 
         return webhook

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, bot_turns, clock
+from .bot_notices import BOT_UNAVAILABLE  # noqa: F401  (the English text; tests compare to it)
 from .contact_policy import check_contact, decide_scenario
 from .messaging import record_blocked, send_message
 from .models import Borrower, ContactPoint, Conversation, Message
@@ -25,9 +26,6 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-BOT_UNAVAILABLE = (
-    "Sorry, our assistant is unavailable right now. Please try again in a few minutes."
-)
 OPT_OUT_CONFIRMATION = (
     "{lender}: you will no longer receive messages on this number. Reply START to resubscribe."
 )
@@ -58,8 +56,8 @@ def borrower_for_address(session: Session, channel: str, address: str) -> Borrow
     return points[0].borrower if points else None
 
 
-def open_conversation(session: Session, channel: str, address: str) -> Conversation:
-    conv = session.scalar(
+def _open_conversation_for(session: Session, channel: str, address: str) -> Conversation | None:
+    return session.scalar(
         select(Conversation)
         .where(
             Conversation.channel == channel,
@@ -69,13 +67,25 @@ def open_conversation(session: Session, channel: str, address: str) -> Conversat
         .order_by(Conversation.id.desc())
         .limit(1)
     )
+
+
+def open_conversation(session: Session, channel: str, address: str) -> Conversation:
+    """The open conversation for this channel and address, opened now if there is none."""
+    conv = _open_conversation_for(session, channel, address)
     if conv is None:
         borrower = borrower_for_address(session, channel, address)
         conv = Conversation(
             channel=channel, address=address, borrower_id=borrower.id if borrower else None
         )
-        session.add(conv)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(conv)
+        except IntegrityError:
+            # Another worker opened it first: the database allows one open conversation per
+            # channel and address (security finding 18), so join the winner's.
+            conv = _open_conversation_for(session, channel, address)
+            if conv is None:  # the winner's is gone again (closed meanwhile): never expected
+                raise
     return conv
 
 

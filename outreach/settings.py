@@ -73,7 +73,10 @@ class Settings:
     smtp_url: str = "smtp://127.0.0.1:1025?starttls=off"
     mail_from: str = "Demo Lender <reminders@demo-lender.example>"
     lender_name: str = "Demo Lender"
-    rasa_timeout_seconds: float = 10.0
+    # Each Rasa call gives up after this long, and at most rasa_max_concurrent run at once per
+    # process: beyond that a borrower is told "busy" at once (security finding 15).
+    rasa_timeout_seconds: float = 5.0
+    rasa_max_concurrent: int = 4
     reminder_interval_seconds: int = 60
     # Where an inbound message waits when the database cannot take it (outreach.inbound_spool);
     # empty: instance/inbound-spool.
@@ -118,6 +121,9 @@ class Settings:
                 parse_smtp_url(str(values["smtp_url"]))
             except ValueError as exc:
                 errors.append(str(exc))
+        for name in ("rasa_timeout_seconds", "rasa_max_concurrent"):
+            if name in values and values[name] <= 0:  # type: ignore[operator]
+                errors.append(f"{name.upper()}: must be greater than 0, got {env[name.upper()]!r}")
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]

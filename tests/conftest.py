@@ -20,6 +20,7 @@ from outreach.models import Base
 from outreach.settings import Settings
 from tests.support import servers
 from tests.support.clock import MovableClock
+from tests.support.fake_rasa import FakeRasa
 
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 PUBLIC_BASE_URL = "https://outreach.test"
@@ -115,6 +116,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A stand-in Rasa HTTP server (tests/support/fake_rasa.py); point RASA_URL at ``.url``."""
+    with FakeRasa() as rasa:
+        yield rasa
+
+
 @pytest.fixture(scope="session")
 def prism_url() -> Iterator[str]:
     """Prism serving Twilio's official OpenAPI description (validates every request)."""
@@ -127,17 +135,32 @@ def prism_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def rasa_stack(database_url: str) -> Iterator[dict[str, str]]:
+def action_switch() -> Iterator[servers.SwitchableProxy]:
+    """What Rasa calls for custom actions: the real action server behind a switch, so a test
+    can take the action server down (``with action_switch.switched_off(): ...``)."""
+    proxy = servers.SwitchableProxy()
+    proxy.up()
+    try:
+        yield proxy
+    finally:
+        proxy.down()
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(
+    database_url: str, action_switch: servers.SwitchableProxy
+) -> Iterator[dict[str, str]]:
     """The real Rasa server and the real action server, wired to the test database."""
     action_port, rasa_port = servers.free_port(), servers.free_port()
     action_url = f"http://127.0.0.1:{action_port}"
+    action_switch.target = action_url
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     token = "test-rasa-token"
     env = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "SANIC_HOST": "127.0.0.1",
-        "ACTION_ENDPOINT_URL": action_url + "/webhook",
+        "ACTION_ENDPOINT_URL": action_switch.url + "/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
     }
     with (

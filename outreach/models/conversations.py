@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -22,8 +22,23 @@ def new_public_id() -> str:
     return uuid.uuid4().hex
 
 
+OPEN = text("status = 'open'")
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (
+        # One open conversation per channel and address, enforced by the database: concurrent
+        # first messages from a new number opened several (security finding 18).
+        Index(
+            "uq_conversations_open_channel_address",
+            "channel",
+            "address",
+            unique=True,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -35,6 +50,9 @@ class Conversation(Base):
     identity_verified_at: Mapped[datetime | None]
     verify_failures: Mapped[int] = mapped_column(default=0)
     details_locked_at: Mapped[datetime | None]
+    # Set while the bot owns the conversation again but Rasa has not confirmed the resume
+    # (security finding 6); each turn and a scheduler job retry it until Rasa does.
+    resume_pending_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
 

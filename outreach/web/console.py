@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
-from .. import audit, rasa_client
+from .. import audit, bot_resume
 from ..contact_policy import check_contact
 from ..conversations import initiator, web_session_decision
 from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
@@ -51,12 +51,14 @@ def policy_now(case: HandoffCase, **kwargs: Any) -> dict[str, Any] | None:
 def queue() -> Any:
     officer = current_officer()
     cases, waiting, activity = console_data.queue_state(db())
+    resume_pending = console_data.resume_pending(db())
     approvals = (
         console_data.pending_approvals(db()) if officer.role in ("supervisor", "admin") else []
     )
     return render_template(
         "console/queue.html",
         cases=cases,
+        resume_pending=resume_pending,
         now=request_now(),
         waiting=waiting,
         notify_key=activity["key"],
@@ -220,7 +222,6 @@ def close(case_id: int) -> Any:
             flash("Only the officer holding this case (or a supervisor) can close it.")
             return redirect(url_for("console.case_view", case_id=case.id))
         case.status, case.closed_at = "closed", request_now()
-        case.conversation.owner = "bot"
         audit.record(
             db(),
             f"officer:{officer.id}",
@@ -228,13 +229,14 @@ def close(case_id: int) -> Any:
             subject=f"case:{case.id}",
             borrower_id=case.borrower_id,
         )
-        db().commit()
-        try:
-            rasa_client.resume(settings(), case.conversation.public_id)
-        except rasa_client.RasaUnavailable as exc:
-            # The case is closed either way; the bot picks the conversation up on next contact.
-            log.error("could not resume bot for case %s: %s", case.id, exc)
-            flash("Case closed, but the bot could not be resumed right now.")
+        # Until Rasa confirms the resume the conversation stays marked: the borrower is told
+        # the assistant is unavailable (never silence), the scheduler retries every minute and
+        # the queue shows it (security finding 6).
+        if not bot_resume.hand_back(db(), settings(), case.conversation, request_now()):
+            flash(
+                "Case closed, but the bot could not be resumed right now. It is retried every "
+                "minute; the queue shows the conversation until the bot has it again."
+            )
     return redirect(url_for("console.queue"))
 
 

@@ -13,8 +13,10 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import bot_resume
 from ..models import (
     CaseNote,
+    Conversation,
     HandoffCase,
     Loan,
     Message,
@@ -103,6 +105,21 @@ def queue_state(session: Session) -> tuple[list[HandoffCase], set[int], dict[str
         waiting,
         {"key": key, "open": len(cases), "waiting": len(waiting), "approvals": approvals},
     )
+
+
+def resume_pending(session: Session) -> list[tuple[Conversation, HandoffCase | None]]:
+    """Conversations handed back to the bot that Rasa has not resumed yet (security finding 6),
+    oldest first, each with its latest case."""
+    rows = []
+    for conv in bot_resume.pending(session):
+        case = session.scalar(
+            select(HandoffCase)
+            .where(HandoffCase.conversation_id == conv.id)
+            .order_by(HandoffCase.id.desc())
+            .limit(1)
+        )
+        rows.append((conv, case))
+    return rows
 
 
 def pending_approvals(session: Session) -> list[PlanApproval]:

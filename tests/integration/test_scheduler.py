@@ -16,7 +16,15 @@ from outreach.db import engine_for
 from tests.conftest import TEST_SECRET
 from tests.support import servers
 
-JOB_IDS = {"heartbeat", "plan", "dispatch", "reconcile", "arrangements", "inbound_spool"}
+JOB_IDS = {
+    "heartbeat",
+    "plan",
+    "dispatch",
+    "reconcile",
+    "resume",
+    "arrangements",
+    "inbound_spool",
+}
 
 
 def test_it_persists_fixed_jobs_in_utc_without_pickling_settings(settings, database_url):

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -154,3 +155,73 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
+
+
+class SwitchableProxy:
+    """An HTTP forwarder that can be switched off: put between Rasa and the action server, a
+    test takes the action server "down" (connections refused, as when its process is gone)
+    without stopping the shared one, and brings it back for the next test."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.target = ""  # set once the real server runs
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Forward(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _forward(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                resp = requests.request(
+                    method,
+                    proxy.target + self.path,
+                    data=self.rfile.read(length) if length else None,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                    timeout=60,
+                )
+                self.send_response(resp.status_code)
+                self.send_header("Content-Type", resp.headers.get("Content-Type", ""))
+                self.send_header("Content-Length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+            def do_GET(self) -> None:
+                self._forward("GET")
+
+            def do_POST(self) -> None:
+                self._forward("POST")
+
+        return Forward
+
+    def up(self) -> None:
+        """Listen again (on the same port); nothing happens when already listening."""
+        if self._server is not None:
+            return
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def down(self) -> None:
+        """Stop listening: callers get "connection refused"."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+
+    @contextmanager
+    def switched_off(self) -> Iterator[None]:
+        self.down()
+        try:
+            yield
+        finally:
+            self.up()

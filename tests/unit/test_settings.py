@@ -60,3 +60,19 @@ def test_it_defaults_to_a_local_relay_without_tls_and_requires_tls_elsewhere():
                 "SMTP_URL": "smtp://10.0.0.5?starttls=off",
             }
         )
+
+
+def test_it_bounds_rasa_calls_by_default_and_refuses_a_limit_of_zero():
+    defaults = Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"})
+    assert (defaults.rasa_timeout_seconds, defaults.rasa_max_concurrent) == (5.0, 4)
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(
+            {
+                "DATABASE_URL": "sqlite://",
+                "SECRET_KEY": "k",
+                "RASA_MAX_CONCURRENT": "0",
+                "RASA_TIMEOUT_SECONDS": "-1",
+            }
+        )
+    assert "RASA_MAX_CONCURRENT: must be greater than 0" in str(err.value)
+    assert "RASA_TIMEOUT_SECONDS: must be greater than 0" in str(err.value)
