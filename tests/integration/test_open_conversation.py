@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from outreach import conversations
 from outreach.models import Conversation, Message
 from tests.conftest import PUBLIC_BASE_URL
-from tests.support.twilio_signing import signed_post
+from tests.support.twilio_signing import inbound_form, signed_post
 
 NEW_NUMBER = "+13125550177"  # no borrower has it: every first message opens a conversation
 RACERS = 8
@@ -39,7 +39,7 @@ def test_it_opens_one_conversation_for_concurrent_first_messages(
         return signed_post(
             app.test_client(),
             "/webhooks/twilio/sms",
-            {"MessageSid": f"SM{next(_sids):032d}", "From": NEW_NUMBER, "Body": body},
+            inbound_form(f"SM{next(_sids):032d}", NEW_NUMBER, body),
             token=settings.sandbox_auth_token,
             base_url=PUBLIC_BASE_URL,
         ).status_code
