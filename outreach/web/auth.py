@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -23,6 +24,21 @@ _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 def hash_password(password: str) -> str:
     return hasher.hash(password)
+
+
+def local_path(target: str) -> str | None:
+    r"""``target`` if it can only mean a path on this site, else None (security finding 7).
+
+    Browsers drop tabs and newlines from a URL and read ``\`` as ``/``, so ``/\t/evil.example``
+    and ``/\evil.example`` both become ``//evil.example``, another site. Only printable ASCII
+    without backslashes is accepted, starting with one ``/`` and never ``//``.
+    """
+    if not target.startswith("/") or target.startswith("//") or len(target) > 2000:
+        return None
+    if "\\" in target or any(not 0x21 <= ord(ch) <= 0x7E for ch in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def current_officer() -> Officer | None:
@@ -70,14 +86,9 @@ def login() -> Any:
             session.permanent = True
             audit.record(db(), f"officer:{officer.id}", "officer.login")
             db().commit()
-            target = request.args.get("next", "")
-            # Only local paths: never redirect off-site after login.
-            if not target.startswith("/") or target.startswith("//"):
-                target = (
-                    url_for("audit.index")
-                    if officer.role == "auditor"
-                    else url_for("console.queue")
-                )
+            target = local_path(request.args.get("next", "")) or (
+                url_for("audit.index") if officer.role == "auditor" else url_for("console.queue")
+            )
             return redirect(target)
         error = "Wrong email or password."
     return render_template("login.html", error=error), (401 if error else 200)
