@@ -7,23 +7,18 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from .. import audit
 from ..models import Officer
+from ..officer_accounts import hasher
 from . import db
 
 bp = Blueprint("auth", __name__)
-hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = hasher.hash("not-a-real-password")
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
 
 
 def local_path(target: str) -> str | None:

@@ -72,3 +72,12 @@ def test_it_keeps_an_admin_from_locking_themselves_out(client, session):
     assert b"cannot remove your own admin access" in resp.data
     session.refresh(admin)
     assert admin.role == "admin" and admin.active
+
+
+def test_it_refuses_an_officer_email_that_is_not_an_address(client, session):
+    login(client, make_officer(session, "admin"))
+    resp = client.post(
+        "/admin/officers", data={**NEW, "email": "new@localhost"}, follow_redirects=True
+    )
+    assert b"email: enter a valid email address" in resp.data
+    assert session.scalar(select(Officer).where(Officer.email == "new@localhost")) is None
