@@ -68,6 +68,9 @@ class Settings:
     lender_name: str = "Demo Lender"
     rasa_timeout_seconds: float = 10.0
     reminder_interval_seconds: int = 60
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: none; the
+    # client address is the socket's). Feeds werkzeug's ProxyFix.
+    trusted_proxy_count: int = 0
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -103,6 +106,9 @@ class Settings:
                     errors.append(f"{f.name.upper()}: expected an integer, got {raw!r}")
             else:
                 values[f.name] = raw
+        proxies = values.get("trusted_proxy_count", 0)
+        if isinstance(proxies, int) and proxies < 0:
+            errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]

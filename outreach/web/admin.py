@@ -2,6 +2,7 @@
 
 Officers are never deleted (the audit log and messages point at them): they are deactivated,
 which signs them out at their next request (``current_officer`` ignores inactive officers).
+Deactivating, reactivating and resetting a password end every session the officer had.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..models.casework import DEFAULT_CAPACITY
 from ..officer_accounts import (
     MIN_PASSWORD,
     email_error,
+    end_sessions,
     hash_password,
     name_error,
     normalise_email,
@@ -121,6 +123,7 @@ def update(officer_id: int) -> Any:
     if officer.active != active:
         changes["active"] = [officer.active, active]
         officer.active = active
+        end_sessions(officer)  # a reactivated officer signs in afresh (security finding 10)
     cap = db().get(OfficerCapacity, officer.id) or OfficerCapacity(officer_id=officer.id)
     if _capacity(officer.id) != int(form["capacity"]):
         changes["capacity"] = [_capacity(officer.id), int(form["capacity"])]
@@ -129,6 +132,7 @@ def update(officer_id: int) -> Any:
     if form.get("password"):
         officer.password_hash = hash_password(form["password"])
         changes["password"] = "reset"  # never the password itself
+        end_sessions(officer)  # whoever had the old password is signed out (finding 10)
     audit.record(
         db(),
         f"officer:{me.id}",

@@ -43,3 +43,14 @@ def test_it_names_a_malformed_number_setting():
         Settings.from_env(
             {"SECRET_KEY": "k", "DATABASE_URL": "sqlite://", "RASA_TIMEOUT_SECONDS": "soon"}
         )
+
+
+def test_it_names_a_negative_or_malformed_proxy_count():
+    for raw in ("-1", "two"):
+        with pytest.raises(SettingsError, match="TRUSTED_PROXY_COUNT"):
+            Settings.from_env(
+                {"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "TRUSTED_PROXY_COUNT": raw}
+            )
+    assert (
+        Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"}).trusted_proxy_count == 0
+    )
