@@ -52,13 +52,25 @@ def create_app(settings: Settings | None = None) -> Flask:
                 session.rollback()
             session.close()
 
-    from .web import admin, audit_pages, auth, chat, console, health, ratelimit, sandbox, webhooks
+    from .web import (
+        admin,
+        audit_pages,
+        auth,
+        chat,
+        console,
+        health,
+        ratelimit,
+        sandbox,
+        security_headers,
+        webhooks,
+    )
 
     for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
     ratelimit.install(app)
+    security_headers.install(app, settings)
 
     from .web import unsubscribe
 
