@@ -71,6 +71,8 @@ class Settings:
     # How many reverse proxies in front of the app append to X-Forwarded-For (0: none; the
     # client address is the socket's). Feeds werkzeug's ProxyFix.
     trusted_proxy_count: int = 0
+    # A monitor's bearer token for /healthz/ready (the detailed health); empty: admins only.
+    health_token: str = ""
     missing: list[str] = field(default_factory=list)
 
     @property
