@@ -94,6 +94,10 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             officer = current_officer()
+            if officer is None and is_poll():
+                # console.js reloads on 401, which lands the officer on the sign-in page (a
+                # redirect would be followed by fetch and leave a stale page on screen).
+                return "", 401
             if officer is None:
                 return redirect(url_for("auth.login", next=request.path))
             if officer.role not in roles and officer.role != "admin":

@@ -115,3 +115,16 @@ def test_it_serves_every_page_under_the_content_security_policy(browser, live, s
     expect(page.get_by_role("log")).to_contain_text("You: hello")
 
     assert violations == []
+
+
+def test_it_takes_an_idle_console_to_the_sign_in_page(browser, live, session, clock):
+    officer = make_officer(session)
+    page = browser.new_page()
+    sign_in(page, live.url, officer.email)
+    expect(page.locator("#queue")).to_be_visible()
+    wait_for_poll(page)  # refreshing itself keeps nothing alive...
+    clock.advance(minutes=31)
+    with page.expect_navigation():
+        wait_for_poll(page)  # ...and the first refresh after the idle timeout signs out
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert "/login" in page.url
