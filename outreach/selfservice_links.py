@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +34,8 @@ from .settings import Settings
 
 SALT = "self-service-link.v1"
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
-# v1 unsubscribe tokens carried no time and never expired; they are refused from v2 on.
+# v1 unsubscribe tokens carried no time and never expired; they read as expired from v2 on.
+LEGACY_UNSUBSCRIBE_SALT = "email-unsubscribe.v1"
 UNSUBSCRIBE_SALT = "email-unsubscribe.v2"
 UNSUBSCRIBE_TTL_SECONDS = 60 * 24 * 3600
 
@@ -137,5 +144,14 @@ def unsubscribe_url(settings: Settings, borrower_id: int) -> str:
 
 def read_unsubscribe_token(settings: Settings, token: str) -> LinkRead:
     """``valid``, ``expired`` (borrower known: the page can answer in their language) or
-    ``invalid``."""
-    return _read(_unsubscribe_serializer(settings), token, UNSUBSCRIBE_TTL_SECONDS)
+    ``invalid``. A v1 token (no time in it) reads as expired: the page says how to opt out."""
+    read = _read(_unsubscribe_serializer(settings), token, UNSUBSCRIBE_TTL_SECONDS)
+    if read.state == "invalid":
+        try:
+            data = URLSafeSerializer(settings.secret_key, salt=LEGACY_UNSUBSCRIBE_SALT).loads(token)
+        except BadSignature:
+            return read
+        borrower_id = data.get("b") if isinstance(data, dict) else None
+        if isinstance(borrower_id, int):
+            return LinkRead(borrower_id, "expired")
+    return read

@@ -83,16 +83,23 @@ def test_it_expires_an_unsubscribe_link_after_60_days(app, session, settings, cl
     )
 
 
-def test_it_refuses_the_old_links_that_never_expired(client, session, settings):
+def test_it_treats_the_old_links_that_never_expired_as_expired(client, session, settings):
     borrower = with_email(session)
     old = URLSafeSerializer(settings.secret_key, salt="email-unsubscribe.v1").dumps(
         {"b": borrower.id}
     )
-    assert client.get(f"/unsubscribe/{old}").status_code == 404
+    page = client.get(f"/unsubscribe/{old}")
+    assert page.status_code == 410 and b"most recent email" in page.data
+    one_click = client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 410
     assert (
-        client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"}).status_code
-        == 404
+        session.scalar(select(ContactPoint.opted_out_at).where(ContactPoint.channel == "email"))
+        is None
     )
+    forged = URLSafeSerializer("another secret", salt="email-unsubscribe.v1").dumps(
+        {"b": borrower.id}
+    )
+    assert client.get(f"/unsubscribe/{forged}").status_code == 404
 
 
 def test_it_answers_a_spanish_speaking_borrower_in_spanish(client, session, settings, clock):
