@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import logs
 from .db import session_factory
@@ -16,6 +15,8 @@ csrf = CSRFProtect()
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings from the environment unless given, one blueprint per area."""
+    from .web.auth import SESSION_IDLE
+
     settings = settings or Settings.from_env()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
@@ -23,9 +24,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),  # officer idle timeout
+        # The server decides whether a session is valid (web/auth.py); the cookie is renewed
+        # only when an officer acts, never by the console's polls (security finding 10).
+        PERMANENT_SESSION_LIFETIME=SESSION_IDLE,
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    if settings.trusted_proxy_count:
+        # The client address is the one the configured proxies forwarded, and only then: with
+        # no proxy configured, X-Forwarded-For is ignored (security finding 25).
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["settings"] = settings
     app.extensions["sessions"] = session_factory(settings.database_url)
     logs.configure()  # INFO, Twilio's client quieted, phone numbers and addresses redacted
@@ -39,13 +48,25 @@ def create_app(settings: Settings | None = None) -> Flask:
                 session.rollback()
             session.close()
 
-    from .web import admin, audit_pages, auth, chat, console, health, ratelimit, sandbox, webhooks
+    from .web import (
+        admin,
+        audit_pages,
+        auth,
+        chat,
+        console,
+        health,
+        ratelimit,
+        sandbox,
+        security_headers,
+        webhooks,
+    )
 
     for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
     ratelimit.install(app)
+    security_headers.install(app, settings)
 
     from .web import unsubscribe
 

@@ -13,6 +13,13 @@ from .demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
 from .loan_import import ImportReport, RowError, import_rows, open_csv
 from .migrate import upgrade
 from .models import ROLES, Borrower, Officer
+from .officer_accounts import (
+    email_error,
+    hash_password,
+    name_error,
+    normalise_email,
+    password_error,
+)
 
 
 def _settings():
@@ -68,8 +75,6 @@ def register_cli(app: Flask) -> None:
                 return
         rows = demo_rows(clock.now().date())
         report = _run_import(rows, len(rows), "demo borrowers")
-        from .web.auth import hash_password
-
         with _session() as session:
             for email, name, role in DEMO_OFFICERS:
                 if not session.scalar(select(Officer).where(Officer.email == email)):
@@ -111,15 +116,17 @@ def register_cli(app: Flask) -> None:
     @click.option("--role", type=click.Choice(ROLES), required=True)
     @click.password_option()
     def create_officer(email: str, name: str, role: str, password: str) -> None:
-        """Create a console user."""
-        from .web.auth import hash_password
-
+        """Create a console user (the admin page's rules: a real email, 12+ characters)."""
+        email = normalise_email(email)
+        errors = [e for e in (email_error(email), name_error(name), password_error(password)) if e]
+        if errors:  # security finding 27: the CLI took "x" as an admin password
+            raise click.ClickException("; ".join(errors))
         with _session() as session:
-            if session.scalar(select(Officer).where(Officer.email == email.lower())):
+            if session.scalar(select(Officer).where(Officer.email == email)):
                 raise click.ClickException(f"email: {email} already has an account")
             session.add(
                 Officer(
-                    email=email.lower(), name=name, role=role, password_hash=hash_password(password)
+                    email=email, name=name.strip(), role=role, password_hash=hash_password(password)
                 )
             )
             session.commit()

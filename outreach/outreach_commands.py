@@ -26,6 +26,7 @@ from .contact_policy import (
 from .message_templates import TemplateCheckError, check_all, render, render_email
 from .models import Borrower, Loan, OutboxItem
 from .reminder_render import variables
+from .selfservice_links import unsubscribe_url
 from .sms_encoding import analyse
 
 outreach_cli = AppGroup("outreach", help="Outreach campaigns: planning and dispatch.")
@@ -253,8 +254,6 @@ def preview_command(
     values = variables(settings, load_config(), item)  # type: ignore[arg-type]
     try:
         if channel == "email":
-            from .web.unsubscribe import unsubscribe_url
-
             values["unsubscribe_url"] = unsubscribe_url(settings, item.borrower_id)
             parts = render_email(message, item.locale, **values)
             click.echo(

@@ -16,7 +16,7 @@ from babel.numbers import format_currency
 from .campaign_config import CampaignConfig
 from .message_templates import render, render_email
 from .models import OutboxItem
-from .selfservice_links import make_link
+from .selfservice_links import make_link, unsubscribe_url
 from .settings import Settings
 
 
@@ -71,8 +71,6 @@ def render_for_channel(
     """
     locale = item.locale or "en"
     if channel == "email":
-        from .web.unsubscribe import unsubscribe_url
-
         values = {**values, "unsubscribe_url": unsubscribe_url(settings, item.borrower_id)}
         parts = render_email(item.template, locale, **values)
         return parts["text"], {

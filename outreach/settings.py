@@ -81,6 +81,11 @@ class Settings:
     # Where an inbound message waits when the database cannot take it (outreach.inbound_spool);
     # empty: instance/inbound-spool.
     inbound_spool_dir: str = ""
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: none; the
+    # client address is the socket's). Feeds werkzeug's ProxyFix.
+    trusted_proxy_count: int = 0
+    # A monitor's bearer token for /healthz/ready (the detailed health); empty: admins only.
+    health_token: str = ""
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -124,6 +129,9 @@ class Settings:
         for name in ("rasa_timeout_seconds", "rasa_max_concurrent"):
             if name in values and values[name] <= 0:  # type: ignore[operator]
                 errors.append(f"{name.upper()}: must be greater than 0, got {env[name.upper()]!r}")
+        proxies = values.get("trusted_proxy_count", 0)
+        if isinstance(proxies, int) and proxies < 0:
+            errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from .compliance import AuditCheckpoint, LegalHold
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
 from .loans import Loan, Payment
-from .officers import ROLES, Officer
+from .officers import ROLES, LoginAttempt, Officer
 from .outbox import OutboxItem, SendRateSlot
 from .policy_archive import RulePackSnapshot
 
@@ -31,6 +31,7 @@ __all__ = [
     "Heartbeat",
     "LegalHold",
     "Loan",
+    "LoginAttempt",
     "Message",
     "MessageEvent",
     "Officer",

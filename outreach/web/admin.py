@@ -2,6 +2,7 @@
 
 Officers are never deleted (the audit log and messages point at them): they are deactivated,
 which signs them out at their next request (``current_officer`` ignores inactive officers).
+Deactivating, reactivating and resetting a password end every session the officer had.
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ from sqlalchemy import select
 from .. import audit
 from ..models import ROLES, Officer, OfficerCapacity
 from ..models.casework import DEFAULT_CAPACITY
+from ..officer_accounts import (
+    MIN_PASSWORD,
+    email_error,
+    end_sessions,
+    hash_password,
+    name_error,
+    normalise_email,
+    password_error,
+)
 from . import db
-from .auth import current_officer, hash_password, require_role
+from .auth import current_officer, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-MIN_PASSWORD = 12
 
 
 def _capacity(officer_id: int) -> int:
@@ -27,16 +36,17 @@ def _capacity(officer_id: int) -> int:
 
 
 def _form_errors(form: dict[str, str], *, new: bool) -> list[str]:
+    """Every problem with the form, each naming its field (the CLI applies the same rules)."""
     errors = []
-    if new and ("@" not in form.get("email", "") or len(form.get("email", "")) > 254):
-        errors.append("email: enter a valid email address")
-    if new and not form.get("name", "").strip():
-        errors.append("name: required")
+    if new:
+        errors += [
+            e for e in (email_error(form.get("email", "")), name_error(form.get("name", ""))) if e
+        ]
     if form.get("role") not in ROLES:
         errors.append(f"role: one of {', '.join(ROLES)}")
     password = form.get("password", "")
-    if (new or password) and len(password) < MIN_PASSWORD:
-        errors.append(f"password: at least {MIN_PASSWORD} characters")
+    if (new or password) and (problem := password_error(password)):
+        errors.append(problem)
     cap = form.get("capacity", str(DEFAULT_CAPACITY))
     if not cap.isdigit() or not 0 < int(cap) <= 100:
         errors.append("capacity: a whole number from 1 to 100")
@@ -61,7 +71,7 @@ def officers() -> Any:
 @require_role("admin")
 def create() -> Any:
     form = {k: v.strip() if k != "password" else v for k, v in request.form.items()}
-    form["email"] = form.get("email", "").lower()
+    form["email"] = normalise_email(form.get("email", ""))
     errors = _form_errors(form, new=True)
     if not errors and db().scalar(select(Officer.id).where(Officer.email == form["email"])):
         errors.append("email: an officer with this email exists")
@@ -71,7 +81,7 @@ def create() -> Any:
         return redirect(url_for("admin.officers"))
     officer = Officer(
         email=form["email"],
-        name=form["name"][:200],
+        name=form["name"],
         role=form["role"],
         password_hash=hash_password(form["password"]),
     )
@@ -113,6 +123,7 @@ def update(officer_id: int) -> Any:
     if officer.active != active:
         changes["active"] = [officer.active, active]
         officer.active = active
+        end_sessions(officer)  # a reactivated officer signs in afresh (security finding 10)
     cap = db().get(OfficerCapacity, officer.id) or OfficerCapacity(officer_id=officer.id)
     if _capacity(officer.id) != int(form["capacity"]):
         changes["capacity"] = [_capacity(officer.id), int(form["capacity"])]
@@ -121,6 +132,7 @@ def update(officer_id: int) -> Any:
     if form.get("password"):
         officer.password_hash = hash_password(form["password"])
         changes["password"] = "reset"  # never the password itself
+        end_sessions(officer)  # whoever had the old password is signed out (finding 10)
     audit.record(
         db(),
         f"officer:{me.id}",

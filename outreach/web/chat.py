@@ -5,8 +5,9 @@ Contract with ``static/widget.js``:
 * ``POST /chat/api/session`` ``{"link": <self-service token or "">, "locale": "en"|"es"}`` starts
   a web conversation and returns ``{"key", "link"}``; ``key`` is a signed, 12-hour conversation id the
   widget keeps in localStorage (the conversation survives a reload) and sends as ``X-Chat-Key``.
-  A valid link ties the conversation to its borrower; the bot still verifies identity (date of
-  birth) before any detail. Without a link the visitor is anonymous until ``/identify``.
+  ``link`` is ``valid``, ``invalid`` (altered or expired), ``settled`` (the borrower owes
+  nothing: the chat stays anonymous) or ``none``. A valid link ties the conversation to its
+  borrower; the bot still verifies identity (date of birth) before any detail. Without a link the visitor is anonymous until ``/identify``.
 * ``GET /chat/api/messages?after=<id>`` returns the transcript after ``id`` (polled every 2 s).
 * ``POST /chat/api/messages`` ``{"text"}`` goes through ``receive_inbound`` like SMS: logged,
   then Rasa while the bot owns the conversation, the officers' queue after a handoff.
@@ -30,7 +31,7 @@ from sqlalchemy import select
 from .. import audit
 from ..conversations import receive_inbound
 from ..models import Conversation, Loan, Message
-from ..selfservice_links import read_token, timed_serializer
+from ..selfservice_links import read_link, timed_serializer
 from . import db, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
@@ -127,11 +128,13 @@ def page() -> Any:
     """The page a reminder's link opens: the widget, already open, tied to the link's borrower."""
     token = request.args.get("t", "")
     locale = request.args.get("lang", "en")
-    valid = bool(token) and read_token(settings(), token) is not None
+    # A paid-up borrower's link opens an anonymous chat and says so (security finding 26).
+    state = read_link(db(), settings(), token).state if token else "none"
     return render_template(
         "chat/page.html",
-        token=token if valid else "",
-        expired=bool(token) and not valid,
+        token=token if state == "valid" else "",
+        expired=state == "invalid",
+        settled=state == "settled",
         locale=locale if locale in LOCALES else "en",
     )
 
@@ -143,7 +146,9 @@ def start() -> Any:
     locale = data.get("locale") if data.get("locale") in LOCALES else "en"
     if not isinstance(token, str):
         return _error("link", "must be a string")
-    borrower_id = read_token(settings(), token) if token else None
+    link = read_link(db(), settings(), token) if token else None
+    # Only a link for a borrower who still owes ties the chat to them (security finding 26).
+    borrower_id = link.borrower_id if link and link.state == "valid" else None
     conv = Conversation(channel="web", address=f"web:{uuid.uuid4().hex}", borrower_id=borrower_id)
     db().add(conv)
     db().flush()
@@ -156,13 +161,12 @@ def start() -> Any:
         details={
             "via": "link" if borrower_id else "anonymous",
             "locale": locale,
-            "link": "invalid" if token and borrower_id is None else None,
+            "link": link.state if link and link.state != "valid" else None,
         },
     )
     db().commit()
     return jsonify(
-        key=_serializer().dumps(conv.public_id),
-        link="valid" if borrower_id else ("invalid" if token else "none"),
+        key=_serializer().dumps(conv.public_id), link=link.state if link else "none"
     ), 201
 
 

@@ -17,7 +17,7 @@ from .. import audit, bot_resume
 from ..contact_policy import check_contact
 from ..conversations import initiator, web_session_decision
 from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
-from . import console_data, db, request_now, settings
+from . import case_access, console_data, db, request_now, settings
 from .auth import current_officer, require_role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -77,6 +77,11 @@ def queue() -> Any:
 def case_view(case_id: int) -> Any:
     case = _case(case_id)
     officer = current_officer()
+    if not case_access.may_read(case, officer):
+        # Another officer's case or a closed one: say why first (security finding 33).
+        return render_template(
+            "console/why.html", case=case, max_reason=case_access.MAX_REASON
+        ), 403
     actor, subject = f"officer:{officer.id}", f"case:{case.id}"
     # Who opened which borrower, when. Every page load is recorded; the 2-second refreshes count
     # as the same visit unless the last record is older than the idle timeout.
@@ -128,7 +133,19 @@ def case_view(case_id: int) -> Any:
         else [],
         template_defaults=_template_defaults(case),
         activity=console_data.queue_state(db())[2],
+        can_work=case_access.holds(case, officer) or officer.role in case_access.SUPERVISORS,
     )
+
+
+@bp.post("/cases/<int:case_id>/access")
+@require_role(*OFFICER_ROLES)
+def justify_access(case_id: int) -> Any:
+    """The reason an officer gives for opening a case they may not read otherwise (audited)."""
+    case = _case(case_id)
+    error = case_access.justify(case, current_officer(), request.form.get("reason", ""))
+    if error:
+        flash(error)
+    return redirect(url_for("console.case_view", case_id=case.id))
 
 
 def _template_defaults(case: HandoffCase) -> dict[str, str]:

@@ -1,5 +1,9 @@
 """Casework on a case: notes, flags, promises to pay, payment plans (with supervisor approval
-outside policy limits). Each action is audited and names the field when the input is wrong."""
+outside policy limits). Each action is audited and names the field when the input is wrong.
+
+Only the officer holding the case works on it; a supervisor may, audited (``case_access``,
+security finding 4: any officer could clear another's cease_and_desist or add to a closed case).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from .. import audit, plans
 from ..models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval
 from . import console_data, db, request_now
 from .auth import current_officer, require_role
+from .case_access import may_work
 from .console import OFFICER_ROLES, _case, bp
 
 MAX_NOTE = 4000
@@ -53,6 +58,8 @@ def _money(field: str, required: bool = True) -> Decimal | None:
 @require_role(*OFFICER_ROLES)
 def add_note(case_id: int) -> Any:
     case, officer = _case(case_id), current_officer()
+    if not may_work(case, officer, "note"):
+        return _back(case)
     body = request.form.get("note", "").strip()
     if not body or len(body) > MAX_NOTE:
         flash(f"note: write between 1 and {MAX_NOTE} characters.")
@@ -76,6 +83,8 @@ def add_note(case_id: int) -> Any:
 @require_role(*OFFICER_ROLES)
 def set_flag(case_id: int) -> Any:
     case, officer = _case(case_id), current_officer()
+    if not may_work(case, officer, "flag"):
+        return _back(case)
     flag, action = request.form.get("flag", ""), request.form.get("action", "set")
     reason = request.form.get("reason", "").strip()[:500] or None
     if case.borrower is None:
@@ -116,6 +125,8 @@ def set_flag(case_id: int) -> Any:
 @require_role(*OFFICER_ROLES)
 def promise(case_id: int) -> Any:
     case, officer = _case(case_id), current_officer()
+    if not may_work(case, officer, "promise"):
+        return _back(case)
     loan = _loan(case)
     if loan is None:
         flash("loan_id: choose one of this borrower's loans.")
@@ -158,6 +169,8 @@ def propose_plan(case_id: int) -> Any:
     """Within policy limits the plan is stored at once; outside them a supervisor (or admin)
     may approve it on the spot, an officer's proposal waits for a supervisor's decision."""
     case, officer = _case(case_id), current_officer()
+    if not may_work(case, officer, "plan"):
+        return _back(case)
     loan = _loan(case)
     if loan is None:
         flash("loan_id: choose one of this borrower's loans.")

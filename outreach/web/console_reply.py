@@ -15,6 +15,7 @@ from ..messaging import record_blocked, status_callback_url
 from ..models import HandoffCase, Message
 from . import console_data, db, request_now, settings
 from .auth import current_officer, require_role
+from .case_access import may_work
 from .console import MAX_REPLY_CHARS, OFFICER_ROLES, _case, bp, policy_now
 
 
@@ -25,8 +26,10 @@ def send_reply(case_id: int) -> Any:
     officer = current_officer()
     body = request.form.get("body", "").strip()
     template = request.form.get("template", "")
-    if case.claimed_by_id != officer.id or case.status != "claimed":
-        flash("Claim the case before answering.")
+    if case.status == "closed":
+        flash("This case is closed: the bot answers the borrower again.")
+    elif not may_work(case, officer, "reply"):  # the holder only, or a supervisor (audited)
+        pass
     elif template:
         _send_template(case, template, officer.id)
     elif not body:

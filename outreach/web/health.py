@@ -1,19 +1,90 @@
-"""``GET /healthz``: database, Rasa, action server and scheduler heartbeat, as JSON."""
+"""Health: ``GET /healthz`` for the public, ``GET /healthz/ready`` with the detail.
+
+Security finding 30: ``/healthz`` was public, told anyone which dependency was down, and made two
+outbound checks (2-second timeouts each) on every call. Now:
+
+* ``/healthz`` answers ``{"status": "ok"}`` (200) or ``{"status": "unavailable"}`` (503) and
+  nothing else, for load balancers and uptime monitors;
+* ``/healthz/ready`` has the detail (database, Rasa, action server, scheduler heartbeat) for a
+  signed-in admin or a monitor sending ``Authorization: Bearer <HEALTH_TOKEN>`` (a setting from
+  the environment; empty means no token is accepted);
+* the Rasa and action-server checks run at most once per ``CHECK_TTL`` per process (on the app
+  clock; callers arriving meanwhile share the result), so no request rate turns into an
+  outbound one. The database and heartbeat are read on each call (local and cheap).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hmac
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, text
 
 from ..models import Heartbeat
 from ..rasa_client import is_up
+from ..settings import Settings
 from . import db, request_now, settings
+from .auth import current_officer
 
 bp = Blueprint("health", __name__)
 HEARTBEAT_STALE = timedelta(minutes=3)
+CHECK_TTL = timedelta(seconds=5)
+
+
+class OutboundChecks:
+    """Rasa and the action server, checked at most once per ``CHECK_TTL`` (one app each)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one check at a time; the others wait and share it
+        self._at: datetime | None = None
+        self._result: dict[str, bool] = {}
+
+    def get(self, s: Settings, now: datetime) -> dict[str, bool]:
+        with self._lock:
+            if self._at is None or not self._at <= now < self._at + CHECK_TTL:
+                self._result = {
+                    "rasa": is_up(s.rasa_url, "/"),
+                    "action_server": is_up(s.action_server_url, "/health"),
+                }
+                self._at = now
+            return dict(self._result)
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    state.app.extensions["outreach.health"] = OutboundChecks()
+
+
+def _checks() -> dict[str, dict[str, Any]]:
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        db().execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except Exception as exc:  # any driver error means "not ready"; the type says which
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    outbound = current_app.extensions["outreach.health"].get(settings(), request_now())
+    checks["rasa"] = {"ok": outbound["rasa"]}
+    checks["action_server"] = {"ok": outbound["action_server"]}
+    beat = None
+    if checks["database"]["ok"]:
+        beat = db().scalar(select(Heartbeat.beat_at).where(Heartbeat.name == "scheduler"))
+    checks["scheduler"] = {
+        "ok": beat is not None and request_now() - beat < HEARTBEAT_STALE,
+        "last_beat": beat.isoformat() if beat else None,
+    }
+    return checks
+
+
+def _token_ok() -> bool:
+    token = settings().health_token
+    given = request.headers.get("Authorization", "")
+    if not token or not given.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(given.removeprefix("Bearer ").encode(), token.encode())
 
 
 @bp.get("/")
@@ -23,21 +94,22 @@ def index() -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    checks: dict[str, Any] = {}
-    try:
-        db().execute(text("SELECT 1"))
-        checks["database"] = {"ok": True}
-    except Exception as exc:
-        checks["database"] = {"ok": False, "error": type(exc).__name__}
-    checks["rasa"] = {"ok": is_up(settings().rasa_url, "/")}
-    checks["action_server"] = {"ok": is_up(settings().action_server_url, "/health")}
-    beat = None
-    if checks["database"]["ok"]:
-        beat = db().scalar(select(Heartbeat.beat_at).where(Heartbeat.name == "scheduler"))
-    checks["scheduler"] = {
-        "ok": beat is not None and request_now() - beat < HEARTBEAT_STALE,
-        "last_beat": beat.isoformat() if beat else None,
-    }
+    ok = all(c["ok"] for c in _checks().values())
+    return jsonify(status="ok" if ok else "unavailable"), (200 if ok else 503)
+
+
+@bp.get("/healthz/ready")
+def ready() -> Any:
+    if not _token_ok():
+        officer = current_officer()
+        if officer is None:
+            return jsonify(
+                error="authorization: sign in as an admin or send Authorization: Bearer "
+                "<HEALTH_TOKEN>"
+            ), 401
+        if officer.role != "admin":
+            return jsonify(error="authorization: admins only"), 403
+    checks = _checks()
     ok = all(c["ok"] for c in checks.values())
     return jsonify({"ok": ok, "demo_mode": settings().demo_mode, "checks": checks}), (
         200 if ok else 503

@@ -1,7 +1,9 @@
-"""Rate limits on sign-in and on the public chat endpoints (Flask-Limiter, one per app).
+"""Rate limits on the public chat endpoints, and a flood guard on sign-in (Flask-Limiter).
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default: per process; point it at Redis
-when running several workers). Limits are per client address.
+when running several workers). Limits are per client address. The sign-in limits that matter
+(failures per address and per account, with a lock-out) are kept in the database by
+``outreach.login_throttle`` and hold across processes; the one here only sheds floods early.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from flask import Flask, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-# endpoint -> (limit, methods). Sign-in slows password guessing; the chat limits keep one client
-# from flooding Rasa or the officers' queue while leaving room for 2-second polling.
+# endpoint -> (limit, methods). Sign-in: a flood guard above the database limits (20 failures
+# per address in 15 minutes), so those decide; the chat limits keep one client from flooding
+# Rasa or the officers' queue while leaving room for 2-second polling.
 LIMITS: dict[str, tuple[str, list[str] | None]] = {
-    "auth.login": ("10 per minute;100 per hour", ["POST"]),
+    "auth.login": ("30 per minute;300 per hour", ["POST"]),
     "chat.start": ("10 per minute;60 per hour", None),
     "chat.post_message": ("20 per minute", None),
     "chat.identify": ("5 per minute;20 per hour", None),

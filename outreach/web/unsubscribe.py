@@ -3,11 +3,12 @@
 ``GET /unsubscribe/<token>`` shows a page with one button; ``POST /unsubscribe/<token>`` (the
 button, or a mail client's one-click ``List-Unsubscribe=One-Click`` POST) marks the borrower's
 email addresses opted out (12 CFR 1006.6(e), RULES.md RF-OPTOUT-NOTICE; 1006.14(h) RF-MEDIUM).
-The token is signed with the app secret for this purpose only and does not expire: an
-unsubscribe link must keep working for as long as the email exists. It identifies the borrower
-and nothing else; the page shows no account detail. The POST is CSRF-exempt because mail clients
-cannot send a CSRF token; the signed token is what authorises it, and opting out is the only
-thing it can do.
+The token (``outreach.selfservice_links``) is signed for this purpose only and expires after 60
+days (security finding 26); an expired link's page says how to opt out still (the link in a
+newer email, or STOP by text). It identifies the borrower and nothing else; the page shows no
+account detail, in the borrower's language (English or Spanish). The POST is CSRF-exempt
+because mail clients cannot send a CSRF token; the signed token is what authorises it, and
+opting out is the only thing it can do. Access logs never carry the token (``access_log.py``).
 """
 
 from __future__ import annotations
@@ -15,53 +16,51 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import audit
-from ..models import ContactPoint
-from ..settings import Settings
+from ..bot_locale import language_of
+from ..models import Borrower, ContactPoint
+from ..selfservice_links import LinkRead, read_unsubscribe_token, unsubscribe_url
 from . import db, request_now, settings
 
+__all__ = ["bp", "unsubscribe_url"]
+
 bp = Blueprint("unsubscribe", __name__, url_prefix="/unsubscribe")
-SALT = "email-unsubscribe.v1"
+STATUS = {"expired": 410, "invalid": 404}
 
 
-def _serializer(s: Settings) -> URLSafeSerializer:
-    return URLSafeSerializer(s.secret_key, salt=SALT)
+def _language(read: LinkRead) -> str:
+    """The borrower's language when the link names one, else the browser's."""
+    borrower = db().get(Borrower, read.borrower_id) if read.borrower_id is not None else None
+    if borrower is not None and (language := language_of(borrower.locale)):
+        return language
+    return request.accept_languages.best_match(["en", "es"]) or "en"
 
 
-def unsubscribe_url(s: Settings, borrower_id: int) -> str:
-    return f"{s.public_base_url}/unsubscribe/{_serializer(s).dumps({'b': borrower_id})}"
-
-
-def _borrower_id(token: str) -> int | None:
-    try:
-        data = _serializer(settings()).loads(token)
-    except BadSignature:
-        return None
-    value = data.get("b") if isinstance(data, dict) else None
-    return value if isinstance(value, int) else None
+def _page(state: str, read: LinkRead, token: str = "") -> Any:
+    page = render_template(
+        "unsubscribe.html",
+        state=state,
+        token=token,
+        lang=_language(read),
+        lender=settings().lender_name,
+    )
+    return page, STATUS.get(state, 200)
 
 
 @bp.get("/<token>")
 def confirm(token: str) -> Any:
-    if _borrower_id(token) is None:
-        return render_template(
-            "unsubscribe.html", state="invalid", lender=settings().lender_name
-        ), 404
-    return render_template(
-        "unsubscribe.html", state="confirm", token=token, lender=settings().lender_name
-    )
+    read = read_unsubscribe_token(settings(), token)
+    return _page("confirm" if read.state == "valid" else read.state, read, token)
 
 
 @bp.post("/<token>")
 def unsubscribe(token: str) -> Any:
-    borrower_id = _borrower_id(token)
-    if borrower_id is None:
-        return render_template(
-            "unsubscribe.html", state="invalid", lender=settings().lender_name
-        ), 404
+    read = read_unsubscribe_token(settings(), token)
+    if read.state != "valid" or read.borrower_id is None:
+        return _page(read.state, read)
+    borrower_id = read.borrower_id
     session = db()
     now = request_now()
     points = session.scalars(
@@ -84,4 +83,4 @@ def unsubscribe(token: str) -> Any:
     session.commit()
     if one_click:
         return ("", 204)
-    return render_template("unsubscribe.html", state="done", lender=settings().lender_name)
+    return _page("done", read)

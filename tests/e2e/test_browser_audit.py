@@ -24,7 +24,7 @@ from outreach.models import (
     PromiseToPay,
 )
 from tests.support import servers
-from tests.support.browser import ARTIFACTS, sign_in
+from tests.support.browser import ARTIFACTS, csp_violations, sign_in
 from tests.support.factories import make_borrower
 from tests.support.officers import make_officer
 
@@ -133,7 +133,9 @@ def seed(session) -> None:
 def test_it_searches_exports_and_shows_the_timeline_and_dashboard(browser, live, session):
     seed(session)
     auditor = make_officer(session, "auditor")
-    page = browser.new_context(accept_downloads=True).new_page()
+    context = browser.new_context(accept_downloads=True)
+    violations = csp_violations(context)  # every page works under the CSP (finding 24)
+    page = context.new_page()
     sign_in(page, live.url, auditor.email)
     expect(page.locator("#chain-status")).to_contain_text("Audit chain intact")
 
@@ -174,3 +176,4 @@ def test_it_searches_exports_and_shows_the_timeline_and_dashboard(browser, live,
         assert page.evaluate(f"!!window.Chart.getChart(document.getElementById('{chart}'))")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "audit-kpis.png"), full_page=True)
+    assert violations == []

@@ -16,7 +16,7 @@ from outreach.bot_services import open_handoff
 from outreach.conversations import open_conversation, receive_inbound
 from outreach.selfservice_links import make_token
 from tests.support import servers
-from tests.support.browser import ARTIFACTS, sign_in
+from tests.support.browser import ARTIFACTS, csp_violations, sign_in
 from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer
 
@@ -81,7 +81,9 @@ def test_it_hands_a_widget_chat_to_an_officer_and_back(
 ):
     borrower = make_borrower(bot_session)
     officer = make_officer(bot_session)
-    console = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    console_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    violations = csp_violations(console_context)  # the console works under the CSP (finding 24)
+    console = console_context.new_page()
     sign_in(console, live.url, officer.email)
     expect(console.locator("#queue")).to_contain_text("No open cases")
 
@@ -125,6 +127,7 @@ def test_it_hands_a_widget_chat_to_an_officer_and_back(
     chat.reload()  # the conversation survives a reload
     expect(chat.get_by_role("log")).to_contain_text("Olivia here", timeout=POLL_WAIT)
     expect(chat.get_by_role("log")).to_contain_text("date of birth")
+    assert violations == []
 
 
 def test_it_refuses_pages_to_an_officer_without_the_role(browser, live, bot_session):
@@ -228,7 +231,9 @@ def test_it_works_from_the_keyboard_with_a_live_region(browser, live, host, bot_
 
 def test_it_lets_an_admin_add_an_officer_who_can_then_sign_in(browser, live, bot_session):
     admin = make_officer(bot_session, "admin")
-    page = browser.new_context().new_page()
+    context = browser.new_context()
+    violations = csp_violations(context)
+    page = context.new_page()
     sign_in(page, live.url, admin.email)
     page.get_by_role("link", name="Officers", exact=True).click()
     page.get_by_label("Email", exact=True).fill("nia@lender.test")
@@ -241,3 +246,4 @@ def test_it_lets_an_admin_add_an_officer_who_can_then_sign_in(browser, live, bot
     fresh = browser.new_context().new_page()
     sign_in(fresh, live.url, "nia@lender.test")
     expect(fresh.locator("#queue")).to_be_visible()
+    assert violations == []

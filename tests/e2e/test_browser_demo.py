@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.integration.test_reminders import INSIDE, remind
 from tests.support import servers
-from tests.support.browser import ARTIFACTS, sign_in
+from tests.support.browser import ARTIFACTS, csp_violations, sign_in
 from tests.support.factories import make_borrower
 from tests.support.officers import make_officer
 
@@ -36,6 +36,7 @@ def test_it_walks_the_demo_path_in_a_browser(browser, live, bot_settings, bot_se
     remind(session, bot_settings, INSIDE)
 
     phone = browser.new_page(viewport={"width": 390, "height": 800})
+    violations = csp_violations(phone.context)  # every page works under the CSP (finding 24)
     phone.goto(live.url + "/sandbox/")
     phone.get_by_role("link", name="Ana <b>Garcia</b>").click()
     messages = phone.locator("#messages")
@@ -53,7 +54,9 @@ def test_it_walks_the_demo_path_in_a_browser(browser, live, bot_settings, bot_se
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "sandbox-phone.png"), full_page=True)
 
-    console = browser.new_context().new_page()
+    console_context = browser.new_context()
+    csp_violations(console_context, violations)
+    console = console_context.new_page()
     sign_in(console, live.url, officer.email)
     expect(console.locator("#queue")).to_contain_text("Ana <b>Garcia</b>")
     console.locator("#queue a").first.click()
@@ -66,10 +69,13 @@ def test_it_walks_the_demo_path_in_a_browser(browser, live, bot_settings, bot_se
     # The sandbox phone picks the officer's answer up without a reload (polls every 2 s).
     expect(messages).to_contain_text("Olivia here", timeout=5_000)
 
-    audit = browser.new_context().new_page()
+    audit_context = browser.new_context()
+    csp_violations(audit_context, violations)
+    audit = audit_context.new_page()
     sign_in(audit, live.url, auditor.email)
     audit.goto(f"{live.url}/audit/borrowers/{borrower.id}")
     table = audit.locator("#audit-messages")
     for text in ("a payment on your account is due", "whats my balance", "Olivia here"):
         expect(table).to_contain_text(text)
     assert audit.locator("#audit-messages b").count() == 0  # borrower text is escaped
+    assert violations == []

@@ -72,3 +72,44 @@ def test_it_keeps_an_admin_from_locking_themselves_out(client, session):
     assert b"cannot remove your own admin access" in resp.data
     session.refresh(admin)
     assert admin.role == "admin" and admin.active
+
+
+def test_it_refuses_an_officer_email_that_is_not_an_address(client, session):
+    login(client, make_officer(session, "admin"))
+    resp = client.post(
+        "/admin/officers", data={**NEW, "email": "new@localhost"}, follow_redirects=True
+    )
+    assert b"email: enter a valid email address" in resp.data
+    assert session.scalar(select(Officer).where(Officer.email == "new@localhost")) is None
+
+
+def test_it_signs_an_officer_out_when_an_admin_resets_the_password(app, client, session):
+    admin, officer = make_officer(session, "admin"), make_officer(session)
+    theirs = app.test_client()
+    login(theirs, officer)
+    login(client, admin)
+    client.post(
+        f"/admin/officers/{officer.id}",
+        data={
+            "role": "officer",
+            "capacity": "5",
+            "active": "on",
+            "password": "a brand new password",
+        },
+    )
+    assert theirs.get("/console/").status_code == 302
+    assert login(theirs, officer, password="a brand new password").status_code == 302
+
+
+def test_it_keeps_an_old_session_dead_after_reactivation(app, client, session):
+    admin, officer = make_officer(session, "admin"), make_officer(session)
+    theirs = app.test_client()
+    login(theirs, officer)
+    login(client, admin)
+    client.post(f"/admin/officers/{officer.id}", data={"role": "officer", "capacity": "5"})
+    client.post(
+        f"/admin/officers/{officer.id}", data={"role": "officer", "capacity": "5", "active": "on"}
+    )
+    session.refresh(officer)
+    assert officer.active
+    assert theirs.get("/console/").status_code == 302  # the pre-deactivation cookie is dead

@@ -77,6 +77,7 @@ def test_it_keeps_notes_and_flags_with_their_history(client, session, settings):
     case = handed_off(session, settings)
     officer = make_officer(session)
     login(client, officer)
+    client.post(f"/console/cases/{case.id}/claim")
     client.post(f"/console/cases/{case.id}/notes", data={"note": "<b>asked</b> for a call"})
     client.post(f"/console/cases/{case.id}/flags", data={"flag": "dispute_open", "action": "set"})
     page = client.get(f"/console/cases/{case.id}").get_data(as_text=True)
@@ -97,6 +98,7 @@ def test_it_keeps_notes_and_flags_with_their_history(client, session, settings):
 def test_it_records_a_promise_and_names_the_bad_field(client, session, settings):
     case = handed_off(session, settings)
     login(client, make_officer(session))
+    client.post(f"/console/cases/{case.id}/claim")
     loan = case.borrower.loans[0]
     resp = client.post(
         f"/console/cases/{case.id}/promise",
@@ -130,6 +132,7 @@ def test_it_stores_a_plan_within_policy_at_once(client, session, settings):
     case = handed_off(session, settings)
     officer = make_officer(session)
     login(client, officer)
+    client.post(f"/console/cases/{case.id}/claim")
     client.post(f"/console/cases/{case.id}/plan", data=plan_form(case.borrower.loans[0]))
     plan = session.scalar(select(PaymentPlan))
     assert plan.created_by == f"officer:{officer.id}" and plan.outside_policy is False
@@ -139,6 +142,7 @@ def test_it_sends_a_plan_outside_policy_to_a_supervisor(client, session, setting
     case = handed_off(session, settings)
     officer, supervisor = make_officer(session), make_officer(session, "supervisor")
     login(client, officer)
+    client.post(f"/console/cases/{case.id}/claim")
     loan = case.borrower.loans[0]
     resp = client.post(
         f"/console/cases/{case.id}/plan",

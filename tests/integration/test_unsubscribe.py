@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from outreach.models import AuditEvent, ContactPoint
@@ -63,3 +64,51 @@ def test_it_refuses_a_forged_token(client, session):
         session.scalar(select(ContactPoint.opted_out_at).where(ContactPoint.channel == "email"))
         is None
     )
+
+
+def test_it_expires_an_unsubscribe_link_after_60_days(app, session, settings, clock):
+    borrower = with_email(session)
+    link = path(settings, borrower)
+    clock.advance(days=60)
+    assert app.test_client().get(link).status_code == 200  # still inside the 60 days
+    clock.advance(seconds=2)
+    page = app.test_client().get(link)
+    assert page.status_code == 410 and b"This link has expired" in page.data
+    assert b"most recent email" in page.data  # how to opt out still (RF-OPTOUT-NOTICE)
+    resp = app.test_client().post(link, data={"List-Unsubscribe": "One-Click"})
+    assert resp.status_code == 410
+    assert (
+        session.scalar(select(ContactPoint.opted_out_at).where(ContactPoint.channel == "email"))
+        is None
+    )
+
+
+def test_it_treats_the_old_links_that_never_expired_as_expired(client, session, settings):
+    borrower = with_email(session)
+    old = URLSafeSerializer(settings.secret_key, salt="email-unsubscribe.v1").dumps(
+        {"b": borrower.id}
+    )
+    page = client.get(f"/unsubscribe/{old}")
+    assert page.status_code == 410 and b"most recent email" in page.data
+    one_click = client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 410
+    assert (
+        session.scalar(select(ContactPoint.opted_out_at).where(ContactPoint.channel == "email"))
+        is None
+    )
+    forged = URLSafeSerializer("another secret", salt="email-unsubscribe.v1").dumps(
+        {"b": borrower.id}
+    )
+    assert client.get(f"/unsubscribe/{forged}").status_code == 404
+
+
+def test_it_answers_a_spanish_speaking_borrower_in_spanish(client, session, settings, clock):
+    borrower = with_email(session)
+    borrower.locale = "es_US"
+    session.commit()
+    link = path(settings, borrower)
+    page = client.get(link).get_data(as_text=True)
+    assert "¿Dejar de recibir correos de Demo Lender?" in page and 'lang="es"' in page
+    clock.advance(days=61)
+    expired = client.get(link).get_data(as_text=True)
+    assert "Este enlace ha caducado" in expired

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 from tests.support import servers
 from tests.support.officers import PASSWORD
@@ -26,3 +26,23 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__outreachCsp(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " in " + (e.sourceFile || document.location.pathname) + ":" + e.lineNumber);
+});
+"""
+
+
+def csp_violations(context: BrowserContext, seen: list[str] | None = None) -> list[str]:
+    """A list (``seen``, or a new one) that fills with every Content-Security-Policy violation in
+    any page of ``context`` from now on, across navigations: a browser test asserts it stays
+    empty."""
+    seen = [] if seen is None else seen
+    context.expose_binding(
+        "__outreachCsp", lambda source, text: seen.append(f"{source['frame'].url}: {text}")
+    )
+    context.add_init_script(_CSP_LISTENER)
+    return seen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from outreach.models import Officer
-from outreach.web.auth import hash_password
+from outreach.officer_accounts import hash_password
 
 PASSWORD = "correct horse battery staple"
 

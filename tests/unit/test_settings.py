@@ -76,3 +76,14 @@ def test_it_bounds_rasa_calls_by_default_and_refuses_a_limit_of_zero():
         )
     assert "RASA_MAX_CONCURRENT: must be greater than 0" in str(err.value)
     assert "RASA_TIMEOUT_SECONDS: must be greater than 0" in str(err.value)
+
+
+def test_it_names_a_negative_or_malformed_proxy_count():
+    for raw in ("-1", "two"):
+        with pytest.raises(SettingsError, match="TRUSTED_PROXY_COUNT"):
+            Settings.from_env(
+                {"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "TRUSTED_PROXY_COUNT": raw}
+            )
+    assert (
+        Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"}).trusted_proxy_count == 0
+    )

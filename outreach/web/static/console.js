@@ -11,7 +11,12 @@
   });
   function tick() {
     fetch(window.location.pathname, { headers: { "X-Requested-With": "poll" }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+      .then(function (r) {
+        // Signed out (idle timeout, sign-out elsewhere): reload, which shows the sign-in page.
+        if (r.status === 401) { window.location.reload(); throw new Error("signed out"); }
+        if (!r.ok) throw new Error(String(r.status));
+        return r.text();
+      })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         ids.forEach(function (id) {

@@ -19,6 +19,7 @@
       failed: "Not sent. Check your connection and try again.", busy: "Too many messages. Please wait a moment.",
       welcome: "Hi! Ask about your balance, a payment plan, or type \"agent\" to talk to a person.",
       expired: "This link has expired. You can still chat; we will ask a few questions to find your account.",
+      settled: "Your account is paid up: there is nothing left to pay. You can still ask us anything here.",
       loan: "Loan number (optional)", find: "Find my account", found: "Thanks. The assistant will ask you to confirm your identity.",
       log: "Conversation", newmsg: "New message" },
     es: { open: "Chatee con nosotros", title: "Ayuda con su cuenta", close: "Cerrar chat", label: "Su mensaje",
@@ -26,6 +27,7 @@
       failed: "No se envió. Revise su conexión e inténtelo de nuevo.", busy: "Demasiados mensajes. Espere un momento.",
       welcome: "¡Hola! Pregunte por su saldo, un plan de pagos, o escriba \"agente\" para hablar con una persona.",
       expired: "Este enlace ha caducado. Puede seguir chateando; le haremos unas preguntas para encontrar su cuenta.",
+      settled: "Su cuenta está al día: no tiene nada pendiente de pago. Puede preguntarnos lo que quiera aquí.",
       loan: "Número de préstamo (opcional)", find: "Buscar mi cuenta", found: "Gracias. El asistente le pedirá que confirme su identidad.",
       log: "Conversación", newmsg: "Mensaje nuevo" }
   };
@@ -108,6 +110,7 @@
     return api("POST", "session", { link: link, locale: lang }).then(function (d) {
       state.key = d.key; state.link = link; state.identified = false; save();
       if (d.link === "invalid") status.textContent = t.expired;
+      else if (d.link === "settled") status.textContent = t.settled;
     });
   }
   function poll() {
