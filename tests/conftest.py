@@ -139,6 +139,7 @@ def rasa_stack(database_url: str) -> Iterator[dict[str, str]]:
         "SANIC_HOST": "127.0.0.1",
         "ACTION_ENDPOINT_URL": action_url + "/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_TOKEN": token,  # bot/serve.py reads it here: never on Rasa's command line
     }
     with (
         servers.process(
@@ -150,7 +151,7 @@ def rasa_stack(database_url: str) -> Iterator[dict[str, str]]:
         ),
         servers.process(
             "rasa",
-            servers.rasa_args(rasa_port, token),
+            servers.rasa_args(rasa_port),
             rasa_url + "/",
             env=env,
             cwd=servers.ROOT / "bot",
