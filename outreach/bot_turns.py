@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from sqlalchemy.orm import Session
 
-from . import audit, conversations, rasa_client
+from . import audit, clock, conversations, identity_turns, rasa_client
 from .bot_locale import guess_language, language_of
 from .models import BotTurn, Conversation, Message
 from .settings import Settings
@@ -32,15 +32,23 @@ def conversation_language(conv: Conversation, text: str) -> str:
 
 
 def post_turn(
-    settings: Settings, conversation_id: str, text: str, metadata: dict[str, Any]
+    settings: Settings,
+    conversation_id: str,
+    text: str,
+    metadata: dict[str, Any],
+    *,
+    placeholder: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The raw reply list from Rasa's REST channel (texts, custom payloads)."""
+    """The raw reply list from Rasa's REST channel (texts, custom payloads).
+
+    ``placeholder`` is Flask's own intent command standing in for an identity answer
+    (``identity_turns``): sent instead of the text, which Rasa then never sees."""
     try:
         resp = requests.post(
             f"{settings.rasa_url}/webhooks/rest/webhook",
             json={
                 "sender": conversation_id,
-                "message": rasa_client.strip_command_prefix(text),
+                "message": placeholder or rasa_client.strip_command_prefix(text),
                 "metadata": metadata,
             },
             timeout=settings.rasa_timeout_seconds,
@@ -59,8 +67,12 @@ def run_turn(
     language = conversation_language(conv, inbound.body)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
+    # An answer to an identity question is checked here and masked before Rasa (finding 14).
+    placeholder = identity_turns.before_turn(session, settings, conv, inbound, clock.now())
     try:
-        elements = post_turn(settings, conv.public_id, inbound.body, {"language": language})
+        elements = post_turn(
+            settings, conv.public_id, inbound.body, {"language": language}, placeholder=placeholder
+        )
     except rasa_client.RasaUnavailable as exc:
         log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
         audit.record(
@@ -83,6 +95,7 @@ def run_turn(
             confidence = info.get("confidence")
             turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
             turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
+            identity_turns.after_turn(session, conv, info)
         elif custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
             replies.append(conversations._system_send(session, settings, conv, str(custom["text"])))
         elif element.get("text"):

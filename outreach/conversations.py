@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, bot_turns, clock
 from .contact_policy import check_contact, decide_scenario
+from .identity_config import verification_config
 from .messaging import record_blocked, send_message
 from .models import Borrower, ContactPoint, Conversation, Message
 from .policy import classify_keyword
@@ -58,7 +59,33 @@ def borrower_for_address(session: Session, channel: str, address: str) -> Borrow
     return points[0].borrower if points else None
 
 
-def open_conversation(session: Session, channel: str, address: str) -> Conversation:
+def _close_if_idle(session: Session, conv: Conversation, now: datetime) -> bool:
+    """Close a bot-owned SMS/WhatsApp conversation with no message for
+    ``verification.conversation_idle_hours`` (finding 2): the next holder of the phone starts a
+    new conversation (a new Rasa sender id) and is asked who they are again. An officer's open
+    case keeps its conversation."""
+    idle = verification_config().conversation_idle
+    if conv.channel not in PHONE_CHANNELS or conv.owner != "bot":
+        return False
+    if now - conv.last_message_at <= idle:
+        return False
+    conv.status = "closed"
+    audit.record(
+        session,
+        "system",
+        "conversation.closed",
+        subject=f"conversation:{conv.id}",
+        borrower_id=conv.borrower_id,
+        details={"reason": "idle", "idle_hours": int(idle.total_seconds() // 3600)},
+    )
+    return True
+
+
+def open_conversation(
+    session: Session, channel: str, address: str, now: datetime | None = None
+) -> Conversation:
+    """The open conversation for this channel and address, or a new one."""
+    now = now or clock.now()
     conv = session.scalar(
         select(Conversation)
         .where(
@@ -69,6 +96,8 @@ def open_conversation(session: Session, channel: str, address: str) -> Conversat
         .order_by(Conversation.id.desc())
         .limit(1)
     )
+    if conv is not None and _close_if_idle(session, conv, now):
+        conv = None
     if conv is None:
         borrower = borrower_for_address(session, channel, address)
         conv = Conversation(

@@ -59,6 +59,20 @@ def resume(settings: Settings, conversation_id: str) -> None:
         raise RasaUnavailable(str(exc)) from exc
 
 
+def set_slots(settings: Settings, conversation_id: str, slots: dict[str, object]) -> None:
+    """Set slots in a conversation's tracker (appended events, like ``resume``)."""
+    try:
+        resp = requests.post(
+            f"{settings.rasa_url}/conversations/{conversation_id}/tracker/events",
+            params={"token": settings.rasa_token},
+            json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
+            timeout=settings.rasa_timeout_seconds,
+        )
+        resp.raise_for_status()
+    except requests.RequestException as exc:
+        raise RasaUnavailable(str(exc)) from exc
+
+
 def is_up(base_url: str, path: str = "/") -> bool:
     try:
         return requests.get(base_url + path, timeout=2).ok

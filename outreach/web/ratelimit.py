@@ -1,16 +1,20 @@
 """Rate limits on sign-in and on the public chat endpoints (Flask-Limiter, one per app).
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default: per process; point it at Redis
-when running several workers). Limits are per client address.
+when running several workers). Limits are per client address; naming an account in the chat is
+limited per loan number as well (finding 1: one loan attacked from many addresses).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from ..identity_locks import loan_key
 
 # endpoint -> (limit, methods). Sign-in slows password guessing; the chat limits keep one client
 # from flooding Rasa or the officers' queue while leaving room for 2-second polling.
@@ -20,6 +24,22 @@ LIMITS: dict[str, tuple[str, list[str] | None]] = {
     "chat.post_message": ("20 per minute", None),
     "chat.identify": ("5 per minute;20 per hour", None),
     "chat.messages": ("90 per minute", None),
+}
+
+
+def loan_number_key() -> str:
+    """The counter for the loan number in an identify request: a keyed digest (the number
+    itself never reaches the counter store), the same for any spelling of it."""
+    data = request.get_json(silent=True) or {}
+    number = data.get("loan_number") if isinstance(data, dict) else None
+    if not isinstance(number, str) or not number.strip():
+        return "identify:none"
+    return "identify:" + loan_key(current_app.extensions["settings"].secret_key, number)
+
+
+# endpoint -> (limit, methods, key): limits counted by something other than the address.
+KEYED_LIMITS: dict[str, tuple[str, list[str] | None, Callable[[], str]]] = {
+    "chat.identify": ("10 per hour;30 per day", None, loan_number_key),
 }
 
 
@@ -35,6 +55,12 @@ def install(app: Flask) -> Limiter:
         view = app.view_functions.get(endpoint)
         if view is not None:
             app.view_functions[endpoint] = limiter.limit(rule, methods=methods)(view)
+    for endpoint, (rule, methods, key_func) in KEYED_LIMITS.items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(rule, methods=methods, key_func=key_func)(
+                view
+            )
 
     @app.errorhandler(429)
     def _too_many(exc: Exception) -> tuple[object, int]:
