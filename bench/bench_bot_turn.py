@@ -76,6 +76,7 @@ def run(rounds: int) -> dict[str, list[float]]:
         "SANIC_HOST": "127.0.0.1",
         "ACTION_ENDPOINT_URL": action_url + "/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_TOKEN": token,  # bot/serve.py reads it from the environment, never argv
     }
     times: dict[str, list[float]] = {"webhook": [], "rasa": []}
     with (
@@ -88,7 +89,7 @@ def run(rounds: int) -> dict[str, list[float]]:
         ),
         servers.process(
             "bench-rasa",
-            servers.rasa_args(rasa_port, token),
+            servers.rasa_args(rasa_port),
             rasa_url + "/",
             env=env,
             cwd=REPO / "bot",

@@ -2,7 +2,9 @@
 
 Same URL (``/webhooks/rest/webhook``), same request and reply list as Rasa's own ``rest``
 channel; the app reads the last element, ``{"custom": {"turn": {...}}}``, to log how the
-message was understood (intent, confidence) and which actions ran (outreach/bot_turns.py).
+message was understood (intent, confidence) and which actions ran (outreach/bot_turns.py), and
+to know which form question is open (active loop, requested slot): the answer to an identity
+question is checked by the app and reaches Rasa only as a placeholder (outreach/identity_turns.py).
 Nothing the borrower typed is logged here.
 
 The summary also says what went wrong (security finding 17), because Rasa 3.6 hides it: when a
@@ -57,7 +59,8 @@ def install_failure_collector() -> None:
 
 
 async def turn_summary(request: Request, sender_id: str) -> dict[str, Any]:
-    """Intent, confidence and the actions run since the borrower's latest message."""
+    """Intent, confidence, the actions run since the borrower's latest message, and the form
+    question now open (``active_loop``, ``requested_slot``; None when no form is active)."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
         return {}
@@ -78,6 +81,8 @@ async def turn_summary(request: Request, sender_id: str) -> dict[str, Any]:
         "confidence": intent.get("confidence"),
         "actions": list(reversed(actions)),
         "paused": tracker.is_paused(),
+        "active_loop": tracker.active_loop_name,
+        "requested_slot": tracker.get_slot("requested_slot") if tracker.active_loop_name else None,
     }
 
 

@@ -33,6 +33,11 @@ def _hours() -> tuple[ZoneInfo, set[int], time, time]:
     )
 
 
+def office_zone() -> ZoneInfo:
+    """The lender's own time zone (office_hours.timezone): officers read times in it."""
+    return _hours()[0]
+
+
 def next_opening(now: datetime) -> datetime | None:
     """None while the office is open; else the next opening (aware, office time zone)."""
     zone, days, opens, closes = _hours()

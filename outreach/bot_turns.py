@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import audit, bot_resume, clock, conversations, rasa_client
+from . import audit, bot_resume, clock, conversations, identity_turns, rasa_client
 from .bot_hours import handoff_eta
 from .bot_locale import guess_language, language_of
 from .bot_notices import notice
@@ -40,10 +40,14 @@ def _ask_rasa(
     inbound: Message,
     language: str,
     turn: BotTurn,
+    placeholder: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Rasa's reply list, or the notice that stands in for it when Rasa cannot be asked."""
+    """Rasa's reply list, or the notice that stands in for it when Rasa cannot be asked.
+    ``placeholder`` stands in for an identity answer Flask checked itself (finding 14)."""
     try:
-        return rasa_client.post_turn(settings, conv.public_id, inbound.body, {"language": language})
+        return rasa_client.post_turn(
+            settings, conv.public_id, inbound.body, {"language": language}, placeholder=placeholder
+        )
     except rasa_client.RasaBusy:
         # Logged by rasa_client; the borrower hears at once instead of waiting behind a hung Rasa.
         turn.error = "rasa_busy"
@@ -77,13 +81,15 @@ def _converse(
         log.info("message %s has no text: text-only notice sent", inbound.id)
         turn.error = "no_text"
         return [{"text": notice("text_only", language)}]
+    # An answer to an identity question is checked here and masked before Rasa (finding 14).
+    placeholder = identity_turns.before_turn(session, settings, conv, inbound, clock.now())
     if conv.resume_pending_since is not None and not bot_resume.retry_resume(
         session, settings, conv
     ):
         # Rasa is still paused on this conversation and would answer nothing (finding 6).
         turn.error = "resume_pending"
         return [{"text": notice("unavailable", language)}]
-    elements = _ask_rasa(session, settings, conv, inbound, language, turn)
+    elements = _ask_rasa(session, settings, conv, inbound, language, turn, placeholder)
     if _summary(elements).get("paused") is True:
         session.refresh(conv)
         if conv.owner == "bot":
@@ -94,7 +100,7 @@ def _converse(
             session.commit()
             resumed = bot_resume.retry_resume(session, settings, conv)
             if resumed:
-                elements = _ask_rasa(session, settings, conv, inbound, language, turn)
+                elements = _ask_rasa(session, settings, conv, inbound, language, turn, placeholder)
             if not resumed or _summary(elements).get("paused") is True:
                 turn.error = "resume_pending"
                 return [{"text": notice("unavailable", language)}]
@@ -117,6 +123,8 @@ def run_turn(
     confidence = info.get("confidence")
     turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
     turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
+    if info:
+        identity_turns.after_turn(session, conv, info)
     failed = [str(a)[:64] for a in info.get("failed_actions") or []][:10]
     if failed or info.get("turn_failed") is True:
         elements = _after_bot_failure(session, conv, turn, elements, failed, language)

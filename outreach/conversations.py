@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from . import audit, bot_turns, clock
 from .bot_notices import BOT_UNAVAILABLE  # noqa: F401  (the English text; tests compare to it)
 from .contact_policy import check_contact, decide_scenario
+from .identity_config import verification_config
 from .messaging import record_blocked, send_message
 from .models import Borrower, ContactPoint, Conversation, Message
 from .policy import classify_keyword
@@ -56,6 +57,28 @@ def borrower_for_address(session: Session, channel: str, address: str) -> Borrow
     return points[0].borrower if points else None
 
 
+def _close_if_idle(session: Session, conv: Conversation, now: datetime) -> bool:
+    """Close a bot-owned SMS/WhatsApp conversation with no message for
+    ``verification.conversation_idle_hours`` (finding 2): the next holder of the phone starts a
+    new conversation (a new Rasa sender id) and is asked who they are again. An officer's open
+    case keeps its conversation."""
+    idle = verification_config().conversation_idle
+    if conv.channel not in PHONE_CHANNELS or conv.owner != "bot":
+        return False
+    if now - conv.last_message_at <= idle:
+        return False
+    conv.status = "closed"
+    audit.record(
+        session,
+        "system",
+        "conversation.closed",
+        subject=f"conversation:{conv.id}",
+        borrower_id=conv.borrower_id,
+        details={"reason": "idle", "idle_hours": int(idle.total_seconds() // 3600)},
+    )
+    return True
+
+
 def _open_conversation_for(session: Session, channel: str, address: str) -> Conversation | None:
     return session.scalar(
         select(Conversation)
@@ -69,9 +92,16 @@ def _open_conversation_for(session: Session, channel: str, address: str) -> Conv
     )
 
 
-def open_conversation(session: Session, channel: str, address: str) -> Conversation:
-    """The open conversation for this channel and address, opened now if there is none."""
+def open_conversation(
+    session: Session, channel: str, address: str, now: datetime | None = None
+) -> Conversation:
+    """The open conversation for this channel and address, opened now if there is none (or
+    the open one has been quiet too long)."""
+    now = now or clock.now()
     conv = _open_conversation_for(session, channel, address)
+    if conv is not None and _close_if_idle(session, conv, now):
+        session.flush()  # the closed one gives up the one open slot per address
+        conv = None
     if conv is None:
         borrower = borrower_for_address(session, channel, address)
         conv = Conversation(

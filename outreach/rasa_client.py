@@ -77,17 +77,25 @@ def _reason(exc: Exception) -> str:
 
 
 def post_turn(
-    settings: Settings, conversation_id: str, text: str, metadata: dict[str, Any] | None = None
+    settings: Settings,
+    conversation_id: str,
+    text: str,
+    metadata: dict[str, Any] | None = None,
+    *,
+    placeholder: str | None = None,
 ) -> list[dict[str, Any]]:
     """One borrower message through Rasa's REST channel; the raw reply list (texts, custom
-    payloads, the turn summary bot/turn_channel.py appends). Raises ``RasaUnavailable``."""
+    payloads, the turn summary bot/turn_channel.py appends). Raises ``RasaUnavailable``.
+
+    ``placeholder`` is Flask's own intent command standing in for an identity answer
+    (``identity_turns``): sent instead of the text, which Rasa then never sees."""
     with _slot(settings, "turn"):
         try:
             resp = requests.post(
                 f"{settings.rasa_url}/webhooks/rest/webhook",
                 json={
                     "sender": conversation_id,
-                    "message": strip_command_prefix(text),
+                    "message": placeholder or strip_command_prefix(text),
                     "metadata": metadata or {},
                 },
                 timeout=settings.rasa_timeout_seconds,
@@ -117,6 +125,20 @@ def resume(settings: Settings, conversation_id: str) -> None:
             resp.raise_for_status()
         except requests.RequestException as exc:
             raise RasaUnavailable(_reason(exc)) from exc
+
+
+def set_slots(settings: Settings, conversation_id: str, slots: dict[str, object]) -> None:
+    """Set slots in a conversation's tracker (appended events, like ``resume``)."""
+    try:
+        resp = requests.post(
+            f"{settings.rasa_url}/conversations/{conversation_id}/tracker/events",
+            params={"token": settings.rasa_token},
+            json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
+            timeout=settings.rasa_timeout_seconds,
+        )
+        resp.raise_for_status()
+    except requests.RequestException as exc:
+        raise RasaUnavailable(str(exc)) from exc
 
 
 def is_up(base_url: str, path: str = "/") -> bool:

@@ -162,6 +162,7 @@ def rasa_stack(
         "SANIC_HOST": "127.0.0.1",
         "ACTION_ENDPOINT_URL": action_switch.url + "/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_TOKEN": token,  # bot/serve.py reads it here: never on Rasa's command line
     }
     with (
         servers.process(
@@ -173,7 +174,7 @@ def rasa_stack(
         ),
         servers.process(
             "rasa",
-            servers.rasa_args(rasa_port, token),
+            servers.rasa_args(rasa_port),
             rasa_url + "/",
             env=env,
             cwd=servers.ROOT / "bot",

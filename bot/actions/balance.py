@@ -9,13 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import (
-    BALANCE_SHOWN,
-    DATE_OF_BIRTH,
-    IDENTITY_VERIFIED,
-    LOAN_LAST4,
-    language,
-)
+from bot.actions.common import BALANCE_SHOWN, language, not_verified_events
 from outreach import bot_services
 
 
@@ -31,13 +25,8 @@ class ActionShowBalance(Action):
         view = bot_services.balance_for(tracker.sender_id, language=language(tracker))
         if view is None:
             dispatcher.utter_message(response="utter_need_verification")
-            # Emptying the factor slots makes the next identity check ask for them, instead
-            # of sending the "provided" placeholder to the app as a (failing) attempt.
-            return [
-                SlotSet(IDENTITY_VERIFIED, False),
-                SlotSet(DATE_OF_BIRTH, None),
-                SlotSet(LOAN_LAST4, None),
-            ]
+            # Emptying the factor slots makes the next identity check ask for them.
+            return not_verified_events()
 
         # Amounts and dates are strings already formatted by the app (never floats here);
         # they fill the {placeholders} of the response.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 # Set only by actions (custom slot mappings in bot/domain/*.yml).
 IDENTITY_VERIFIED = "identity_verified"
@@ -12,6 +13,7 @@ VERIFICATION_LOCKED = "verification_locked"
 BALANCE_SHOWN = "balance_shown"
 DATE_OF_BIRTH = "date_of_birth"
 LOAN_LAST4 = "loan_last4"
+POSTAL_CODE = "postal_code"
 LANGUAGE = "language"
 PLAN_SLOTS = ("plan_amount", "plan_frequency", "plan_count", "plan_start", "plan_first_amount")
 PLAN_PENDING = "plan_pending"
@@ -23,16 +25,28 @@ PROMISE_RECORDED = "promise_recorded"
 REASON_REQUESTED = "requested"
 REASON_VERIFICATION_FAILED = "verification_failed"
 REASON_MISUNDERSTOOD = "misunderstood"
-# Intents that flag the account, with the flag and the acknowledgement sent before handing off.
+REASON_OPT_OUT_REQUEST = "opt_out_request"
+# Intents that flag the account: the flag, the acknowledgement sent before handing off, and the
+# one sent when the app only recorded the request for an officer (an unverified web chat:
+# nothing was flagged, so nothing may be said to be paused).
 FLAGGING_INTENTS = {
-    "dispute": ("dispute_open", "utter_dispute_ack"),
-    "hardship": ("hardship", "utter_hardship_ack"),
-    "complaint": ("complaint", "utter_complaint_ack"),
+    "dispute": ("dispute_open", "utter_dispute_ack", "utter_dispute_referred"),
+    "hardship": ("hardship", "utter_hardship_ack", "utter_hardship_ack"),
+    "complaint": ("complaint", "utter_complaint_ack", "utter_complaint_ack"),
 }
 MISUNDERSTOOD_INTENTS = ("nlu_fallback", "out_of_scope")
 
 # A long conversation should not make an unbounded case summary.
 MAX_INTENTS_IN_SUMMARY = 50
+
+
+def not_verified_events() -> list[SlotSet]:
+    """What an action sets when the app does not confirm a fresh verification (it expires:
+    finding 2): the borrower is not verified, and the factor slots are emptied so the next
+    identity check asks for them instead of finding them "provided"."""
+    return [SlotSet(IDENTITY_VERIFIED, False)] + [
+        SlotSet(slot, None) for slot in (DATE_OF_BIRTH, LOAN_LAST4, POSTAL_CODE)
+    ]
 
 
 def slot_is_true(tracker: Tracker, name: str) -> bool:

@@ -18,6 +18,7 @@ from bot.actions.common import (
     PLAN_ATTEMPTED,
     PROMISE_RECORDED,
     REASON_MISUNDERSTOOD,
+    REASON_OPT_OUT_REQUEST,
     REASON_REQUESTED,
     REASON_VERIFICATION_FAILED,
     VERIFICATION_LOCKED,
@@ -31,9 +32,13 @@ from outreach import bot_services
 logger = logging.getLogger(__name__)
 
 
-def handoff_summary(tracker: Tracker, reason: str | None = None) -> dict[str, Any]:
-    """What the officer sees first: no message text, which may hold a date of birth."""
-    return {
+def handoff_summary(
+    tracker: Tracker, reason: str | None = None, request: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the officer sees first: no message text, which may hold a date of birth.
+    ``request``: an account effect the bot did not apply (unverified web chat) for the
+    officer to decide."""
+    summary = {
         "reason": reason,
         "intents": intent_history(tracker),
         "identity_verified": slot_is_true(tracker, IDENTITY_VERIFIED),
@@ -43,13 +48,21 @@ def handoff_summary(tracker: Tracker, reason: str | None = None) -> dict[str, An
         "promise_recorded": slot_is_true(tracker, PROMISE_RECORDED),
         "language": language(tracker),
     }
+    if request is not None:
+        summary["request"] = request
+    return summary
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
+def hand_off(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: str,
+    request: dict[str, Any] | None = None,
+) -> list[EventType]:
     """Open the case, tell the borrower when a person will answer, pause the bot."""
     try:
         case_id = bot_services.open_handoff(
-            tracker.sender_id, reason, handoff_summary(tracker, reason)
+            tracker.sender_id, reason, handoff_summary(tracker, reason, request)
         )
     except Exception:
         # Without a case nobody would answer a paused conversation: keep the bot on it.
@@ -79,11 +92,17 @@ class ActionHandoff(Action):
         if slot_is_true(tracker, VERIFICATION_LOCKED) and intent not in FLAGGING_INTENTS:
             return hand_off(dispatcher, tracker, REASON_VERIFICATION_FAILED)
         if intent in FLAGGING_INTENTS:
-            flag, acknowledgement = FLAGGING_INTENTS[intent]
+            flag, acknowledgement, referred_ack = FLAGGING_INTENTS[intent]
+            effect = None
             try:
-                bot_services.flag_account(tracker.sender_id, flag)
+                effect = bot_services.flag_account(tracker.sender_id, flag)
             except Exception:  # the officer still gets the case with its reason
                 logger.exception("Could not flag the account (flag=%s)", flag)
+            if effect == bot_services.AccountEffect.REFERRED:
+                # Unverified web chat: nothing was flagged; the officer decides (finding 9).
+                dispatcher.utter_message(response=referred_ack)
+                request = {"kind": "flag", "flag": flag, "applied": False, "verified": False}
+                return hand_off(dispatcher, tracker, intent, request)
             dispatcher.utter_message(response=acknowledgement)
             return hand_off(dispatcher, tracker, intent)
         return hand_off(dispatcher, tracker, REASON_REQUESTED)
@@ -127,7 +146,14 @@ class ActionOptOut(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if bot_services.opt_out(tracker.sender_id):
+        effect = bot_services.opt_out(tracker.sender_id)
+        if effect == bot_services.AccountEffect.REFERRED:
+            # Unverified web chat: nothing was opted out; an officer confirms it with the
+            # borrower (finding 9). The case carries the request.
+            dispatcher.utter_message(response="utter_opt_out_referred")
+            request = {"kind": "opt_out", "applied": False, "verified": False}
+            return hand_off(dispatcher, tracker, REASON_OPT_OUT_REQUEST, request)
+        if effect == bot_services.AccountEffect.APPLIED:
             # One confirmation at most: the app sends it like a STOP confirmation.
             dispatcher.utter_message(
                 response="utter_opt_out_confirmed", lender=bot_services.lender_name()

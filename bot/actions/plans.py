@@ -14,12 +14,12 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import parsing
 from bot.actions.common import (
-    IDENTITY_VERIFIED,
     PLAN_ATTEMPTED,
     PLAN_PENDING,
     PLAN_SLOTS,
     language,
     latest_intent,
+    not_verified_events,
 )
 from outreach import bot_services
 
@@ -211,7 +211,7 @@ class ActionQuotePlan(Action):
             offer = "unreadable"
         if offer is None:  # the app does not confirm verification: nothing is disclosed
             dispatcher.utter_message(response="utter_need_verification")
-            return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(IDENTITY_VERIFIED, False)]
+            return [*_reset(), SlotSet(PLAN_PENDING, False), *not_verified_events()]
         if offer == "unreadable" or (not offer.within_policy and offer.counter_offer is None):
             dispatcher.utter_message(response="utter_plan_no_offer")
             return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(PLAN_ATTEMPTED, "outside")]

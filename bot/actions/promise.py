@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import parsing
-from bot.actions.common import IDENTITY_VERIFIED, PROMISE_RECORDED, PROMISE_SLOTS, language
+from bot.actions.common import PROMISE_RECORDED, PROMISE_SLOTS, language, not_verified_events
 from bot.actions.plans import first_found, term_texts, today
 from outreach import bot_services
 
@@ -108,7 +108,7 @@ class ActionRecordPromise(Action):
             return reset
         if view is None:  # not verified in the database: nothing recorded, nothing said
             dispatcher.utter_message(response="utter_need_verification")
-            return [*reset, SlotSet(IDENTITY_VERIFIED, False)]
+            return [*reset, *not_verified_events()]
         dispatcher.utter_message(response="utter_promise_recorded", **asdict(view))
         return [*reset, SlotSet(PROMISE_RECORDED, True)]
 

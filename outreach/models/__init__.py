@@ -8,6 +8,7 @@ from .bot import BotTurn, VerificationProgress
 from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from .compliance import AuditCheckpoint, LegalHold
 from .conversations import Conversation, HandoffCase, Message, MessageEvent
+from .identity import IdentityCheck, IdentityLockout
 from .loans import Loan, Payment
 from .officers import ROLES, LoginAttempt, Officer
 from .outbox import OutboxItem, SendRateSlot
@@ -29,6 +30,8 @@ __all__ = [
     "Conversation",
     "HandoffCase",
     "Heartbeat",
+    "IdentityCheck",
+    "IdentityLockout",
     "LegalHold",
     "Loan",
     "LoginAttempt",

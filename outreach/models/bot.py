@@ -1,5 +1,5 @@
 """What the self-service bot did: one row per borrower message it handled, and the identity
-factors given so far in a conversation (kept here, never in Rasa, until all are in)."""
+check's state in a conversation (kept here, never in Rasa)."""
 
 from __future__ import annotations
 
@@ -35,10 +35,16 @@ class BotTurn(Base):
 
 
 class VerificationProgress(Base):
-    """Which identity factors were given in this conversation and whether each matched.
+    """The identity check in one conversation.
 
-    Only booleans are kept (never the value typed), and the borrower is never told which
-    factor failed: the outcome is decided once every configured factor is in.
+    ``factors``: which factors were given in the current round and whether each matched (only
+    booleans, never the value typed; the borrower is never told which factor failed).
+    ``asked``: the factor Rasa's form asked for last (from the turn summary), so Flask checks
+    the next answer itself and sends Rasa a placeholder instead (finding 14).
+    ``outcome``: that check's result for the inbound message ``outcome["message_id"]``, read once
+    by the form validation in the action server.
+    ``told_locked``: the bot was told the check is locked (its ``verification_locked`` slot is
+    set); once the lock ends Flask clears that slot in Rasa.
     """
 
     __tablename__ = "verification_progress"
@@ -46,4 +52,7 @@ class VerificationProgress(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
     factors: Mapped[dict[str, Any]]
+    asked: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[dict[str, Any] | None]
+    told_locked: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

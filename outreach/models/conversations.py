@@ -47,12 +47,15 @@ class Conversation(Base):
     borrower_id: Mapped[int | None] = mapped_column(ForeignKey("borrowers.id"), index=True)
     owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | officer
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # Set when this conversation passed the identity check; it counts only while fresh
+    # (outreach.identity.is_fresh: borrower active within verification.idle_minutes).
     identity_verified_at: Mapped[datetime | None]
-    verify_failures: Mapped[int] = mapped_column(default=0)
-    details_locked_at: Mapped[datetime | None]
     # Set while the bot owns the conversation again but Rasa has not confirmed the resume
     # (security finding 6); each turn and a scheduler job retry it until Rasa does.
     resume_pending_since: Mapped[datetime | None]
+    # The keyed digest of a loan number a web visitor typed (``loan:<hmac>``): the subject its
+    # failed checks count against, and why loan_last4 proves nothing here (finding 1).
+    identify_key: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -7,12 +7,17 @@ Contract with ``static/widget.js``:
   widget keeps in localStorage (the conversation survives a reload) and sends as ``X-Chat-Key``.
   ``link`` is ``valid``, ``invalid`` (altered or expired), ``settled`` (the borrower owes
   nothing: the chat stays anonymous) or ``none``. A valid link ties the conversation to its
-  borrower; the bot still verifies identity (date of birth) before any detail. Without a link the visitor is anonymous until ``/identify``.
-* ``GET /chat/api/messages?after=<id>`` returns the transcript after ``id`` (polled every 2 s).
+  borrower; the bot still verifies identity before any detail. Without a link the visitor is
+  anonymous until ``/identify``.
+* ``GET /chat/api/messages?after=<id>`` returns the transcript after ``id`` (polled every 2 s)
+  and who answers (``owner``); never whether the conversation is tied to an account (finding 8:
+  that told a visitor whether a loan number exists).
 * ``POST /chat/api/messages`` ``{"text"}`` goes through ``receive_inbound`` like SMS: logged,
   then Rasa while the bot owns the conversation, the officers' queue after a handoff.
-* ``POST /chat/api/identify`` ``{"loan_number"}``: an anonymous visitor names an account; the
-  answer is the same whether it exists or not, and the bot still asks for the date of birth.
+* ``POST /chat/api/identify`` ``{"loan_number"}``: an anonymous visitor names an account (once
+  per chat); the answer is the same whether it exists or not, it is rate limited per address
+  and per loan number, and the bot then asks the date of birth and the postal code on file
+  (never the last four digits the visitor just typed: outreach/identity.py).
 
 No cookies: the widget runs on the lender's own site (another origin), so the key travels in a
 header and CSRF does not apply; responses allow any origin but never credentials.
@@ -28,9 +33,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, identity
 from ..conversations import receive_inbound
-from ..models import Conversation, Loan, Message
+from ..models import Conversation, Message
 from ..selfservice_links import read_link, timed_serializer
 from . import db, settings
 
@@ -179,9 +184,7 @@ def messages() -> Any:
         after = int(request.args.get("after", "0"))
     except ValueError:
         return _error("after", "must be a message id (integer)")
-    return jsonify(
-        messages=_transcript(conv, after), owner=conv.owner, identified=conv.borrower_id is not None
-    )
+    return jsonify(messages=_transcript(conv, after), owner=conv.owner)
 
 
 @bp.post("/api/messages")
@@ -215,19 +218,6 @@ def identify() -> Any:
     number = data.get("loan_number")
     if not isinstance(number, str) or not number.strip() or len(number) > 64:
         return _error("loan_number", "enter your loan number")
-    if conv.borrower_id is None:
-        loan = db().scalar(select(Loan).where(Loan.loan_number == number.strip().upper()))
-        if loan is not None:
-            conv.borrower_id = loan.borrower_id
-        # The outcome goes to the audit log only: the visitor learns nothing about the account
-        # until the bot has checked the date of birth (verify_identity on this conversation).
-        audit.record(
-            db(),
-            "borrower",
-            "chat.identify",
-            subject=f"conversation:{conv.id}",
-            borrower_id=conv.borrower_id,
-            details={"matched": loan is not None},
-        )
-        db().commit()
+    identity.identify_by_loan_number(db(), conv, number, secret=settings().secret_key)
+    db().commit()
     return jsonify(ok=True)

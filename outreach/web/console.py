@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
-from .. import audit, bot_resume
+from .. import audit, bot_resume, identity
 from ..contact_policy import check_contact
 from ..conversations import initiator, web_session_decision
 from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
@@ -126,7 +126,8 @@ def case_view(case_id: int) -> Any:
         max_chars=MAX_REPLY_CHARS,
         templates=templates,
         template_policy=template_policy,
-        panel=console_data.borrower_panel(db(), case),
+        panel=console_data.borrower_panel(db(), case, request_now()),
+        identity_fresh=identity.is_fresh(db(), case.conversation, request_now()),
         flag_choices=console_data.CONSOLE_FLAGS,
         officers=console_data.assignable_officers(db())
         if officer.role in ("supervisor", "admin")
@@ -257,4 +258,4 @@ def close(case_id: int) -> Any:
     return redirect(url_for("console.queue"))
 
 
-from . import console_actions, console_reply  # noqa: E402, F401  (routes on this blueprint)
+from . import console_actions, console_identity, console_reply  # noqa: E402, F401  (routes)

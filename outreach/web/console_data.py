@@ -6,6 +6,7 @@ Pure reads (no commits) so the case view stays a thin route.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import bot_resume
+from ..bot_hours import office_zone
+from ..identity_locks import borrower_lock
 from ..models import (
     CaseNote,
     Conversation,
@@ -130,8 +133,20 @@ def pending_approvals(session: Session) -> list[PlanApproval]:
     )
 
 
-def borrower_panel(session: Session, case: HandoffCase) -> dict[str, Any]:
-    """Loans, plans, promises, flags (with history), recent contact and notes for the case."""
+def identity_lock(session: Session, borrower_id: int, now: datetime) -> dict[str, Any] | None:
+    """The identity-check lock-out in force for the borrower, with its end in the lender's zone
+    ("16:30 (America/Chicago)"); None when the check is open."""
+    lock = borrower_lock(session, borrower_id, now)
+    if lock is None:
+        return None
+    zone = office_zone()
+    local = lock.locked_until.astimezone(zone)
+    return {"until": lock.locked_until, "text": f"{local:%H:%M} ({zone.key})"}
+
+
+def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[str, Any]:
+    """Loans, plans, promises, flags (with history), recent contact, notes and an identity
+    lock-out for the case."""
     borrower = case.borrower
     notes = session.scalars(
         select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id.desc())
@@ -182,6 +197,7 @@ def borrower_panel(session: Session, case: HandoffCase) -> dict[str, Any]:
         "notes": notes,
         "approvals": approvals,
         "active_flags": borrower.active_flags(),
+        "identity_lock": identity_lock(session, borrower.id, now),
     }
 
 

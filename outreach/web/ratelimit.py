@@ -4,15 +4,20 @@ Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default: per process; poin
 when running several workers). Limits are per client address. The sign-in limits that matter
 (failures per address and per account, with a lock-out) are kept in the database by
 ``outreach.login_throttle`` and hold across processes; the one here only sheds floods early.
+Naming an account in the chat is limited per loan number as well (finding 1: one loan attacked
+from many addresses).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from ..identity_locks import loan_key
 
 # endpoint -> (limit, methods). Sign-in: a flood guard above the database limits (20 failures
 # per address in 15 minutes), so those decide; the chat limits keep one client from flooding
@@ -23,6 +28,22 @@ LIMITS: dict[str, tuple[str, list[str] | None]] = {
     "chat.post_message": ("20 per minute", None),
     "chat.identify": ("5 per minute;20 per hour", None),
     "chat.messages": ("90 per minute", None),
+}
+
+
+def loan_number_key() -> str:
+    """The counter for the loan number in an identify request: a keyed digest (the number
+    itself never reaches the counter store), the same for any spelling of it."""
+    data = request.get_json(silent=True) or {}
+    number = data.get("loan_number") if isinstance(data, dict) else None
+    if not isinstance(number, str) or not number.strip():
+        return "identify:none"
+    return "identify:" + loan_key(current_app.extensions["settings"].secret_key, number)
+
+
+# endpoint -> (limit, methods, key): limits counted by something other than the address.
+KEYED_LIMITS: dict[str, tuple[str, list[str] | None, Callable[[], str]]] = {
+    "chat.identify": ("10 per hour;30 per day", None, loan_number_key),
 }
 
 
@@ -38,6 +59,12 @@ def install(app: Flask) -> Limiter:
         view = app.view_functions.get(endpoint)
         if view is not None:
             app.view_functions[endpoint] = limiter.limit(rule, methods=methods)(view)
+    for endpoint, (rule, methods, key_func) in KEYED_LIMITS.items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(rule, methods=methods, key_func=key_func)(
+                view
+            )
 
     @app.errorhandler(429)
     def _too_many(exc: Exception) -> tuple[object, int]:

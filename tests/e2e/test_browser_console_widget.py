@@ -247,3 +247,68 @@ def test_it_lets_an_admin_add_an_officer_who_can_then_sign_in(browser, live, bot
     sign_in(fresh, live.url, "nia@lender.test")
     expect(fresh.locator("#queue")).to_be_visible()
     assert violations == []
+
+
+def test_it_locks_a_widget_visitor_out_across_chat_sessions(browser, live, host, bot_session):
+    # Findings 1 and 8: a visitor with a loan number tries wrong answers (one message with many
+    # dates among them), is locked out, and a new chat session in the same browser is still
+    # locked; the officer sees the lock-out on the case and releases it.
+    borrower = make_borrower(bot_session)
+    number = borrower.loans[0].loan_number
+    officer = make_officer(bot_session)
+    page = browser.new_context().new_page()
+    url = host("/lock")
+
+    def new_session_with_loan_number() -> None:
+        page.evaluate("localStorage.clear()")  # what a new chat session starts from
+        page.goto(url)
+        page.get_by_role("button", name="Chat with us").click()
+        loan = page.get_by_label("Loan number (optional)")
+        expect(loan).to_be_visible(timeout=POLL_WAIT)  # the widget keeps track of it itself
+        loan.fill(number)
+        page.get_by_role("button", name="Find my account").click()
+        expect(page.get_by_role("status")).to_contain_text("confirm your identity")
+        expect(loan).to_be_hidden()
+
+    def bot_says(text: str, expected: str) -> None:
+        replies = page.locator(".oc-bot")
+        before = replies.count()
+        say(page, text)
+        expect(replies.nth(before)).to_be_visible(timeout=BOT_WAIT)
+        expect(page.get_by_role("log")).to_contain_text(expected, timeout=BOT_WAIT)
+
+    page.goto(url)
+    new_session_with_loan_number()
+    bot_says("what's my balance", "date of birth")
+    many = " ".join(f"{m}/{d}/1985" for m in range(1, 13) for d in range(1, 10))
+    bot_says(many, "Please send just one date")
+    for left in ("2 more", "1 more"):
+        bot_says("01/01/1990", "postal code")
+        bot_says("99999", left)
+    bot_says("01/01/1990", "postal code")
+    bot_says("99999", "identity check is locked for 30 minute(s)")
+    expect(page.get_by_role("log")).to_contain_text("officer will answer", timeout=BOT_WAIT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-locked.png"))
+
+    new_session_with_loan_number()
+    bot_says("what's my balance", "date of birth")
+    bot_says("14/03/1985", "identity check is locked")  # the right date: still locked
+    assert "$" not in page.get_by_role("log").inner_text()
+
+    console = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(console, live.url, officer.email)
+    console.locator("#queue a").first.click()
+    console.get_by_role("button", name="Claim case").click()
+    expect(console.locator("#identity-lock")).to_contain_text(
+        re.compile(r"Identity check locked until \d\d:\d\d \(America/Chicago\)")
+    )
+    console.screenshot(path=str(ARTIFACTS / "console-identity-lock.png"), full_page=True)
+    console.get_by_role("button", name="Release identity check").click()
+    expect(console.locator("main")).to_contain_text("Identity check released")
+    expect(console.locator("#identity-lock")).to_have_count(0)
+
+    new_session_with_loan_number()
+    bot_says("what's my balance", "date of birth")
+    bot_says("14/03/1985", "postal code")
+    bot_says("60601", "$3,210.55")

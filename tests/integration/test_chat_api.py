@@ -81,17 +81,21 @@ def test_it_refuses_a_tampered_key_and_bad_fields(client):
 def test_it_identifies_an_anonymous_visitor_without_saying_whether_the_loan_exists(client, session):
     borrower = make_borrower(session)
     loan_number = borrower.loans[0].loan_number
-    key = start(client)["key"]
+    wrong_key, right_key = start(client)["key"], start(client)["key"]
     wrong = client.post(
-        "/chat/api/identify", json={"loan_number": "LN000"}, headers={"X-Chat-Key": key}
+        "/chat/api/identify", json={"loan_number": "LN000"}, headers={"X-Chat-Key": wrong_key}
     )
     right = client.post(
-        "/chat/api/identify", json={"loan_number": loan_number.lower()}, headers={"X-Chat-Key": key}
+        "/chat/api/identify",
+        json={"loan_number": loan_number.lower()},
+        headers={"X-Chat-Key": right_key},
     )
     assert wrong.get_json() == right.get_json() == {"ok": True}
-    conv = session.scalar(select(Conversation).where(Conversation.channel == "web"))
-    session.refresh(conv)
-    assert conv.borrower_id == borrower.id and conv.identity_verified_at is None
+    convs = session.scalars(
+        select(Conversation).where(Conversation.channel == "web").order_by(Conversation.id)
+    ).all()
+    assert [c.borrower_id for c in convs] == [None, borrower.id]
+    assert all(c.identify_key and c.identity_verified_at is None for c in convs)
     outcomes = session.scalars(
         select(AuditEvent.details).where(AuditEvent.action == "chat.identify")
     ).all()
@@ -154,3 +158,57 @@ def test_it_leaves_stop_in_the_web_chat_to_the_bot_not_the_phone_keywords(
     session.expire_all()
     assert all(p.opted_out_at is None for p in borrower.contact_points)
     assert not session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.opt_out"))
+
+
+def test_it_never_says_whether_a_chat_is_tied_to_an_account(client, session):
+    # Finding 8: the messages API answered identified: true/false, so a visitor learned which
+    # loan numbers exist.
+    borrower = make_borrower(session)
+    answers = []
+    for number in (borrower.loans[0].loan_number, "LN0000000099999"):
+        key = start(client)["key"]
+        client.post("/chat/api/identify", json={"loan_number": number}, headers={"X-Chat-Key": key})
+        answers.append(client.get("/chat/api/messages", headers={"X-Chat-Key": key}).get_json())
+    assert answers[0] == answers[1] == {"messages": [], "owner": "bot"}
+    linked = start(client, link=make_token(client.application.extensions["settings"], borrower.id))
+    got = client.get("/chat/api/messages", headers={"X-Chat-Key": linked["key"]}).get_json()
+    assert "identified" not in got
+
+
+def test_it_rate_limits_naming_one_loan_number_from_many_addresses(client, session):
+    borrower = make_borrower(session)
+    number = borrower.loans[0].loan_number
+    codes = []
+    for n in range(11):
+        address = {"REMOTE_ADDR": f"203.0.113.{n + 1}"}
+        key = client.post("/chat/api/session", json={}, environ_base=address).get_json()["key"]
+        spelled = number.lower() if n % 2 else f" {number[:4]}-{number[4:]} "
+        codes.append(
+            client.post(
+                "/chat/api/identify",
+                json={"loan_number": spelled},
+                headers={"X-Chat-Key": key},
+                environ_base=address,
+            ).status_code
+        )
+    assert codes == [200] * 10 + [429]
+    other = {"REMOTE_ADDR": "203.0.113.99"}
+    key = client.post("/chat/api/session", json={}, environ_base=other).get_json()["key"]
+    resp = client.post(
+        "/chat/api/identify",
+        json={"loan_number": "LN0000000099999"},
+        headers={"X-Chat-Key": key},
+        environ_base=other,
+    )
+    assert resp.status_code == 200  # another loan number has its own count
+
+
+def test_it_rate_limits_naming_accounts_from_one_address(client):
+    key = start(client)["key"]
+    codes = [
+        client.post(
+            "/chat/api/identify", json={"loan_number": f"LN{n:010d}"}, headers={"X-Chat-Key": key}
+        ).status_code
+        for n in range(6)
+    ]
+    assert codes == [200] * 5 + [429]

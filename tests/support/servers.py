@@ -22,6 +22,8 @@ SHARED = next(
     ROOT.parent / "shared",
 )
 LOGS = ROOT / "test-artifacts" / "logs"
+# The servers started by `process`, by name, while they run (tests look at their pids).
+RUNNING: dict[str, subprocess.Popen[bytes]] = {}
 
 
 def free_port() -> int:
@@ -70,8 +72,10 @@ def process(
         )
         try:
             wait_for(ready_url, proc, timeout, log)
+            RUNNING[name] = proc
             yield proc
         finally:
+            RUNNING.pop(name, None)
             proc.terminate()
             try:
                 proc.wait(timeout=15)
@@ -95,17 +99,16 @@ def prism_args(port: int, spec: str = "twilio_api_v2010.json") -> list[str]:
     ]
 
 
-def rasa_args(port: int, token: str) -> list[str]:
-    rasa = ROOT / "bot" / ".venv" / "bin" / "rasa"
+def rasa_args(port: int) -> list[str]:
+    """`rasa run` through bot/serve.py: the API token comes from RASA_TOKEN in the environment,
+    never from these arguments (they are readable in /proc/<pid>/cmdline)."""
+    python = ROOT / "bot" / ".venv" / "bin" / "python"
     models = ROOT / "bot" / "models"
-    if not rasa.exists() or not any(models.glob("*.tar.gz")):
+    if not python.exists() or not any(models.glob("*.tar.gz")):
         raise RuntimeError("Rasa or its trained model is missing: run `make test`")
     return [
-        str(rasa),
-        "run",
-        "--enable-api",
-        "--auth-token",
-        token,
+        str(python),
+        str(ROOT / "bot" / "serve.py"),
         "-i",
         "127.0.0.1",
         "-p",

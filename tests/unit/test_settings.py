@@ -87,3 +87,23 @@ def test_it_names_a_negative_or_malformed_proxy_count():
     assert (
         Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"}).trusted_proxy_count == 0
     )
+
+
+def test_it_derives_the_rasa_token_from_the_secret_without_revealing_it():
+    # Finding 14: the default token was the secret's first 24 characters.
+    import hashlib
+    import hmac
+
+    secret = "s3cret-" * 8
+    token = Settings.from_env({"SECRET_KEY": secret, "DATABASE_URL": "sqlite://"}).rasa_token
+    assert (
+        token
+        == hmac.new(secret.encode(), b"outreach.rasa-api-token.v1", hashlib.sha256).hexdigest()
+    )
+    assert token[:8] not in secret and len(token) == 64
+    other = Settings.from_env({"SECRET_KEY": secret + "x", "DATABASE_URL": "sqlite://"})
+    assert other.rasa_token != token
+    given = Settings.from_env(
+        {"SECRET_KEY": secret, "DATABASE_URL": "sqlite://", "RASA_TOKEN": "from-the-environment"}
+    )
+    assert given.rasa_token == "from-the-environment"

@@ -103,12 +103,15 @@
   }
   function show(data) {
     (data.messages || []).forEach(add);
-    idForm.hidden = data.identified !== false || !!state.identified;
+    // The server never says whether the chat is tied to an account (that told visitors which
+    // loan numbers exist): the widget remembers whether it came from a link or sent a number.
+    idForm.hidden = !!state.identified || !!state.linked;
   }
   function ensure() {
     if (state.key && state.link === link) return Promise.resolve();
     return api("POST", "session", { link: link, locale: lang }).then(function (d) {
-      state.key = d.key; state.link = link; state.identified = false; save();
+      state.key = d.key; state.link = link; state.identified = false;
+      state.linked = d.link === "valid"; save();
       if (d.link === "invalid") status.textContent = t.expired;
       else if (d.link === "settled") status.textContent = t.settled;
     });

@@ -40,6 +40,10 @@ def _install_stand_in_bot_services() -> None:
         verified: bool
         locked: bool
         attempts_left: int
+        pending: bool = False
+        understood: bool = True
+        several: bool = False
+        locked_minutes: int = 0
 
     @dataclass(frozen=True)
     class BalanceView:
@@ -56,7 +60,8 @@ def _install_stand_in_bot_services() -> None:
     module = types.ModuleType("outreach.bot_services")
     module.VerifyResult = VerifyResult  # type: ignore[attr-defined]
     module.BalanceView = BalanceView  # type: ignore[attr-defined]
-    module.verify_identity = unpatched  # type: ignore[attr-defined]
+    module.factor_outcome = unpatched  # type: ignore[attr-defined]
+    module.verification_factors = unpatched  # type: ignore[attr-defined]
     module.balance_for = unpatched  # type: ignore[attr-defined]
     module.open_handoff = unpatched  # type: ignore[attr-defined]
     try:

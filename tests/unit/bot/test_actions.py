@@ -64,7 +64,8 @@ def fake(monkeypatch: pytest.MonkeyPatch, target: str, **kwargs: Any) -> Recorde
     return recorder
 
 
-VERIFY = "bot.actions.verification.bot_services.submit_factor"
+VERIFY = "bot.actions.verification.bot_services.factor_outcome"
+FACTORS = "bot.actions.verification.bot_services.verification_factors"
 BALANCE = "bot.actions.balance.bot_services.balance_for"
 HANDOFF = "bot.actions.handoff.bot_services.open_handoff"
 # The bot stops; the listen ends the turn so the conversation resumes cleanly later.
@@ -86,6 +87,12 @@ def responses(dispatcher: Any) -> list[str]:
 # --- identity check (validate_verify_form) -----------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def two_factors(monkeypatch):
+    """The factors the app names for a conversation (a database lookup in the real service)."""
+    return fake(monkeypatch, FACTORS, result=["date_of_birth", "loan_last4"])
+
+
 def test_it_sets_identity_verified_when_the_app_verifies_the_date(
     monkeypatch, tracker, dispatcher, domain
 ):
@@ -93,12 +100,15 @@ def test_it_sets_identity_verified_when_the_app_verifies_the_date(
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
-    assert verify.calls == [("f-happy", "date_of_birth", "04/04/1963")]
+    # The app checked the borrower's text itself; the bot asks only what it decided.
+    assert verify.calls == [("f-happy", "date_of_birth")]
     assert slots_set(events) == {
         "date_of_birth": "provided",
         "loan_last4": "provided",
+        "postal_code": "provided",
         "identity_verified": True,
         "verification_locked": False,
+        "requested_slot": None,  # every factor in: the form ends
     }
     assert responses(dispatcher) == ["utter_verified"]
 
@@ -120,17 +130,26 @@ def test_it_asks_again_after_a_wrong_date_without_verifying(
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
-    # Both factors emptied: the form starts over with the date; nothing else changes.
-    assert slots_set(events) == {"date_of_birth": None, "loan_last4": None}
+    # Every factor emptied: the form starts over with the date; nothing else changes.
+    assert slots_set(events) == {
+        "date_of_birth": None,
+        "loan_last4": None,
+        "postal_code": None,
+        "requested_slot": "date_of_birth",
+    }
     assert rendered(dispatcher) == [
         "Sorry, that doesn't match our records. You can try 2 more time(s)."
     ]
 
 
 def test_it_locks_and_ends_the_form_when_the_app_says_locked(
-    monkeypatch, tracker, dispatcher, domain
+    monkeypatch, tracker, dispatcher, domain, rendered
 ):
-    fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(False, True, 0))
+    fake(
+        monkeypatch,
+        VERIFY,
+        result=bot_services.VerifyResult(False, True, 0, locked_minutes=30),
+    )
     handoff = fake(monkeypatch, HANDOFF, result=1)
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
@@ -139,12 +158,59 @@ def test_it_locks_and_ends_the_form_when_the_app_says_locked(
     assert slots_set(events) == {
         "date_of_birth": None,
         "loan_last4": None,
+        "postal_code": None,
         "identity_verified": False,
         "verification_locked": True,
         "requested_slot": None,
     }
-    assert responses(dispatcher) == ["utter_verification_locked"]
+    assert rendered(dispatcher) == [
+        "Sorry, I can't confirm your identity. For your security, the identity check is "
+        "locked for 30 minute(s), on every channel."
+    ]
+    assert rendered(dispatcher, "es") == [
+        "Lo siento, no pude confirmar su identidad. Por su seguridad, la verificación de "
+        "identidad queda bloqueada durante 30 minuto(s), en todos los canales."
+    ]
     assert handoff.calls == []
+
+
+def test_it_asks_for_one_date_when_the_answer_held_several(
+    monkeypatch, tracker, dispatcher, domain, rendered
+):
+    fake(
+        monkeypatch,
+        VERIFY,
+        result=bot_services.VerifyResult(False, False, 3, understood=False, several=True),
+    )
+
+    events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
+
+    # Asked again; not an attempt.
+    assert slots_set(events) == {"date_of_birth": None, "requested_slot": "date_of_birth"}
+    assert rendered(dispatcher) == [
+        "Please send just one date: your date of birth, for example 14/03/1985."
+    ]
+    assert rendered(dispatcher, "es") == [
+        "Envíe una sola fecha: su fecha de nacimiento, por ejemplo 14/03/1985."
+    ]
+
+
+def test_it_never_verifies_on_what_rasa_holds_when_the_app_checked_nothing(
+    monkeypatch, tracker_state, dispatcher, domain
+):
+    # Finding 2/14: a stale identity_verified slot (or a slot Rasa filled itself) proves
+    # nothing; without an outcome from the app the form asks again.
+    from rasa_sdk import Tracker
+
+    state = tracker_state("dob_given")
+    state["slots"]["identity_verified"] = True
+    verify = fake(monkeypatch, VERIFY, result=None)
+
+    events = run(ValidateVerifyForm(), dispatcher, Tracker.from_dict(state), domain)
+
+    assert verify.calls == [("f-happy", "date_of_birth")]
+    assert slots_set(events) == {"date_of_birth": None, "requested_slot": "date_of_birth"}
+    assert responses(dispatcher) == ["utter_not_a_date"]
 
 
 def test_it_spends_no_attempt_on_a_message_that_is_not_a_date(
@@ -155,21 +221,25 @@ def test_it_spends_no_attempt_on_a_message_that_is_not_a_date(
     events = run(ValidateVerifyForm(), dispatcher, tracker("bot_challenge_during_form"), domain)
 
     assert verify.calls == []
-    assert events == []
+    assert slots_set(events) == {"requested_slot": "date_of_birth"}  # the same question again
     assert dispatcher.messages == []
 
 
-def test_it_does_not_check_again_once_verified(monkeypatch, tracker_state, dispatcher, domain):
-    from rasa_sdk import Tracker
-
-    state = tracker_state("dob_given")
-    state["slots"]["identity_verified"] = True
-    verify = fake(monkeypatch, VERIFY, error=AssertionError("must not be called"))
-
-    events = run(ValidateVerifyForm(), dispatcher, Tracker.from_dict(state), domain)
-
-    assert verify.calls == []
-    assert slots_set(events)["date_of_birth"] == "provided"
+def test_it_asks_the_factors_the_app_names_for_the_conversation(
+    monkeypatch, tracker, dispatcher, domain
+):
+    # A visitor who typed the loan number is asked the postal code, not its last four digits.
+    factors = fake(monkeypatch, FACTORS, result=["date_of_birth", "postal_code"])
+    required = asyncio.run(
+        ValidateVerifyForm().required_slots(
+            domain["forms"]["verify_form"]["required_slots"],
+            dispatcher,
+            tracker("dob_given"),
+            domain,
+        )
+    )
+    assert required == ["date_of_birth", "postal_code"]
+    assert factors.calls == [("f-happy",)]
 
 
 # --- balance (action_show_balance) ---------------------------------------------------------
@@ -219,6 +289,7 @@ def test_it_discloses_nothing_when_the_app_does_not_confirm_verification(
         "identity_verified": False,
         "date_of_birth": None,
         "loan_last4": None,
+        "postal_code": None,
     }
 
 

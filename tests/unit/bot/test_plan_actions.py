@@ -290,22 +290,69 @@ def test_it_hands_off_on_the_second_misunderstanding_in_a_row(
 def test_it_flags_a_dispute_before_handing_off_with_its_reason(
     monkeypatch, tracker_state, dispatcher, domain
 ) -> None:
-    flag = fake(monkeypatch, "flag_account", True)
+    flag = fake(monkeypatch, "flag_account", bot_services.AccountEffect.APPLIED)
     handoff = fake(monkeypatch, "open_handoff", 5)
     run(ActionHandoff(), dispatcher, turn(tracker_state, "not my debt", "dispute"), domain)
     assert flag.calls[0][0][1] == "dispute_open"
     assert handoff.calls[0][0][1] == "dispute"
     assert [m["response"] for m in dispatcher.messages] == ["utter_dispute_ack", "utter_handoff"]
     assert "when" in dispatcher.messages[1]
+    assert "request" not in handoff.calls[0][0][2]
+
+
+def test_it_hands_an_unflagged_dispute_to_an_officer_without_saying_reminders_paused(
+    monkeypatch, tracker_state, dispatcher, domain, rendered
+) -> None:
+    # Finding 9: from an unverified web chat the app records the dispute as a request.
+    fake(monkeypatch, "flag_account", bot_services.AccountEffect.REFERRED)
+    handoff = fake(monkeypatch, "open_handoff", 6)
+    events = run(ActionHandoff(), dispatcher, turn(tracker_state, "not my debt", "dispute"), domain)
+    [((_, reason, summary), _)] = handoff.calls
+    assert reason == "dispute"
+    assert summary["request"] == {
+        "kind": "flag",
+        "flag": "dispute_open",
+        "applied": False,
+        "verified": False,
+    }
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_dispute_referred",
+        "utter_handoff",
+    ]
+    assert "paused" not in rendered(dispatcher)[0]
+    assert "pausamos" not in rendered(dispatcher, "es")[0]
+    assert events[0] == ConversationPaused()
+
+
+def test_it_hands_an_unverified_web_opt_out_to_an_officer(
+    monkeypatch, tracker_state, dispatcher, domain, rendered
+) -> None:
+    fake(monkeypatch, "opt_out", bot_services.AccountEffect.REFERRED)
+    handoff = fake(monkeypatch, "open_handoff", 7)
+    events = run(
+        ActionOptOut(), dispatcher, turn(tracker_state, "stop texting me", "opt_out"), domain
+    )
+    [((_, reason, summary), _)] = handoff.calls
+    assert (reason, summary["request"]) == (
+        "opt_out_request",
+        {"kind": "opt_out", "applied": False, "verified": False},
+    )
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_opt_out_referred",
+        "utter_handoff",
+    ]
+    assert "will confirm with you" in rendered(dispatcher)[0]
+    assert events == [ConversationPaused(), ActionExecuted("action_listen")]
 
 
 def test_it_confirms_an_opt_out_once_as_a_keyword_confirmation(
     monkeypatch, tracker_state, dispatcher, domain
 ) -> None:
-    fake(monkeypatch, "opt_out", True)
+    fake(monkeypatch, "opt_out", bot_services.AccountEffect.APPLIED)
     run(ActionOptOut(), dispatcher, turn(tracker_state, "no more reminders", "opt_out"), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_opt_out_confirmed"]
-    fake(monkeypatch, "opt_out", False)  # already opted out: nothing more is sent
+    # already opted out: nothing more is sent
+    fake(monkeypatch, "opt_out", bot_services.AccountEffect.UNCHANGED)
     run(ActionOptOut(), dispatcher, turn(tracker_state, "no more reminders", "opt_out"), domain)
     assert len(dispatcher.messages) == 1
     assert domain["responses"]["utter_opt_out_confirmed"][-1]["custom"]["send_as"] == (
