@@ -43,6 +43,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             session.close()
 
     from .web import admin, audit_pages, auth, chat, console, health, ratelimit, sandbox, webhooks
+    from .web.params import install as install_params
+
+    install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)
 
     for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .. import audit
 from ..models import ROLES, Officer, OfficerCapacity
 from ..models.casework import DEFAULT_CAPACITY
-from . import db
+from . import db, params
 from .auth import current_officer, hash_password, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -38,7 +38,7 @@ def _form_errors(form: dict[str, str], *, new: bool) -> list[str]:
     if (new or password) and len(password) < MIN_PASSWORD:
         errors.append(f"password: at least {MIN_PASSWORD} characters")
     cap = form.get("capacity", str(DEFAULT_CAPACITY))
-    if not cap.isdigit() or not 0 < int(cap) <= 100:
+    if params.to_int(cap, minimum=1, maximum=100) is None:  # "²" passed isdigit (finding 20)
         errors.append("capacity: a whole number from 1 to 100")
     return errors
 
@@ -62,6 +62,7 @@ def officers() -> Any:
 def create() -> Any:
     form = {k: v.strip() if k != "password" else v for k, v in request.form.items()}
     form["email"] = form.get("email", "").lower()
+    form.setdefault("capacity", str(DEFAULT_CAPACITY))
     errors = _form_errors(form, new=True)
     if not errors and db().scalar(select(Officer.id).where(Officer.email == form["email"])):
         errors.append("email: an officer with this email exists")
@@ -77,7 +78,7 @@ def create() -> Any:
     )
     db().add(officer)
     db().flush()
-    db().add(OfficerCapacity(officer_id=officer.id, max_open_cases=int(form["capacity"])))
+    db().add(OfficerCapacity(officer_id=officer.id, max_open_cases=int(form["capacity"].strip())))
     audit.record(
         db(),
         f"officer:{current_officer().id}",
@@ -98,6 +99,7 @@ def update(officer_id: int) -> Any:
         abort(404)
     me = current_officer()
     form = dict(request.form.items())
+    form.setdefault("capacity", str(_capacity(officer.id)))  # left out: unchanged
     errors = _form_errors(form, new=False)
     active = form.get("active") == "on"
     if officer.id == me.id and (not active or form.get("role") != "admin"):
@@ -114,9 +116,9 @@ def update(officer_id: int) -> Any:
         changes["active"] = [officer.active, active]
         officer.active = active
     cap = db().get(OfficerCapacity, officer.id) or OfficerCapacity(officer_id=officer.id)
-    if _capacity(officer.id) != int(form["capacity"]):
-        changes["capacity"] = [_capacity(officer.id), int(form["capacity"])]
-    cap.max_open_cases = int(form["capacity"])
+    if _capacity(officer.id) != int(form["capacity"].strip()):
+        changes["capacity"] = [_capacity(officer.id), int(form["capacity"].strip())]
+    cap.max_open_cases = int(form["capacity"].strip())
     db().add(cap)
     if form.get("password"):
         officer.password_hash = hash_password(form["password"])

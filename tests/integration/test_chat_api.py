@@ -154,3 +154,21 @@ def test_it_leaves_stop_in_the_web_chat_to_the_bot_not_the_phone_keywords(
     session.expire_all()
     assert all(p.opted_out_at is None for p in borrower.contact_points)
     assert not session.scalar(select(AuditEvent).where(AuditEvent.action == "consent.opt_out"))
+
+
+def test_it_answers_400_naming_a_crafted_after_and_stores_nothing(client, session):
+    key = start(client)["key"]
+    for after in (str(2**63), "99999999999999999999", "²", "-1"):
+        resp = client.get(f"/chat/api/messages?after={after}", headers={"X-Chat-Key": key})
+        assert resp.status_code == 400, after
+        assert resp.get_json()["error"].startswith("after: ")
+    # A huge ``after`` in a POST answered 500 after the message was stored (finding 20).
+    for after in (2**64, "99999999999999999999", "²", 1e300, True, -5):
+        resp = client.post(
+            "/chat/api/messages",
+            json={"text": "hello", "after": after},
+            headers={"X-Chat-Key": key},
+        )
+        assert resp.status_code == 400, after
+        assert resp.get_json()["error"].startswith("after: ")
+    assert session.scalars(select(Message)).all() == []

@@ -26,3 +26,11 @@ def test_it_hides_the_sandbox_when_twilio_credentials_are_set(database_url):
         make_settings(database_url, TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="tok")
     )
     assert app.test_client().get("/sandbox/").status_code == 404
+
+
+def test_it_answers_404_for_a_phone_id_past_64_bits(client, session):
+    make_borrower(session)
+    for point_id in (2**63, 2**64, 10**30):
+        assert client.get(f"/sandbox/phones/{point_id}").status_code == 404
+        assert client.post(f"/sandbox/phones/{point_id}", data={"body": "hi"}).status_code == 404
+    assert session.scalars(select(Message)).all() == []
