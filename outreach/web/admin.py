@@ -78,7 +78,7 @@ def create() -> Any:
     )
     db().add(officer)
     db().flush()
-    db().add(OfficerCapacity(officer_id=officer.id, max_open_cases=int(form["capacity"].strip())))
+    db().add(OfficerCapacity(officer_id=officer.id, max_open_cases=int(form["capacity"])))
     audit.record(
         db(),
         f"officer:{current_officer().id}",
@@ -116,9 +116,9 @@ def update(officer_id: int) -> Any:
         changes["active"] = [officer.active, active]
         officer.active = active
     cap = db().get(OfficerCapacity, officer.id) or OfficerCapacity(officer_id=officer.id)
-    if _capacity(officer.id) != int(form["capacity"].strip()):
-        changes["capacity"] = [_capacity(officer.id), int(form["capacity"].strip())]
-    cap.max_open_cases = int(form["capacity"].strip())
+    if _capacity(officer.id) != int(form["capacity"]):
+        changes["capacity"] = [_capacity(officer.id), int(form["capacity"])]
+    cap.max_open_cases = int(form["capacity"])
     db().add(cap)
     if form.get("password"):
         officer.password_hash = hash_password(form["password"])

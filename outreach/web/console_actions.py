@@ -146,7 +146,7 @@ def _terms() -> plans.PlanTerms:
         raise ValueError("instalment_count: a whole number")
     return plans.PlanTerms(
         instalment_amount=_money("instalment_amount"),
-        instalment_count=int(count.strip()),
+        instalment_count=int(count),
         frequency=request.form.get("frequency", ""),
         start_date=_day("start_date"),
         first_amount=_money("first_amount", required=False),
