@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         security_headers,
         webhooks,
     )
+    from .web.params import install as install_params
+
+    install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)
 
     for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)

@@ -72,6 +72,21 @@ def _digest(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _lock_chain(session: Session) -> None:
+    """Serialise appenders until the caller's transaction ends, so two writers never read the
+    same last hash and fork the chain (security review finding 3). Call before reading the head.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    elif dialect == "sqlite":
+        # SQLite has one writer at a time, but Python's sqlite3 runs a SELECT outside any
+        # transaction until the first write, so reading the head and inserting after it are not
+        # atomic. A write statement takes the database's write lock (waiting up to busy_timeout)
+        # and holds it to commit; this one inserts no rows, so the table stays append-only.
+        session.execute(text("INSERT INTO audit_events SELECT * FROM audit_events WHERE 0"))
+
+
 def record(
     session: Session,
     actor: str,
@@ -84,9 +99,7 @@ def record(
 ) -> AuditEvent:
     """Append an audit event to the chain (flushed, committed with the caller's transaction).
     ``at`` defaults to the clock's now (a request or job passes its own instant)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders so two writers never chain onto the same previous hash.
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    _lock_chain(session)
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     at = at or clock.now()
     prev_hash = prev or GENESIS
@@ -122,8 +135,7 @@ def record_many(session: Session, events: list[Event]) -> None:
     multi-row insert (the dispatcher logs a whole batch this way). Flushed, not committed."""
     if not events:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    _lock_chain(session)
     session.flush()  # earlier single appends in this transaction come first in the chain
     prev_hash = (
         session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS

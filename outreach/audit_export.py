@@ -6,7 +6,6 @@ time, so memory stays flat however many rows match. Nothing here holds a result 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import clock
 from .audit_search import MessageFilter, query
+from .csv_cells import safe_writer
 from .models import AuditEvent, Base, LegalHold
 
 BATCH = 2000
@@ -45,7 +45,6 @@ CSV_COLUMNS = (
     "rules_version",
     "body",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value: Any) -> Any:
@@ -53,13 +52,6 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)  # money stays exact
-    return value
-
-
-def _safe_cell(value: Any) -> Any:
-    # Free text could start a spreadsheet formula (CSV injection): neutralise it.
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     return value
 
 
@@ -97,15 +89,14 @@ def _rows(session: Session, flt: MessageFilter) -> Iterator[Any]:
 
 
 def messages_csv(session: Session, flt: MessageFilter) -> Iterator[str]:
-    """CSV text in chunks: a header, then one line per message (newest first)."""
+    """CSV text in chunks: a header, then one line per message (newest first). Every text cell
+    is neutralised against formula injection (``csv_cells``), the external id and address too."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for n, row in enumerate(_rows(session, flt), 1):
         record = message_record(row)
         record["reasons"] = ";".join(record["reasons"])
-        record["body"] = _safe_cell(record["body"])
-        record["error"] = _safe_cell(record["error"])
         writer.writerow(["" if record[c] is None else record[c] for c in CSV_COLUMNS])
         if n % 500 == 0:
             yield buffer.getvalue()

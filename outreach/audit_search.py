@@ -15,12 +15,16 @@ from typing import Any
 from sqlalchemy import Select, Text, and_, cast, func, or_, select
 
 from .models import CHANNELS, Borrower, Message, Officer
+from .models.base import MAX_ID
+from .policy.scenario import MAX_YEAR, MIN_YEAR
 
 DIRECTIONS = ("in", "out")
 DECISIONS = ("allowed", "blocked")
 PAGE_SIZE = 50
 _REASON = re.compile(r"^[a-z0-9_.:-]{1,64}$")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# ASCII digits only: "²".isdigit() is true and int("²") fails (security review finding 20).
+_ID = re.compile(r"[0-9]{1,19}")
 
 
 class FilterError(ValueError):
@@ -53,14 +57,22 @@ class MessageFilter:
         }
 
 
+def _id(raw: str) -> int | None:
+    """``raw`` as a row id (ASCII digits, at most ``MAX_ID``), else None."""
+    return int(raw) if _ID.fullmatch(raw) and int(raw) <= MAX_ID else None
+
+
 def _date(args: Any, name: str) -> date | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise FilterError(name, "a date as YYYY-MM-DD") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # 9999-12-31 overflowed "the day after"
+        raise FilterError(name, f"a date as YYYY-MM-DD in the years {MIN_YEAR} to {MAX_YEAR}")
+    return value
 
 
 def _choice(args: Any, name: str, choices: tuple[str, ...]) -> str:
@@ -73,7 +85,7 @@ def _choice(args: Any, name: str, choices: tuple[str, ...]) -> str:
 def parse_filter(args: Any) -> MessageFilter:
     """Build a filter from request args (any mapping with ``get``); raise ``FilterError``."""
     officer_raw = (args.get("officer") or "").strip()
-    if officer_raw and not officer_raw.isdigit():
+    if officer_raw and _id(officer_raw) is None:
         raise FilterError("officer", "an officer id (a number)")
     address = (args.get("address") or "").strip()
     if address and "@" in address:
@@ -107,9 +119,9 @@ def parse_filter(args: Any) -> MessageFilter:
 
 
 def _borrower_ids(term: str) -> Select:
-    if term.isdigit():
+    if (borrower_id := _id(term)) is not None:
         return select(Borrower.id).where(
-            or_(Borrower.id == int(term), Borrower.external_id == term)
+            or_(Borrower.id == borrower_id, Borrower.external_id == term)
         )
     like = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return select(Borrower.id).where(
@@ -196,12 +208,16 @@ def parse_cursor(raw: str) -> tuple[datetime, int] | None:
     """``<iso time>~<id>`` as written by ``cursor_for``; a bad cursor raises ``FilterError``."""
     if not raw:
         return None
+    at, _, mid = raw.partition("~")
     try:
-        at, _, mid = raw.partition("~")
         moment = datetime.fromisoformat(at)
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), int(mid)
     except ValueError:
-        raise FilterError("after", "a cursor from a previous page") from None
+        moment = None
+    last_id = _id(mid)
+    # Years outside the range overflow the conversion to UTC, ids past 64 bits SQLite.
+    if moment is None or last_id is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise FilterError("after", "a cursor from a previous page")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), last_id
 
 
 def cursor_for(row: Any) -> str:

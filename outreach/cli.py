@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from . import clock
 from .demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
-from .loan_import import ImportReport, RowError, import_rows, open_csv
+from .loan_import import BookError, ImportReport, RowError, import_rows, open_book
 from .migrate import upgrade
 from .models import ROLES, Borrower, Officer
 from .officer_accounts import (
@@ -93,14 +93,13 @@ def register_cli(app: Flask) -> None:
     @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
     def import_loans(csv_path: str) -> None:
         """Upsert borrowers, contact points and loans from a loan-book CSV."""
-        with open(csv_path, encoding="utf-8-sig") as handle:
-            total = max(sum(1 for _ in handle) - 1, 0)
         try:
-            reader, handle = open_csv(csv_path)
-        except RowError as exc:
+            # The whole file is decoded and parsed first: a bad encoding is one clear error and
+            # nothing is imported (finding 12); the count drives the progress bar.
+            book = open_book(csv_path)
+        except (BookError, RowError) as exc:
             raise click.ClickException(str(exc)) from None
-        with handle:
-            report = _run_import(reader, total, "importing")
+        report = _run_import(book.rows(), book.total, "importing")
         for number, error in report.errors:
             click.echo(f"row {number}: {error}", err=True)
         click.echo(

@@ -23,6 +23,7 @@ from .contact_policy import (
     scenario_from_facts,
     usable_point,
 )
+from .csv_cells import safe_cell
 from .message_templates import TemplateCheckError, check_all, render, render_email
 from .models import Borrower, Loan, OutboxItem
 from .reminder_render import variables
@@ -149,7 +150,8 @@ def plan_command(dry_run: bool, on: datetime | None, at: str | None, csv_path: s
         with open(csv_path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
             writer.writeheader()
-            writer.writerows(rows)
+            # Template and rule names come from config files: neutralised like any export cell.
+            writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     else:
         for row in rows:
             click.echo(

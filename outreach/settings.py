@@ -13,6 +13,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .smtp_url import parse_smtp_url
 
@@ -43,6 +44,25 @@ def derive_secret(secret_key: str, purpose: str) -> str:
     """A key for one purpose, derived from SECRET_KEY (HMAC-SHA256 with a purpose label)."""
     label = f"outreach.{purpose}.v1".encode()
     return hmac.new(secret_key.encode(), label, hashlib.sha256).hexdigest()
+
+
+APP_ENVS = ("development", "test", "production")
+MIN_SECRET_KEY = 32
+MIN_RASA_TOKEN = 24
+# Long enough, but published (this repository, Flask's tutorial): anyone can sign sessions with
+# them. Compared case-insensitively (security review finding 13). Short demo values such as
+# "dev" fail the length check first.
+KNOWN_DEMO_SECRETS = frozenset(
+    {
+        "test-secret-key-0123456789abcdef0123456789",  # tests/conftest.py
+        "bench-secret-key-0123456789abcdef",  # bench/bench_bot_turn.py
+        "bench" * 8,  # bench/bench_outreach.py
+        # Flask's tutorial ("Deploy to Production") example key.
+        "192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf",
+    }
+)
+# Fewer distinct characters than this is a pattern ("x" * 32, "abc" * 11), not a secret.
+MIN_DISTINCT_CHARS = 8
 
 
 class SettingsError(RuntimeError):
@@ -94,6 +114,7 @@ class Settings:
     trusted_proxy_count: int = 0
     # A monitor's bearer token for /healthz/ready (the detailed health); empty: admins only.
     health_token: str = ""
+    allow_sqlite_in_production: bool = False  # README "Production": why SQLite is refused
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -122,6 +143,11 @@ class Settings:
                     values[f.name] = float(raw)
                 except ValueError:
                     errors.append(f"{f.name.upper()}: expected a number, got {raw!r}")
+            elif f.type == "bool":
+                if raw.lower() in ("1", "true", "0", "false"):
+                    values[f.name] = raw.lower() in ("1", "true")
+                else:
+                    errors.append(f"{f.name.upper()}: expected 1 or 0, got {raw!r}")
             elif f.type == "int":
                 try:
                     values[f.name] = int(raw)
@@ -140,6 +166,9 @@ class Settings:
         proxies = values.get("trusted_proxy_count", 0)
         if isinstance(proxies, int) and proxies < 0:
             errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")
+        if values.get("app_env", "development") not in APP_ENVS:
+            # A typo such as "prod" must not quietly start a development server.
+            errors.append(f"APP_ENV: one of {', '.join(APP_ENVS)}, got {values['app_env']!r}")
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]
@@ -160,11 +189,38 @@ class Settings:
         return settings
 
     def check_production(self) -> None:
-        """Refuse to start in production with any required setting missing."""
-        if self.missing:
-            raise SettingsError(
-                "production mode refuses to start; missing settings: " + ", ".join(self.missing)
+        """Refuse to start in production with any required setting missing or weak, naming
+        every problem in one error (security review finding 13)."""
+        problems = [f"missing settings: {', '.join(self.missing)}"] if self.missing else []
+        problems += self.weak_production_settings()
+        if problems:
+            raise SettingsError("production mode refuses to start; " + "; ".join(problems))
+
+    def weak_production_settings(self) -> list[str]:
+        """Settings that are present but unfit for production, each as ``NAME: problem``."""
+        problems = []
+        if self.secret_key:
+            problem = _weak_secret(self.secret_key, MIN_SECRET_KEY)
+            if problem:
+                problems.append(f"SECRET_KEY: {problem}")
+        if self.rasa_token:
+            problem = _weak_secret(self.rasa_token, MIN_RASA_TOKEN)
+            if problem is None and self.secret_key and self.rasa_token in self.secret_key:
+                # The development token is a slice of the secret: whoever reads one knows both.
+                problem = "must not be derived from SECRET_KEY; set its own random token"
+            if problem:
+                problems.append(f"RASA_TOKEN: {problem}")
+        if "PUBLIC_BASE_URL" not in self.missing:
+            url = urlsplit(self.public_base_url)
+            if url.scheme != "https" or not url.hostname:
+                # Session cookies are Secure only over https, and Twilio signs the URL it calls.
+                problems.append("PUBLIC_BASE_URL: must be an https:// URL")
+        if self.database_url.startswith("sqlite") and not self.allow_sqlite_in_production:
+            problems.append(
+                "DATABASE_URL: SQLite is refused in production (use PostgreSQL, or set "
+                "ALLOW_SQLITE_IN_PRODUCTION=1 for a single-host deployment)"
             )
+        return problems
 
     @property
     def our_numbers(self) -> frozenset[str]:
@@ -179,6 +235,17 @@ class Settings:
     def sandbox_auth_token(self) -> str:
         """The token Twilio signatures are checked against (a derived one in demo mode)."""
         return self.twilio_auth_token or self.secret_key
+
+
+def _weak_secret(value: str, minimum: int) -> str | None:
+    """Why ``value`` is unfit to be a production secret, or None."""
+    if len(value) < minimum:
+        return f"at least {minimum} characters (got {len(value)})"
+    if value.lower() in KNOWN_DEMO_SECRETS:
+        return "a published demo value; generate a random one (secrets.token_hex(32))"
+    if len(set(value)) < MIN_DISTINCT_CHARS:
+        return f"a repeated pattern (fewer than {MIN_DISTINCT_CHARS} distinct characters)"
+    return None
 
 
 if __name__ == "__main__":  # `python -m outreach.settings rasa-token`, used by scripts/rasa-server

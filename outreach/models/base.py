@@ -55,6 +55,10 @@ class Base(DeclarativeBase):
     }
 
 
+# The largest id an INTEGER primary key holds (SQLite's 64-bit INTEGER; PostgreSQL BIGINT): a
+# larger number names no row, and binding one overflows SQLite (security review finding 20).
+MAX_ID = 2**63 - 1
+
 # Column defaults read the one clock (outreach.clock); services pass explicit times where the
 # instant matters to a decision.
 utcnow = clock.now

@@ -24,7 +24,7 @@ from ..officer_accounts import (
     normalise_email,
     password_error,
 )
-from . import db
+from . import db, params
 from .auth import current_officer, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,7 +48,7 @@ def _form_errors(form: dict[str, str], *, new: bool) -> list[str]:
     if (new or password) and (problem := password_error(password)):
         errors.append(problem)
     cap = form.get("capacity", str(DEFAULT_CAPACITY))
-    if not cap.isdigit() or not 0 < int(cap) <= 100:
+    if params.to_int(cap, minimum=1, maximum=100) is None:  # "²" passed isdigit (finding 20)
         errors.append("capacity: a whole number from 1 to 100")
     return errors
 
@@ -72,6 +72,7 @@ def officers() -> Any:
 def create() -> Any:
     form = {k: v.strip() if k != "password" else v for k, v in request.form.items()}
     form["email"] = normalise_email(form.get("email", ""))
+    form.setdefault("capacity", str(DEFAULT_CAPACITY))
     errors = _form_errors(form, new=True)
     if not errors and db().scalar(select(Officer.id).where(Officer.email == form["email"])):
         errors.append("email: an officer with this email exists")
@@ -108,6 +109,7 @@ def update(officer_id: int) -> Any:
         abort(404)
     me = current_officer()
     form = dict(request.form.items())
+    form.setdefault("capacity", str(_capacity(officer.id)))  # left out: unchanged
     errors = _form_errors(form, new=False)
     active = form.get("active") == "on"
     if officer.id == me.id and (not active or form.get("role") != "admin"):

@@ -37,7 +37,7 @@ from .. import audit, identity
 from ..conversations import receive_inbound
 from ..models import Conversation, Message
 from ..selfservice_links import read_link, timed_serializer
-from . import db, settings
+from . import db, params, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 KEY_SALT = "web-chat-key.v1"
@@ -180,10 +180,7 @@ def messages() -> Any:
     conv = _conversation()
     if conv is None:
         return _error("X-Chat-Key", "unknown or altered chat key", 404)
-    try:
-        after = int(request.args.get("after", "0"))
-    except ValueError:
-        return _error("after", "must be a message id (integer)")
+    after = params.query_id("after")  # 64-bit, ASCII digits: else 400 (finding 20)
     return jsonify(messages=_transcript(conv, after), owner=conv.owner)
 
 
@@ -198,10 +195,8 @@ def post_message() -> Any:
         return _error("text", "write a message first")
     if len(text) > MAX_TEXT:
         return _error("text", f"at most {MAX_TEXT} characters")
-    try:
-        after = int(data.get("after") or 0)
-    except (TypeError, ValueError):
-        return _error("after", "must be a message id (integer)")
+    # Parsed before the message is stored: a bad ``after`` answered 500 after it (finding 20).
+    after = params.value_id(data.get("after"), "after")
     receive_inbound(
         db(), settings(), channel="web", address=conv.address, body=text.strip(), provider_sid=None
     )

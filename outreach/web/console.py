@@ -17,7 +17,7 @@ from .. import audit, bot_resume, identity
 from ..contact_policy import check_contact
 from ..conversations import initiator, web_session_decision
 from ..models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
-from . import case_access, console_data, db, request_now, settings
+from . import case_access, console_data, db, params, request_now, settings
 from .auth import current_officer, require_role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -213,7 +213,8 @@ def reassign(case_id: int) -> Any:
     case = _case(case_id)
     supervisor = current_officer()
     target_id = request.form.get("officer_id", "")
-    target = db().get(Officer, int(target_id)) if target_id.isdigit() else None
+    target_key = params.to_int(target_id, minimum=1)  # "²" passed isdigit (finding 20)
+    target = db().get(Officer, target_key) if target_key is not None else None
     if case.status == "closed":
         flash("This case is closed.")
     elif target is None or not target.active or target.role not in OFFICER_ROLES:

@@ -15,7 +15,7 @@ from flask import flash, redirect, request, url_for
 
 from .. import audit, plans
 from ..models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval
-from . import console_data, db, request_now
+from . import console_data, db, params, request_now
 from .auth import current_officer, require_role
 from .case_access import may_work
 from .console import OFFICER_ROLES, _case, bp
@@ -29,16 +29,17 @@ def _back(case: HandoffCase) -> Any:
 
 def _loan(case: HandoffCase) -> Loan | None:
     loan_id = request.form.get("loan_id", "")
-    loan = db().get(Loan, int(loan_id)) if loan_id.isdigit() else None
+    loan_key = params.to_int(loan_id, minimum=1)  # "²" passed isdigit (finding 20)
+    loan = db().get(Loan, loan_key) if loan_key is not None else None
     # Only a loan of this case's borrower: a forged loan_id must not touch another account.
     return loan if loan is not None and loan.borrower_id == case.borrower_id else None
 
 
 def _day(field: str) -> date:
-    try:
-        return date.fromisoformat(request.form.get(field, ""))
-    except ValueError:
-        raise ValueError(f"{field}: a date like 2026-12-01") from None
+    day = params.to_date(request.form.get(field, ""))  # bounded: 9999-12-31 overflowed plans
+    if day is None:
+        raise ValueError(f"{field}: a date like 2026-12-01")
+    return day
 
 
 def _money(field: str, required: bool = True) -> Decimal | None:
@@ -152,7 +153,7 @@ def promise(case_id: int) -> Any:
 
 def _terms() -> plans.PlanTerms:
     count = request.form.get("instalment_count", "")
-    if not count.isdigit():
+    if params.to_int(count, maximum=10_000) is None:  # "²" passed isdigit (finding 20)
         raise ValueError("instalment_count: a whole number")
     return plans.PlanTerms(
         instalment_amount=_money("instalment_amount"),

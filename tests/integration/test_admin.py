@@ -113,3 +113,39 @@ def test_it_keeps_an_old_session_dead_after_reactivation(app, client, session):
     session.refresh(officer)
     assert officer.active
     assert theirs.get("/console/").status_code == 302  # the pre-deactivation cookie is dead
+
+
+def test_it_names_a_crafted_capacity_and_changes_nothing(client, session):
+    admin = make_officer(session, "admin")
+    officer = make_officer(session, "officer")
+    login(client, admin)
+    for capacity in ("²", "99999999999999999999", "0", "1e2"):
+        resp = client.post(
+            "/admin/officers", data={**NEW, "capacity": capacity}, follow_redirects=True
+        )
+        assert b"capacity: a whole number from 1 to 100" in resp.data, capacity
+        resp = client.post(
+            f"/admin/officers/{officer.id}",
+            data={"role": "officer", "active": "on", "capacity": capacity},
+            follow_redirects=True,
+        )
+        assert b"capacity: a whole number from 1 to 100" in resp.data, capacity
+    assert session.scalar(select(Officer).where(Officer.email == "new@lender.test")) is None
+    assert session.get(OfficerCapacity, officer.id) is None
+
+
+def test_it_keeps_the_capacity_when_a_form_leaves_it_out(client, session):
+    admin = make_officer(session, "admin")
+    officer = make_officer(session, "officer")
+    session.add(OfficerCapacity(officer_id=officer.id, max_open_cases=9))
+    session.commit()
+    login(client, admin)
+    resp = client.post(f"/admin/officers/{officer.id}", data={"role": "supervisor", "active": "on"})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.get(OfficerCapacity, officer.id).max_open_cases == 9
+    assert session.get(Officer, officer.id).role == "supervisor"
+    created = client.post("/admin/officers", data={k: v for k, v in NEW.items() if k != "capacity"})
+    assert created.status_code == 302
+    new = session.scalar(select(Officer).where(Officer.email == "new@lender.test"))
+    assert session.get(OfficerCapacity, new.id).max_open_cases == 5

@@ -40,3 +40,17 @@ def test_it_refuses_audit_pages_to_an_officer(client, session):
     borrower = make_borrower(session)
     login(client, make_officer(session, "officer"))
     assert client.get(f"/audit/borrowers/{borrower.id}").status_code == 403
+
+
+def test_it_answers_400_naming_a_crafted_page_cursor(client, session):
+    login(client, make_officer(session, "auditor"))
+    for after in ("99999999999999999999", "²", "-1"):
+        page = client.get(f"/audit/?after={after}")
+        assert page.status_code == 400, after
+        assert "after: must be a whole number" in page.get_data(as_text=True)
+
+
+def test_it_answers_404_for_an_id_past_64_bits_in_a_path(client, session):
+    login(client, make_officer(session, "auditor"))
+    for path in (f"/audit/borrowers/{2**64}", f"/audit/borrowers/{2**63}/subject-access.json"):
+        assert client.get(path).status_code == 404, path

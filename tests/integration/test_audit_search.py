@@ -189,3 +189,33 @@ def test_it_exports_from_the_command_line(runner, messages, tmp_path):
     assert [r["id"] for r in rows] == [str(messages["rows"][1].id)]
     bad = runner.invoke(args=["audit", "export", "--filter", "colour=red"])
     assert bad.exit_code != 0 and "filter: 'colour=red'" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # Security review finding 20: each of these answered 500.
+        ("officer=²", "officer: an officer id"),
+        ("officer=99999999999999999999", "officer: an officer id"),
+        ("date_to=9999-12-31", "date_to: a date as YYYY-MM-DD in the years 1900 to 2200"),
+        ("date_from=0001-01-01", "date_from: a date as YYYY-MM-DD in the years 1900 to 2200"),
+        ("after=2026-05-04T12:00:00%2B00:00~99999999999999999999", "after: a cursor"),
+        ("after=2026-05-04T12:00:00~²", "after: a cursor"),
+        ("after=0001-01-01T00:00:00%2B14:00~5", "after: a cursor"),
+    ],
+)
+def test_it_answers_400_naming_a_crafted_search_parameter(client, messages, query, message):
+    login(client, messages["auditor"])
+    page = client.get("/audit/search?" + query)
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    if not query.startswith("after="):
+        export = client.get("/audit/export.csv?" + query)
+        assert export.status_code == 400 and message in export.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("term", ["²", "99999999999999999999", "-1"])
+def test_it_searches_a_borrower_term_that_is_not_an_id_by_name(client, messages, term):
+    login(client, messages["auditor"])
+    assert ids(client, "borrower=" + term) == []
+    assert client.get("/audit/search?borrower=" + term).status_code == 200

@@ -212,3 +212,21 @@ def test_it_rate_limits_naming_accounts_from_one_address(client):
         for n in range(6)
     ]
     assert codes == [200] * 5 + [429]
+
+
+def test_it_answers_400_naming_a_crafted_after_and_stores_nothing(client, session):
+    key = start(client)["key"]
+    for after in (str(2**63), "99999999999999999999", "²", "-1"):
+        resp = client.get(f"/chat/api/messages?after={after}", headers={"X-Chat-Key": key})
+        assert resp.status_code == 400, after
+        assert resp.get_json()["error"].startswith("after: ")
+    # A huge ``after`` in a POST answered 500 after the message was stored (finding 20).
+    for after in (2**64, "99999999999999999999", "²", 1e300, True, -5):
+        resp = client.post(
+            "/chat/api/messages",
+            json={"text": "hello", "after": after},
+            headers={"X-Chat-Key": key},
+        )
+        assert resp.status_code == 400, after
+        assert resp.get_json()["error"].startswith("after: ")
+    assert session.scalars(select(Message)).all() == []

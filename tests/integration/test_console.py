@@ -116,3 +116,25 @@ def test_it_requires_csrf_tokens_on_console_forms(app, client, session, settings
     officer = make_officer(session)
     resp = client.post("/login", data={"email": officer.email, "password": "x"})
     assert resp.status_code == 400  # no CSRF token
+
+
+def test_it_answers_404_for_a_case_id_past_64_bits(client, session):
+    login(client, make_officer(session, "officer"))
+    for case_id in (2**63, 2**64, "²"):
+        assert client.get(f"/console/cases/{case_id}").status_code == 404, case_id
+    assert client.post(f"/console/cases/{2**64}/claim").status_code == 404
+
+
+def test_it_names_a_crafted_officer_id_when_reassigning(client, session, settings):
+    case = handed_off(session, settings)
+    login(client, make_officer(session, "supervisor"))
+    for officer_id in ("²", str(2**64), "-1", "1.0"):
+        resp = client.post(
+            f"/console/cases/{case.id}/reassign",
+            data={"officer_id": officer_id},
+            follow_redirects=True,
+        )
+        assert resp.status_code == 200, officer_id
+        assert b"officer_id: choose an active officer or supervisor." in resp.data
+    session.expire_all()
+    assert session.get(HandoffCase, case.id).claimed_by_id is None

@@ -229,3 +229,37 @@ def test_it_refuses_an_officer_reply_once_the_web_session_is_over(client, sessio
     client.post(f"/console/cases/{case.id}/reply", data={"body": "are you there?"})
     sent = session.scalar(select(Message).where(Message.sender == "officer"))
     assert sent.status == "blocked" and sent.decision["reasons"] == ["web_session_closed"]
+
+
+def test_it_names_crafted_casework_numbers_and_dates(client, session, settings):
+    case = handed_off(session, settings)
+    login(client, make_officer(session))
+    loan = case.borrower.loans[0]
+    for loan_id in ("²", str(2**64)):  # "²" passed isdigit and failed int (finding 20)
+        resp = client.post(
+            f"/console/cases/{case.id}/promise",
+            data={"loan_id": loan_id, "promised_date": "2026-12-01"},
+            follow_redirects=True,
+        )
+        assert b"loan_id: choose one of this borrower&#39;s loans." in resp.data, loan_id
+    for over in ({"instalment_count": "²"}, {"instalment_count": "9" * 30}):
+        resp = client.post(
+            f"/console/cases/{case.id}/plan", data=plan_form(loan, **over), follow_redirects=True
+        )
+        assert b"instalment_count: a whole number" in resp.data, over
+    for field in ("start_date",):
+        resp = client.post(
+            f"/console/cases/{case.id}/plan",
+            data=plan_form(loan, **{field: "9999-12-31"}),
+            follow_redirects=True,
+        )
+        assert resp.status_code == 200 and f"{field}: ".encode() in resp.data
+    resp = client.post(
+        f"/console/cases/{case.id}/promise",
+        data={"loan_id": loan.id, "promised_date": "9999-12-31"},
+        follow_redirects=True,
+    )
+    assert resp.status_code == 200 and b"promised_date: " in resp.data
+    assert (
+        session.scalar(select(PaymentPlan)) is None and session.scalar(select(PromiseToPay)) is None
+    )

@@ -249,7 +249,24 @@ def test_it_names_a_bad_dashboard_date(client, session):
     login(client, make_officer(session, "auditor"))
     page = client.get("/audit/kpis?date_from=March")
     assert page.status_code == 400
-    assert "date_from/date_to: dates as YYYY-MM-DD" in page.get_data(as_text=True)
+    assert "date_from: a date as YYYY-MM-DD" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("date_to=9999-12-31", "date_to"),  # "the day after" overflowed: a 500 (finding 20)
+        ("date_from=0001-01-01&date_to=0001-01-02", "date_from"),
+        ("date_from=²⁰²⁶-01-01", "date_from"),
+    ],
+)
+def test_it_answers_400_naming_a_far_or_crafted_dashboard_date(client, session, query, name):
+    login(client, make_officer(session, "auditor"))
+    page = client.get("/audit/kpis?" + query)
+    assert page.status_code == 400
+    assert f"{name}: a date as YYYY-MM-DD between 1900-01-01 and 2200-12-31" in page.get_data(
+        as_text=True
+    )
 
 
 def test_it_refuses_the_dashboard_to_an_officer(client, session):

@@ -45,3 +45,11 @@ def test_it_sends_sandbox_whatsapp_answers_to_the_sandbox_number(client, session
     assert client.post(f"/sandbox/phones/{point.id}", data={"body": "HELP"}).status_code == 302
     first = session.scalars(select(Message).order_by(Message.id)).first()
     assert (first.direction, first.channel, first.address) == ("in", "whatsapp", point.address)
+
+
+def test_it_answers_404_for_a_phone_id_past_64_bits(client, session):
+    make_borrower(session)
+    for point_id in (2**63, 2**64, 10**30):
+        assert client.get(f"/sandbox/phones/{point_id}").status_code == 404
+        assert client.post(f"/sandbox/phones/{point_id}", data={"body": "hi"}).status_code == 404
+    assert session.scalars(select(Message)).all() == []

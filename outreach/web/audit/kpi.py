@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template, request
 
 from ... import kpis
-from .. import db, request_now
+from .. import db, params, request_now
 from ..auth import require_role
 from . import AUDIT_ROLES, bp
 
@@ -18,13 +18,13 @@ MAX_DAYS = 366
 def _range(args: Any) -> tuple[date, date, str | None]:
     today = request_now().date()
     first, last = today - timedelta(days=29), today
-    try:
-        if args.get("date_from"):
-            first = date.fromisoformat(args["date_from"])
-        if args.get("date_to"):
-            last = date.fromisoformat(args["date_to"])
-    except ValueError:
-        return today - timedelta(days=29), today, "date_from/date_to: dates as YYYY-MM-DD"
+    for name in ("date_from", "date_to"):
+        raw = args.get(name) or ""
+        if raw and params.to_date(raw) is None:  # far dates overflowed the range (finding 20)
+            problem = f"a date as YYYY-MM-DD between {params.MIN_DATE} and {params.MAX_DATE}"
+            return today - timedelta(days=29), today, f"{name}: {problem}"
+    first = params.to_date(args.get("date_from") or "") or first
+    last = params.to_date(args.get("date_to") or "") or last
     if last < first:
         return first, first, "date_to: on or after date_from"
     if (last - first).days >= MAX_DAYS:

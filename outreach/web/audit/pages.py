@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ... import audit, audit_chain
 from ...models import Borrower, LegalHold, Message
-from .. import db, request_now
+from .. import db, params, request_now
 from ..auth import current_officer, require_role
 from . import AUDIT_ROLES, HOLD_ROLES, bp, timeline
 
@@ -23,7 +23,7 @@ def chain_status() -> audit_chain.ChainStatus:
 @bp.get("/")
 @require_role(*AUDIT_ROLES)
 def index() -> Any:
-    after = request.args.get("after", type=int) or 0
+    after = params.query_id("after")
     borrowers = (
         db()
         .scalars(
