@@ -234,6 +234,7 @@ def test_it_refuses_an_officer_reply_once_the_web_session_is_over(client, sessio
 def test_it_names_crafted_casework_numbers_and_dates(client, session, settings):
     case = handed_off(session, settings)
     login(client, make_officer(session))
+    client.post(f"/console/cases/{case.id}/claim")  # only the holder works a case
     loan = case.borrower.loans[0]
     for loan_id in ("²", str(2**64)):  # "²" passed isdigit and failed int (finding 20)
         resp = client.post(

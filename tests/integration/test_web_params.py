@@ -25,8 +25,9 @@ from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer
 
 ROLES = (None, "officer", "supervisor", "auditor", "admin")
-# /healthz answers 503 when a collaborator is down (Rasa is not running here): its contract.
-EXPECTED_5XX = {"health.healthz": {503}}
+# The health endpoints answer 503 when a collaborator is down (Rasa is not running here): their
+# contract with a monitor.
+EXPECTED_5XX = {"health.healthz": {503}, "health.ready": {503}}
 WEB = Path(__file__).resolve().parents[2] / "outreach"
 # ``args.get("x")``, ``request.args["x"]``, ``query_id("x")``, ``query_date("x")`` in the views
 # and in the search filter they hand the query string to.
