@@ -17,10 +17,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
 from outreach import clock, logs
+from outreach.campaigns.planner import plan as plan_due
 from outreach.db import session_scope
 from outreach.models import Heartbeat
-from outreach.outbox import dispatch, reconcile
-from outreach.reminders import plan_reminders
+from outreach.outbox.dispatcher import dispatch, reconcile
 from outreach.settings import Settings
 
 log = logging.getLogger("scheduler")
@@ -39,7 +39,7 @@ def heartbeat(settings: Settings, now: datetime) -> None:
 def plan(settings: Settings, now: datetime) -> None:
     """Queue the reminders that are due (idempotent: re-planning never duplicates)."""
     with session_scope(settings.database_url) as session:
-        plan_reminders(session, settings, now)
+        plan_due(session, now)
 
 
 def dispatch_outbox(settings: Settings, now: datetime) -> None:
@@ -50,8 +50,8 @@ def dispatch_outbox(settings: Settings, now: datetime) -> None:
 
 def retention(settings: Settings, now: datetime) -> None:
     """Nightly: a full audit-chain verification, then the retention purge (legal holds skipped)."""
-    from outreach import audit_chain
-    from outreach.retention import purge
+    from outreach.audit import chain as audit_chain
+    from outreach.audit.retention import purge
 
     with session_scope(settings.database_url) as session:
         point = audit_chain.verify(session, full=True)
@@ -70,7 +70,7 @@ def reconcile_outbox(settings: Settings, now: datetime) -> None:
 def resume_bots(settings: Settings, now: datetime) -> None:
     """Retry handing conversations back to Rasa that a failed resume left paused there
     (security finding 6): until then their borrowers are told the bot is unavailable."""
-    from outreach.bot_resume import retry_pending_resumes
+    from outreach.conversations.resume import retry_pending_resumes
 
     with session_scope(settings.database_url) as session:
         retry_pending_resumes(session, settings)
@@ -78,7 +78,7 @@ def resume_bots(settings: Settings, now: datetime) -> None:
 
 def review(settings: Settings, now: datetime) -> None:
     """Mark instalments, plans and promises kept or broken from the payments received."""
-    from outreach.arrangements import review_arrangements
+    from outreach.arrangements.review import review_arrangements
 
     with session_scope(settings.database_url) as session:
         review_arrangements(session, now)
@@ -86,7 +86,7 @@ def review(settings: Settings, now: datetime) -> None:
 
 def replay_inbound_spool(settings: Settings, now: datetime) -> None:
     """Store the inbound messages webhooks spooled while the database could not take them."""
-    from outreach.inbound_spool import replay
+    from outreach.conversations.spool import replay
 
     replay(settings)
 

@@ -124,8 +124,8 @@ def fill(url: str, rows: int) -> float:
 
 def child(kind: str, url: str, arg: str) -> None:
     """One measurement in this fresh process; prints JSON with seconds and peak RSS."""
-    from outreach.audit_export import messages_csv, messages_json
-    from outreach.audit_search import PAGE_SIZE, parse_filter, query
+    from outreach.audit.export import messages_csv, messages_json
+    from outreach.audit.search import PAGE_SIZE, parse_filter, query
     from outreach.db import session_factory
 
     session = session_factory(url)()
@@ -139,7 +139,7 @@ def child(kind: str, url: str, arg: str) -> None:
             size += len(chunk.encode())
         out = {"seconds": time.perf_counter() - started, "mb": size / 1e6}
     elif kind == "limit":  # CSV export of the newest N rows (same code path, fewer rows)
-        from outreach.audit_export import message_record
+        from outreach.audit.export import message_record
 
         started = time.perf_counter()
         n = sum(

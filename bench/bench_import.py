@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from outreach.loan_import import COLUMNS  # noqa: E402  (after the sys.path line)
+from outreach.loan_import.upsert import COLUMNS  # noqa: E402  (after the sys.path line)
 
 ROWS = 100_000
 # (country, region, postal code, phone prefix, digits in the E.164 number, currency, locale)

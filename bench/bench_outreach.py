@@ -7,7 +7,7 @@
 
 Planning: 100,000 loans (seeded): 35% in arrears (1-90 days past due), the rest current with due
 dates over the next 30 days; 2% with a blocking flag, 1% with an open promise, 1% with a current
-plan. The set-based pass (``outreach.campaigns.plan``) is measured side by side with a naive
+plan. The set-based pass (``outreach.campaigns.planner.plan``) is measured side by side with a naive
 per-loan ORM loop (load each loan, its borrower, flags, cases, plans and promises, check the key,
 add a row), on a fresh copy of the same book. Dispatch: 3,000 due rows sent with the real
 ``twilio`` client to a local provider stub answering after 100 ms, two dispatcher processes of
@@ -210,8 +210,8 @@ def naive_plan(session, now: datetime) -> int:
     """The baseline: what a per-loan ORM loop does (one object graph and several queries each)."""
     from sqlalchemy import select
 
-    from outreach.campaign_config import load_config
-    from outreach.campaigns import pick_segment, pick_step
+    from outreach.campaigns.config import load_config
+    from outreach.campaigns.planner import pick_segment, pick_step
     from outreach.models import HandoffCase, Loan, OutboxItem, PaymentPlan, PromiseToPay
 
     config = load_config()
@@ -277,7 +277,7 @@ def peak_mb() -> float:
 
 def phase(name: str, url: str, stub: str | None) -> dict:
     """Run one measured phase in this process (spawned by ``run``)."""
-    from outreach.campaigns import plan
+    from outreach.campaigns.planner import plan
     from outreach.db import session_factory
 
     session = session_factory(url)()
@@ -295,7 +295,7 @@ def phase(name: str, url: str, stub: str | None) -> dict:
         queued = naive_plan(session, NOW)
         return {"seconds": time.perf_counter() - start, "queued": queued, "peak_mb": peak_mb()}
     if name == "dispatch":
-        from outreach.outbox import dispatch
+        from outreach.outbox.dispatcher import dispatch
         from outreach.settings import Settings
 
         settings = Settings.from_env(
@@ -429,7 +429,7 @@ def campaigns_config(rate: float | None) -> Path | None:
 
 def dispatch_run(url: str, rate: float | None) -> dict:
     """The due rows sent by ``PROCESSES`` dispatchers to a fresh provider stub."""
-    from outreach.campaign_config import load_config
+    from outreach.campaigns.config import load_config
     from tests.support.provider_stub import serve_in_thread
     from tests.support.servers import free_port
 

@@ -2,9 +2,9 @@
 
 Same URL (``/webhooks/rest/webhook``), same request and reply list as Rasa's own ``rest``
 channel; the app reads the last element, ``{"custom": {"turn": {...}}}``, to log how the
-message was understood (intent, confidence) and which actions ran (outreach/bot_turns.py), and
+message was understood (intent, confidence) and which actions ran (outreach/conversations/bot_turns.py), and
 to know which form question is open (active loop, requested slot): the answer to an identity
-question is checked by the app and reaches Rasa only as a placeholder (outreach/identity_turns.py).
+question is checked by the app and reaches Rasa only as a placeholder (outreach/conversations/identity_turns.py).
 Nothing the borrower typed is logged here.
 
 The summary also says what went wrong (security finding 17), because Rasa 3.6 hides it: when a

@@ -6,16 +6,16 @@ from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import logs
-from .db import session_factory
-from .settings import Settings
+from outreach import logs
+from outreach.db import session_factory
+from outreach.settings import Settings
 
 csrf = CSRFProtect()
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings from the environment unless given, one blueprint per area."""
-    from .web.auth import SESSION_IDLE
+    from outreach.web.auth import SESSION_IDLE
 
     settings = settings or Settings.from_env()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
@@ -48,9 +48,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                 session.rollback()
             session.close()
 
-    from .web import (
+    from outreach.web import (
         admin,
-        audit_pages,
+        audit,
         auth,
         chat,
         console,
@@ -60,23 +60,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         security_headers,
         webhooks,
     )
-    from .web.params import install as install_params
+    from outreach.web.params import install as install_params
 
     install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)
 
-    for module in (auth, console, audit_pages, sandbox, webhooks, health, chat, admin):
+    for module in (auth, console, audit, sandbox, webhooks, health, chat, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
     ratelimit.install(app)
     security_headers.install(app, settings)
 
-    from .web import unsubscribe
+    from outreach.web import unsubscribe
 
     app.register_blueprint(unsubscribe.bp)
     csrf.exempt(unsubscribe.unsubscribe)  # RFC 8058 one-click POSTs carry no CSRF token
 
-    from .cli import register_cli
+    from outreach.cli.setup import register_cli
 
     register_cli(app)
     return app

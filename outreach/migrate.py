@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from .settings import ROOT
+from outreach.settings import ROOT
 
 
 def alembic_config(database_url: str) -> Config:

@@ -11,7 +11,7 @@ import re
 
 from argon2 import PasswordHasher
 
-from .models import Officer
+from outreach.models import Officer
 
 MIN_PASSWORD = 12
 # argon2 takes any length; the cap keeps a megabyte "password" from costing a worker seconds.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .smtp_url import parse_smtp_url
+from outreach.smtp_url import parse_smtp_url
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
@@ -106,7 +106,7 @@ class Settings:
     rasa_timeout_seconds: float = 5.0
     rasa_max_concurrent: int = 4
     reminder_interval_seconds: int = 60
-    # Where an inbound message waits when the database cannot take it (outreach.inbound_spool);
+    # Where an inbound message waits when the database cannot take it (outreach.conversations.spool);
     # empty: instance/inbound-spool.
     inbound_spool_dir: str = ""
     # How many reverse proxies in front of the app append to X-Forwarded-For (0: none; the

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import BALANCE_SHOWN, language, not_verified_events
-from outreach import bot_services
+from outreach.selfservice import services as bot_services
 
 
 class ActionShowBalance(Action):

@@ -27,7 +27,7 @@ from bot.actions.common import (
     latest_intent,
     slot_is_true,
 )
-from outreach import bot_services
+from outreach.selfservice import services as bot_services
 
 logger = logging.getLogger(__name__)
 

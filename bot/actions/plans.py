@@ -21,7 +21,7 @@ from bot.actions.common import (
     latest_intent,
     not_verified_events,
 )
-from outreach import bot_services
+from outreach.selfservice import services as bot_services
 
 logger = logging.getLogger(__name__)
 # Only these intents carry terms; anything else ("agent", "i dispute this") is left to the

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import parsing
 from bot.actions.common import PROMISE_RECORDED, PROMISE_SLOTS, language, not_verified_events
 from bot.actions.plans import first_found, term_texts, today
-from outreach import bot_services
+from outreach.selfservice import services as bot_services
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Identity check: validate_verify_form reads what the app decided about each answer.
 
-The app checks the borrower's own text before Rasa sees it (outreach/identity_turns.py) and Rasa
+The app checks the borrower's own text before Rasa sees it (outreach/conversations/identity_turns.py) and Rasa
 gets a placeholder: the slot never holds the answer, and nothing Rasa holds is ever checked
 (finding 14). The bot never compares values itself and never says whether a borrower exists or
-which factor was wrong: an unknown number or loan simply never verifies (outreach/identity.py).
+which factor was wrong: an unknown number or loan simply never verifies (outreach/selfservice/identity.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.actions.common import (
     VERIFICATION_LOCKED,
     slot_is_true,
 )
-from outreach import bot_services
+from outreach.selfservice import services as bot_services
 
 # Stored in the slot once a factor is in: the form only needs "filled".
 CHECKED = "provided"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from ..settings import Settings
-from .base import Channel, ChannelError, SendResult
-from .email import EmailChannel
-from .sandbox import SandboxChannel
-from .twilio_channel import TwilioChannel
-from .web import WebChannel
+from outreach.channels.base import Channel, ChannelError, SendResult
+from outreach.channels.email import EmailChannel
+from outreach.channels.sandbox import SandboxChannel
+from outreach.channels.twilio_channel import TwilioChannel
+from outreach.channels.web import WebChannel
+from outreach.settings import Settings
 
 __all__ = ["Channel", "ChannelError", "EmailChannel", "SendResult", "get_channel"]
 

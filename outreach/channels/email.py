@@ -25,10 +25,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from ..logs import redact
-from ..settings import Settings
-from ..smtp_url import parse_smtp_url
-from .base import ChannelError, SendResult
+from outreach.channels.base import ChannelError, SendResult
+from outreach.logs import redact
+from outreach.settings import Settings
+from outreach.smtp_url import parse_smtp_url
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from .base import SendResult
+from outreach.channels.base import SendResult
 
 
 class SandboxChannel:

@@ -8,8 +8,8 @@ from datetime import datetime
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from ..settings import Settings
-from .base import PERMANENT_TWILIO_CODES, ChannelError, SendResult
+from outreach.channels.base import PERMANENT_TWILIO_CODES, ChannelError, SendResult
+from outreach.settings import Settings
 
 
 def twilio_client(settings: Settings) -> Client:

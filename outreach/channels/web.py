@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from .base import SendResult
+from outreach.channels.base import SendResult
 
 
 class WebChannel:

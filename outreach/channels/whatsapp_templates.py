@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..settings import ROOT
+from outreach.settings import ROOT
 
 DEFAULT_PATH = ROOT / "config" / "whatsapp_templates.yaml"
 SID = re.compile(r"^HX[0-9a-fA-F]{32}$")

@@ -1,18 +1,18 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
-from .arrangements import PaymentPlan, PlanInstalment, PromiseToPay
-from .audit import AuditEvent, Heartbeat
-from .base import Base
-from .borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
-from .bot import BotTurn, VerificationProgress
-from .casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
-from .compliance import AuditCheckpoint, LegalHold
-from .conversations import Conversation, HandoffCase, Message, MessageEvent
-from .identity import IdentityCheck, IdentityLockout
-from .loans import Loan, Payment
-from .officers import ROLES, LoginAttempt, Officer
-from .outbox import OutboxItem, SendRateSlot
-from .policy_archive import RulePackSnapshot
+from outreach.models.arrangements import PaymentPlan, PlanInstalment, PromiseToPay
+from outreach.models.audit import AuditEvent, Heartbeat
+from outreach.models.base import Base
+from outreach.models.borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
+from outreach.models.bot import BotTurn, VerificationProgress
+from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
+from outreach.models.compliance import AuditCheckpoint, LegalHold
+from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
+from outreach.models.identity import IdentityCheck, IdentityLockout
+from outreach.models.loans import Loan, Payment
+from outreach.models.officers import ROLES, LoginAttempt, Officer
+from outreach.models.outbox import OutboxItem, SendRateSlot
+from outreach.models.policy_archive import RulePackSnapshot
 
 __all__ = [
     "CHANNELS",

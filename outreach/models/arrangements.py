@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
 
 PLAN_STATUSES = ("proposed", "accepted", "current", "broken", "completed", "cancelled")
 PLAN_FREQUENCIES = ("weekly", "biweekly", "monthly")

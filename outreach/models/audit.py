@@ -2,7 +2,7 @@
 
 Each row's ``hash`` covers its content and the previous row's hash, so altering or removing any
 row breaks the chain from that row on. Rows are never updated or deleted (enforced in
-``outreach.audit``).
+``outreach.audit.log``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
 
 
 class AuditEvent(Base):

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
-from .. import clock
+from outreach import clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):

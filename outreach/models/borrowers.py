@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..policy.zones import calendar_date, calendar_zones
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
+from outreach.policy.zones import calendar_date, calendar_zones
 
 CHANNELS = ("sms", "whatsapp", "email")
 # Blocking flags: every lender-initiated contact stops while one is active (policy engine).

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
 
 
 class BotTurn(Base):

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .officers import Officer
+from outreach.models.base import Base, utcnow
+from outreach.models.officers import Officer
 
 DEFAULT_CAPACITY = 5  # open cases one officer may hold at once unless an admin says otherwise
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
-from .conversations import Message
+from outreach.models.base import Base, utcnow
+from outreach.models.conversations import Message
 
 
 class LegalHold(Base):

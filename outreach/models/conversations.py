@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .borrowers import Borrower
+from outreach.models.base import Base, utcnow
+from outreach.models.borrowers import Borrower
 
 
 def new_public_id() -> str:
@@ -48,7 +48,7 @@ class Conversation(Base):
     owner: Mapped[str] = mapped_column(String(16), default="bot")  # bot | officer
     status: Mapped[str] = mapped_column(String(16), default="open")
     # Set when this conversation passed the identity check; it counts only while fresh
-    # (outreach.identity.is_fresh: borrower active within verification.idle_minutes).
+    # (outreach.selfservice.identity.is_fresh: borrower active within verification.idle_minutes).
     identity_verified_at: Mapped[datetime | None]
     # Set while the bot owns the conversation again but Rasa has not confirmed the resume
     # (security finding 6); each turn and a scheduler job retry it until Rasa does.

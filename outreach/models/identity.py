@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
 
 
 class IdentityCheck(Base):

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .borrowers import Borrower
+from outreach.models.base import Base, utcnow
+from outreach.models.borrowers import Borrower
 
 LOAN_STATUSES = ("current", "delinquent", "paid", "charged_off")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
 
 ROLES = ("officer", "supervisor", "auditor", "admin")
 
@@ -30,7 +30,7 @@ class Officer(Base):
 
 
 class LoginAttempt(Base):
-    """One sign-in attempt, written before the password is checked (``outreach.login_throttle``).
+    """One sign-in attempt, written before the password is checked (``outreach.web.login_throttle``).
 
     ``account`` is an HMAC of the normalised email, so the table counts guesses at unknown
     emails too without ever holding what was typed. Rows older than a day are deleted."""

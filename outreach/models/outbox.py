@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
-from .borrowers import Borrower
+from outreach.models.base import Base, utcnow
+from outreach.models.borrowers import Borrower
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "cancelled", "failed")
 

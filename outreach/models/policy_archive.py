@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from outreach.models.base import Base, utcnow
 
 
 class RulePackSnapshot(Base):

@@ -9,11 +9,11 @@ No clock (``now`` is in the scenario), no database, no dependence on the machine
 Command line: ``python -m outreach.policy check [FILE]``.
 """
 
-from .engine import REASONS, Decision, decide
-from .errors import PackError, ScenarioError
-from .keywords import classify_keyword
-from .packs import RulePack, load_pack
-from .scenario import Borrower, HistoryEntry, Preferences, Scenario, parse_scenario
+from outreach.policy.engine import REASONS, Decision, decide
+from outreach.policy.errors import PackError, ScenarioError
+from outreach.policy.keywords import classify_keyword
+from outreach.policy.packs import RulePack, load_pack
+from outreach.policy.scenario import Borrower, HistoryEntry, Preferences, Scenario, parse_scenario
 
 __all__ = [
     "REASONS",

@@ -16,10 +16,10 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from .engine import evaluate, pack_for
-from .errors import PackError, ScenarioError
-from .packs import load_pack
-from .scenario import parse_scenario
+from outreach.policy.engine import evaluate, pack_for
+from outreach.policy.errors import PackError, ScenarioError
+from outreach.policy.packs import load_pack
+from outreach.policy.scenario import parse_scenario
 
 # The contract's output keys; `--evidence` adds local times and the tz database version.
 CONTRACT_KEYS = ("id", "allowed", "reasons", "next_allowed_at", "zones", "rules_version")

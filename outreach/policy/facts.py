@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .timeutil import format_hhmm, format_instant_exact
-from .zones import candidate_zones
+from outreach.policy.timeutil import format_hhmm, format_instant_exact
+from outreach.policy.zones import candidate_zones
 
 CHANNELS = ("sms", "whatsapp", "email")
 FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from .caps import CapRule
-from .errors import PackError, ScenarioError
-from .facts import CHANNELS, FLAGS
-from .timeutil import DAY, HOUR, parse_hhmm
+from outreach.policy.caps import CapRule
+from outreach.policy.errors import PackError, ScenarioError
+from outreach.policy.facts import CHANNELS, FLAGS
+from outreach.policy.timeutil import DAY, HOUR, parse_hhmm
 
 _WINDOW = re.compile(r"^(\d+)([hd])$")
 

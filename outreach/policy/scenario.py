@@ -16,9 +16,9 @@ from typing import Any
 
 import phonenumbers
 
-from .data.us_states import MILITARY_REGIONS, region_for_zip, zones_for_region
-from .errors import ScenarioError
-from .facts import (
+from outreach.policy.data.us_states import MILITARY_REGIONS, region_for_zip, zones_for_region
+from outreach.policy.errors import ScenarioError
+from outreach.policy.facts import (
     CATEGORIES,
     CHANNELS,
     FLAGS,
@@ -29,14 +29,14 @@ from .facts import (
     Preferences,
     Scenario,
 )
-from .timeutil import (
+from outreach.policy.timeutil import (
     canonical_zone,
     fast_instant,
     parse_hhmm,
     parse_instant,
 )
-from .timeutil import type_name as _type
-from .windows import WEEKDAYS
+from outreach.policy.timeutil import type_name as _type
+from outreach.policy.windows import WEEKDAYS
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

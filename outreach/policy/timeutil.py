@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from .errors import ScenarioError
+from outreach.policy.errors import ScenarioError
 
 US = 1_000_000  # microseconds per second
 MINUTE = 60 * US

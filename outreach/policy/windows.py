@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from .timeutil import DAY, HOUR, MINUTE, US, ceil_minute, utc_offset_us
+from outreach.policy.timeutil import DAY, HOUR, MINUTE, US, ceil_minute, utc_offset_us
 
 Constraint = tuple[int, int, int]
 Interval = tuple[int, int]

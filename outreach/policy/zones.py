@@ -16,16 +16,16 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as pn_timezone
 
-from .data.country_zones import COUNTRY_ZONES
-from .data.us_split_area_codes import SPLIT_AREA_CODES
-from .data.us_states import (
+from outreach.policy.data.country_zones import COUNTRY_ZONES
+from outreach.policy.data.us_split_area_codes import SPLIT_AREA_CODES
+from outreach.policy.data.us_states import (
     ALL_STATE_ZONES,
     TERRITORY_ZONES,
     region_for_zip,
     zones_for_region,
     zones_for_zip,
 )
-from .timeutil import canonical_zone, get_zone
+from outreach.policy.timeutil import canonical_zone, get_zone
 
 # Numbers that say nothing about where the person is.
 _NON_GEOGRAPHIC_TYPES = frozenset(

@@ -7,8 +7,8 @@ from datetime import datetime
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from .. import clock
-from ..settings import Settings
+from outreach import clock
+from outreach.settings import Settings
 
 
 def db() -> Session:

@@ -12,10 +12,10 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import audit
-from ..models import ROLES, Officer, OfficerCapacity
-from ..models.casework import DEFAULT_CAPACITY
-from ..officer_accounts import (
+from outreach.audit import log as audit
+from outreach.models import ROLES, Officer, OfficerCapacity
+from outreach.models.casework import DEFAULT_CAPACITY
+from outreach.officer_accounts import (
     MIN_PASSWORD,
     email_error,
     end_sessions,
@@ -24,8 +24,8 @@ from ..officer_accounts import (
     normalise_email,
     password_error,
 )
-from . import db, params
-from .auth import current_officer, require_role
+from outreach.web import db, params
+from outreach.web.auth import current_officer, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

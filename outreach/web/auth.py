@@ -10,7 +10,7 @@ A session is valid only while (security finding 10):
   served but do not count as activity, so an unattended console still times out.
 
 Sign-in is limited per client address and per account in the database
-(``outreach.login_throttle``, finding 25); every failed sign-in is audited, without the
+(``outreach.web.login_throttle``, finding 25); every failed sign-in is audited, without the
 password and without the email when it names no account.
 """
 
@@ -27,10 +27,10 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from .. import audit, login_throttle
-from ..models import Officer
-from ..officer_accounts import end_sessions, hasher, normalise_email
-from . import db, request_now, settings
+from outreach.audit import log as audit
+from outreach.models import Officer
+from outreach.officer_accounts import end_sessions, hasher, normalise_email
+from outreach.web import db, login_throttle, request_now, settings
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)

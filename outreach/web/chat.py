@@ -17,7 +17,7 @@ Contract with ``static/widget.js``:
 * ``POST /chat/api/identify`` ``{"loan_number"}``: an anonymous visitor names an account (once
   per chat); the answer is the same whether it exists or not, it is rate limited per address
   and per loan number, and the bot then asks the date of birth and the postal code on file
-  (never the last four digits the visitor just typed: outreach/identity.py).
+  (never the last four digits the visitor just typed: outreach/selfservice/identity.py).
 
 No cookies: the widget runs on the lender's own site (another origin), so the key travels in a
 header and CSRF does not apply; responses allow any origin but never credentials.
@@ -33,11 +33,12 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from .. import audit, identity
-from ..conversations import receive_inbound
-from ..models import Conversation, Message
-from ..selfservice_links import read_link, timed_serializer
-from . import db, params, settings
+from outreach.audit import log as audit
+from outreach.conversations.inbound import receive_inbound
+from outreach.messaging.links import read_link, timed_serializer
+from outreach.models import Conversation, Message
+from outreach.selfservice import identity
+from outreach.web import db, params, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 KEY_SALT = "web-chat-key.v1"

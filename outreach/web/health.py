@@ -24,11 +24,11 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, text
 
-from ..models import Heartbeat
-from ..rasa_client import is_up
-from ..settings import Settings
-from . import db, request_now, settings
-from .auth import current_officer
+from outreach.conversations.rasa_client import is_up
+from outreach.models import Heartbeat
+from outreach.settings import Settings
+from outreach.web import db, request_now, settings
+from outreach.web.auth import current_officer
 
 bp = Blueprint("health", __name__)
 HEARTBEAT_STALE = timedelta(minutes=3)

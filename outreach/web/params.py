@@ -18,8 +18,8 @@ from flask import Flask, abort, jsonify, make_response, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from ..models.base import MAX_ID
-from ..policy.scenario import MAX_YEAR, MIN_YEAR
+from outreach.models.base import MAX_ID
+from outreach.policy.scenario import MAX_YEAR, MIN_YEAR
 
 # Dates people and ledgers mean (the policy engine's years); far dates are typos or probes.
 MIN_DATE, MAX_DATE = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)

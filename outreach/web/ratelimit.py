@@ -3,7 +3,7 @@
 Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default: per process; point it at Redis
 when running several workers). Limits are per client address. The sign-in limits that matter
 (failures per address and per account, with a lock-out) are kept in the database by
-``outreach.login_throttle`` and hold across processes; the one here only sheds floods early.
+``outreach.web.login_throttle`` and hold across processes; the one here only sheds floods early.
 Naming an account in the chat is limited per loan number as well (finding 1: one loan attacked
 from many addresses).
 """
@@ -17,7 +17,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from ..identity_locks import loan_key
+from outreach.selfservice.locks import loan_key
 
 # endpoint -> (limit, methods). Sign-in: a flood guard above the database limits (20 failures
 # per address in 15 minutes), so those decide; the chat limits keep one client from flooding

@@ -12,11 +12,11 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
-from ..inbound_form import MAX_BODY_CHARS
-from ..models import Borrower, ContactPoint, Message
-from ..settings import SANDBOX_NUMBER
-from . import db, settings
-from .webhooks import handle_inbound
+from outreach.conversations.inbound_form import MAX_BODY_CHARS
+from outreach.models import Borrower, ContactPoint, Message
+from outreach.settings import SANDBOX_NUMBER
+from outreach.web import db, settings
+from outreach.web.webhooks import handle_inbound
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 

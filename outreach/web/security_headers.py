@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from ..settings import Settings
+from outreach.settings import Settings
 
 CSP = "; ".join(
     (

@@ -3,7 +3,7 @@
 ``GET /unsubscribe/<token>`` shows a page with one button; ``POST /unsubscribe/<token>`` (the
 button, or a mail client's one-click ``List-Unsubscribe=One-Click`` POST) marks the borrower's
 email addresses opted out (12 CFR 1006.6(e), RULES.md RF-OPTOUT-NOTICE; 1006.14(h) RF-MEDIUM).
-The token (``outreach.selfservice_links``) is signed for this purpose only and expires after 60
+The token (``outreach.messaging.links``) is signed for this purpose only and expires after 60
 days (security finding 26); an expired link's page says how to opt out still (the link in a
 newer email, or STOP by text). It identifies the borrower and nothing else; the page shows no
 account detail, in the borrower's language (English or Spanish). The POST is CSRF-exempt
@@ -18,11 +18,11 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from .. import audit
-from ..bot_locale import language_of
-from ..models import Borrower, ContactPoint
-from ..selfservice_links import LinkRead, read_unsubscribe_token, unsubscribe_url
-from . import db, request_now, settings
+from outreach.audit import log as audit
+from outreach.messaging.links import LinkRead, read_unsubscribe_token, unsubscribe_url
+from outreach.models import Borrower, ContactPoint
+from outreach.selfservice.locale import language_of
+from outreach.web import db, request_now, settings
 
 __all__ = ["bp", "unsubscribe_url"]
 

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..conversations import route_inbound, store_inbound
-from ..delivery import record_report
-from ..inbound_form import FormError, parse_inbound
-from ..inbound_spool import DATABASE_UNAVAILABLE, spool
-from ..models import Message
-from . import db, request_now, settings
+from outreach.conversations.inbound import route_inbound, store_inbound
+from outreach.conversations.inbound_form import FormError, parse_inbound
+from outreach.conversations.spool import DATABASE_UNAVAILABLE, spool
+from outreach.models import Message
+from outreach.outbox.delivery import record_report
+from outreach.web import db, request_now, settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 # Twilio's forms are small (a Body is at most 1,600 characters, ~19 KB fully percent-encoded,
@@ -137,7 +137,7 @@ def status() -> Any:
     if msg is None:
         # Unknown SID (e.g. sent by another system on the same account): acknowledge, keep nothing.
         return ("", 204)
-    # Kept once per distinct report; the status only moves forward (outreach.delivery).
+    # Kept once per distinct report; the status only moves forward (outreach.outbox.delivery).
     record_report(session, msg, new_status, error_code, request_now())
     session.commit()
     return ("", 204)

@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import select
 
 from outreach import create_app
-from outreach.bot_notices import NOTICES
+from outreach.conversations.notices import NOTICES
 from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase
 from tests.conftest import make_settings
 from tests.e2e.test_sms_bot import Phone

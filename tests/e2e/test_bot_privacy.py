@@ -12,6 +12,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from outreach.messaging.links import make_token
 from outreach.models import (
     AuditEvent,
     BorrowerFlag,
@@ -20,7 +21,6 @@ from outreach.models import (
     HandoffCase,
     Message,
 )
-from outreach.selfservice_links import make_token
 from tests.e2e.test_sms_bot import Phone
 from tests.support import servers
 from tests.support.factories import make_borrower

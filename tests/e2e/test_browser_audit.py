@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from outreach import audit
 from outreach import clock as app_clock
+from outreach.audit import log as audit
 from outreach.models import (
     Conversation,
     HandoffCase,

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, expect
 
-from outreach.bot_services import open_handoff
-from outreach.conversations import open_conversation, receive_inbound
-from outreach.selfservice_links import make_token
+from outreach.conversations.inbound import open_conversation, receive_inbound
+from outreach.messaging.links import make_token
+from outreach.selfservice.services import open_handoff
 from tests.support import servers
 from tests.support.browser import ARTIFACTS, csp_violations, sign_in
 from tests.support.factories import make_borrower

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.integration.test_reminders import INSIDE, remind
 from tests.support import servers
 from tests.support.browser import ARTIFACTS, csp_violations, sign_in
 from tests.support.factories import make_borrower
 from tests.support.officers import make_officer
+from tests.support.reminders import INSIDE, remind
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser]
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, expect
 
-from outreach.selfservice_links import make_token
+from outreach.messaging.links import make_token
 from tests.integration.test_console import handed_off
 from tests.support import servers
 from tests.support.browser import csp_violations, sign_in

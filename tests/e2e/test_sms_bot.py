@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from outreach.models import Conversation, HandoffCase, Message
 from tests.conftest import PUBLIC_BASE_URL
-from tests.integration.test_reminders import INSIDE, remind
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
+from tests.support.reminders import INSIDE, remind
 from tests.support.twilio_signing import signed_post
 
 pytestmark = pytest.mark.rasa

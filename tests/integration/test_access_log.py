@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from outreach.selfservice_links import make_token, unsubscribe_url
+from outreach.messaging.links import make_token, unsubscribe_url
 from tests.conftest import PUBLIC_BASE_URL, TEST_SECRET
 from tests.support import servers
 

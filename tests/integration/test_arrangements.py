@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from outreach.arrangements import GRACE_DAYS, review_arrangements
+from outreach.arrangements.review import GRACE_DAYS, review_arrangements
 from outreach.models import (
     AuditEvent,
     Borrower,

@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import text
 
-from outreach import audit
+from outreach.audit import log as audit
 from outreach.models import AuditEvent
 
 

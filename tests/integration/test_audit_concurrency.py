@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from outreach import audit
+from outreach.audit import log as audit
 from outreach.models import AuditEvent
 from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer

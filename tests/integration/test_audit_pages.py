@@ -1,6 +1,6 @@
 """Auditor pages list every message of a borrower, both directions, decisions included."""
 
-from outreach.messaging import record_blocked
+from outreach.messaging.send import record_blocked
 from outreach.models import Message
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from outreach import audit
+from outreach.audit import log as audit
 from outreach.models import AuditEvent
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 import scheduler as scheduler_module
-from outreach.bot_notices import NOTICES
-from outreach.bot_resume import retry_pending_resumes
-from outreach.bot_services import open_handoff
+from outreach.conversations.notices import NOTICES
+from outreach.conversations.resume import retry_pending_resumes
 from outreach.models import AuditEvent, BotTurn, Conversation
+from outreach.selfservice.services import open_handoff
 from outreach.settings import Settings
 from tests.conftest import make_settings
 from tests.integration.test_bot_turns import text_in

@@ -10,8 +10,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from outreach import rasa_client
-from outreach.bot_notices import NOTICES
+from outreach.conversations import rasa_client
+from outreach.conversations.notices import NOTICES
 from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase, Message
 from outreach.settings import Settings
 from tests.conftest import PUBLIC_BASE_URL, make_settings
@@ -69,7 +69,7 @@ def last_turn(session) -> BotTurn:
 def test_it_says_it_reads_text_only_when_a_message_has_no_words(
     client, session, settings, fake_rasa, caplog, locale, language, form
 ) -> None:
-    caplog.set_level(logging.INFO, logger="outreach.bot_turns")
+    caplog.set_level(logging.INFO, logger="outreach.conversations.bot_turns")
     make_borrower(session, locale=locale)
     assert text_in(client, settings, "hello") == ["Hi!"]  # the bot is up and answering
 

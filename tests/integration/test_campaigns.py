@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.models import (
     BorrowerFlag,
     Conversation,

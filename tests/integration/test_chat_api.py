@@ -4,10 +4,10 @@ inbound pipeline, the transcript as JSON text, tampered keys refused, rate limit
 from sqlalchemy import select
 
 from outreach import clock as app_clock
-from outreach.bot_services import open_handoff
-from outreach.conversations import BOT_UNAVAILABLE
+from outreach.conversations.inbound import BOT_UNAVAILABLE
+from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, Message
-from outreach.selfservice_links import make_token
+from outreach.selfservice.services import open_handoff
 from tests.support.factories import make_borrower
 
 
@@ -129,7 +129,7 @@ def test_it_serves_the_widget_bundle_and_the_link_page(client, settings, session
 
 
 def test_it_keeps_web_chat_turns_out_of_the_sms_policy_facts(client, session, settings):
-    from outreach.contact_policy import check_contact
+    from outreach.messaging.contact_policy import check_contact
 
     borrower = make_borrower(session)
     key = start(client, link=make_token(settings, borrower.id))["key"]

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, Loan
-from outreach.selfservice_links import make_token
 from tests.support.factories import make_borrower
 
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from outreach.bot_services import open_handoff
 from outreach.models import AuditEvent, Conversation, HandoffCase, Message
+from outreach.selfservice.services import open_handoff
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach import dispatch_batch
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.channels import ChannelError, SendResult
 from outreach.models import BorrowerFlag, ContactPoint, Message, OutboxItem
-from outreach.outbox import dispatch
+from outreach.outbox import batch as dispatch_batch
+from outreach.outbox.dispatcher import dispatch
 from tests.conftest import PUBLIC_BASE_URL
 from tests.support.factories import make_borrower
 from tests.support.twilio_signing import signed_post

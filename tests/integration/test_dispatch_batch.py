@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from outreach import audit, dispatch_batch
-from outreach.campaigns import plan
+from outreach.audit import log as audit
+from outreach.campaigns.planner import plan
 from outreach.channels import SendResult
-from outreach.contact_policy import load_facts
+from outreach.messaging.contact_policy import load_facts
 from outreach.models import AuditEvent, ContactPoint, Loan, Message, OutboxItem
-from outreach.outbox import dispatch
+from outreach.outbox import batch as dispatch_batch
+from outreach.outbox.dispatcher import dispatch
 from tests.support.factories import make_borrower
 
 INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)

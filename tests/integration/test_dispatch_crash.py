@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import func, select
 
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.models import Message, OutboxItem
 from tests.conftest import PUBLIC_BASE_URL, TEST_SECRET
 from tests.support import servers

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.channels.twilio_channel import TwilioChannel
 from outreach.models import Message, OutboxItem
-from outreach.outbox import dispatch
+from outreach.outbox.dispatcher import dispatch
 from tests.conftest import make_settings
 from tests.support.factories import make_borrower
 

@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.channels import ChannelError, EmailChannel
 from outreach.models import ContactPoint, Message, OutboxItem
-from outreach.outbox import dispatch
+from outreach.outbox.dispatcher import dispatch
 from outreach.settings import SettingsError
 from tests.conftest import make_settings
 from tests.support import servers

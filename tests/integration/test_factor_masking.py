@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outreach import bot_services
-from outreach.conversations import receive_inbound
+from outreach.conversations.inbound import receive_inbound
 from outreach.models import Conversation
+from outreach.selfservice import services as bot_services
 from tests.conftest import make_settings
 from tests.support import servers
 from tests.support.factories import make_borrower

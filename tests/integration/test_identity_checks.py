@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from outreach import bot_services
-from outreach.conversations import open_conversation
+from outreach.conversations.inbound import open_conversation
+from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, IdentityCheck, Message
-from outreach.selfservice_links import make_token
+from outreach.selfservice import services as bot_services
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 

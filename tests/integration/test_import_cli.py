@@ -217,7 +217,7 @@ def test_it_refuses_another_borrowers_loan_number_and_changes_nothing_from_that_
 
 
 def test_it_gives_the_same_outcomes_across_chunk_boundaries(runner, session, tmp_path, monkeypatch):
-    from outreach import loan_import
+    from outreach.loan_import import upsert as loan_import
 
     monkeypatch.setattr(loan_import, "CHUNK", 2)
     rows = example_rows()

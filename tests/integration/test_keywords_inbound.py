@@ -69,7 +69,7 @@ def test_it_answers_help_without_involving_the_bot(client, settings, session):
 
 
 def test_it_blocks_reminders_after_a_stop(client, settings, session):
-    from tests.integration.test_reminders import INSIDE, remind
+    from tests.support.reminders import INSIDE, remind
 
     make_borrower(session)
     text_in(client, settings, "Stop texting me please")

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from outreach import audit, kpis
+from outreach.audit import kpis
+from outreach.audit import log as audit
 from outreach.models import (
     Conversation,
     HandoffCase,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from outreach import conversations
+from outreach.conversations import inbound as conversations
 from outreach.models import Conversation, Message
 from tests.conftest import PUBLIC_BASE_URL
 from tests.support.twilio_signing import inbound_form, signed_post

@@ -5,8 +5,8 @@ import json
 from sqlalchemy import select
 
 from outreach.models import Message, RulePackSnapshot
-from tests.integration.test_reminders import AFTER_9PM, INSIDE, remind
 from tests.support.factories import make_borrower
+from tests.support.reminders import AFTER_9PM, INSIDE, remind
 
 
 def test_it_stores_the_decision_with_zones_local_times_version_and_facts(session, settings):

@@ -66,7 +66,7 @@ def test_it_redacts_what_the_scheduler_logs(settings, root_stream, monkeypatch):
             return []
 
         def start(self) -> None:  # a job that logs a borrower's number while running
-            logging.getLogger("outreach.outbox").error("send to %s failed", PHONE)
+            logging.getLogger("outreach.outbox.dispatcher").error("send to %s failed", PHONE)
 
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SECRET_KEY", settings.secret_key)

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import pytest
 from sqlalchemy import select
 
-from outreach import rasa_client
-from outreach.bot_notices import NOTICES
+from outreach.conversations import rasa_client
+from outreach.conversations.notices import NOTICES
 from outreach.models import BotTurn, Message
 from outreach.settings import Settings
 from tests.conftest import PUBLIC_BASE_URL, make_settings
@@ -46,7 +46,7 @@ def text_in(app, settings: Settings, number: str, body: str) -> int:
 def test_it_keeps_the_console_answering_while_rasa_hangs(
     app, settings, session, fake_rasa, caplog
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="outreach.rasa_client")
+    caplog.set_level(logging.WARNING, logger="outreach.conversations.rasa_client")
     fake_rasa.hang = True
     numbers = [f"+1312555{100 + i:04d}" for i in range(WEB_THREADS)]
     with ThreadPoolExecutor(max_workers=WEB_THREADS) as web:

@@ -1,19 +1,14 @@
 """Reminders: planned once per loan and due date, sent only when the policy allows."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from outreach.campaigns.planner import plan
 from outreach.models import AuditEvent, Message, OutboxItem
-from outreach.outbox import dispatch
-from outreach.reminders import plan_reminders
-from outreach.reminders import remind as remind
+from outreach.outbox.dispatcher import dispatch
 from tests.support.factories import make_borrower
-
-# 2026-11-24 is a Tuesday; Chicago is UTC-6 in November.
-INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
-AFTER_9PM = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 21:00 in Chicago
-NEXT_8AM = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
+from tests.support.reminders import AFTER_9PM, INSIDE, NEXT_8AM, remind
 
 
 def test_it_sends_one_reminder_inside_the_window_and_never_twice(session, settings):
@@ -62,7 +57,7 @@ def test_it_skips_loans_not_due_soon(session, settings):
             "status": "current",
         },
     )
-    assert plan_reminders(session, settings, INSIDE).considered == 0
+    assert plan(session, INSIDE).considered == 0
 
 
 def test_it_cancels_and_logs_a_reminder_blocked_by_an_opt_out(session, settings):
@@ -86,7 +81,7 @@ def test_it_writes_spanish_reminders_for_spanish_speakers(session, settings):
 
 def test_it_reconciles_a_row_left_sending_by_a_crash_without_sending_twice(session, settings):
     make_borrower(session)
-    plan_reminders(session, settings, INSIDE)
+    plan(session, INSIDE)
     item = session.scalar(select(OutboxItem))
     item.status, item.claimed_at = "sending", INSIDE  # the dispatcher died after claiming
     session.commit()

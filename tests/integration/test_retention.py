@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from outreach import audit, retention
+from outreach.audit import log as audit
+from outreach.audit import retention
 from outreach.models import (
     AuditEvent,
     Borrower,

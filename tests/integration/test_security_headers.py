@@ -9,7 +9,7 @@ import re
 import pytest
 
 from outreach import create_app
-from outreach.selfservice_links import make_token
+from outreach.messaging.links import make_token
 from tests.conftest import make_settings
 from tests.integration.test_console import handed_off
 from tests.support.factories import make_borrower

@@ -11,13 +11,13 @@ import pytest
 import yaml
 from sqlalchemy.orm import sessionmaker
 
-from outreach import dispatch_batch
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.channels import SendResult
-from outreach.dispatch_batch import LATE_TOLERANCE
 from outreach.models import SendRateSlot
-from outreach.outbox import _worker_engine, dispatch
-from outreach.send_rate import reserve_slots, sender_key
+from outreach.outbox import batch as dispatch_batch
+from outreach.outbox.batch import LATE_TOLERANCE
+from outreach.outbox.dispatcher import _worker_engine, dispatch
+from outreach.outbox.send_rate import reserve_slots, sender_key
 from outreach.settings import ROOT
 from tests.support.factories import make_borrower
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from outreach.campaigns import plan
+from outreach.campaigns.planner import plan
 from outreach.channels import ChannelError, get_channel
 from outreach.channels.twilio_channel import TwilioChannel
-from outreach.outbox import dispatch
+from outreach.outbox.dispatcher import dispatch
 from tests.conftest import make_settings
 from tests.support.factories import make_borrower
 
@@ -87,5 +87,5 @@ def test_it_keeps_the_twilio_client_quiet_without_hiding_our_own_logs(
     plan(session, INSIDE)
     assert dispatch(session, twilio_settings, INSIDE).sent == 1
     assert [r.getMessage() for r in caplog.records if r.name.startswith("twilio")] == []
-    ours = [r.getMessage() for r in caplog.records if r.name == "outreach.outbox"]
+    ours = [r.getMessage() for r in caplog.records if r.name == "outreach.outbox.dispatcher"]
     assert any(line.startswith("dispatch: ") for line in ours)

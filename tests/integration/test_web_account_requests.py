@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from outreach import bot_services
-from outreach.bot_services import AccountEffect
-from outreach.conversations import open_conversation
+from outreach.conversations.inbound import open_conversation
+from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, BorrowerFlag, ContactPoint, Conversation
-from outreach.selfservice_links import make_token
+from outreach.selfservice import services as bot_services
+from outreach.selfservice.services import AccountEffect
 from tests.support.factories import make_borrower
 
 

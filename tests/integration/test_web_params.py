@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from outreach.bot_services import open_handoff
 from outreach.models import ContactPoint, Conversation, HandoffCase, Message
+from outreach.selfservice.services import open_handoff
 from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer
 
@@ -95,7 +95,7 @@ values = st.one_of(
 def read_parameters() -> list[str]:
     """The query parameter names the app reads, from its source."""
     found: set[str] = set()
-    for path in [*(WEB / "web").rglob("*.py"), WEB / "audit_search.py"]:
+    for path in [*(WEB / "web").rglob("*.py"), WEB / "audit" / "search.py"]:
         found.update(_READS.findall(path.read_text(encoding="utf-8")))
     return sorted(found)
 

@@ -1,7 +1,7 @@
 """A stand-in Rasa HTTP server for the failure paths the real one cannot be made to take on cue:
 a server that hangs, one whose tracker API refuses the resume, one that reports a failed action.
 
-It speaks the two endpoints the app calls (``outreach/rasa_client.py``): the REST channel
+It speaks the two endpoints the app calls (``outreach/conversations/rasa_client.py``): the REST channel
 ``POST /webhooks/rest/webhook`` (answered with ``replies``, a list or a function of the request
 body) and the tracker events API ``POST /conversations/<id>/tracker/events`` (answered with
 ``resume_status``). Every request is recorded. With ``hang`` set, turns wait until the test

@@ -1,4 +1,4 @@
-from outreach.bot_locale import reply_locale
+from outreach.selfservice.locale import reply_locale
 
 
 def test_it_formats_in_the_bots_language_for_the_borrowers_region():

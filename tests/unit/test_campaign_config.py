@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from outreach.campaign_config import DEFAULT_PATH, CampaignConfigError, parse
-from outreach.campaigns import pick_segment, pick_step
+from outreach.campaigns.config import DEFAULT_PATH, CampaignConfigError, parse
+from outreach.campaigns.planner import pick_segment, pick_step
 from outreach.channels import whatsapp_templates as wt
 
 

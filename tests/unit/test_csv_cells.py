@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from outreach.csv_cells import safe_cell, safe_writer
+from outreach.audit.csv_cells import safe_cell, safe_writer
 
 
 @pytest.mark.parametrize(

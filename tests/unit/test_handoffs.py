@@ -1,4 +1,4 @@
-"""The app's own handoff (outreach/handoffs.py) knows the same handoff intents as the bot."""
+"""The app's own handoff (outreach/conversations/handoffs.py) knows the same handoff intents as the bot."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from outreach.handoffs import HANDOFF_INTENTS
+from outreach.conversations.handoffs import HANDOFF_INTENTS
 
 RULES = Path(__file__).resolve().parents[2] / "bot" / "data" / "rules"
 

@@ -1,10 +1,10 @@
-"""Reading one identity-factor answer (outreach/identity_answers.py): one value or nothing."""
+"""Reading one identity-factor answer (outreach/selfservice/answers.py): one value or nothing."""
 
 from datetime import date
 
 import pytest
 
-from outreach.identity_answers import (
+from outreach.selfservice.answers import (
     postal_codes_match,
     read_date,
     read_last4,

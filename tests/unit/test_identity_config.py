@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from outreach.bot_config import ConfigError
-from outreach.identity_config import verification_config
+from outreach.config_files import ConfigError
+from outreach.selfservice.verification_config import verification_config
 
 
 @pytest.fixture

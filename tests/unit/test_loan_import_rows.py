@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from outreach.loan_import import RowError, parse_row
+from outreach.loan_import.upsert import RowError, parse_row
 
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # parse_row's bounds (birth dates) use it
 

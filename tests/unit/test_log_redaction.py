@@ -61,7 +61,7 @@ def test_it_quiets_the_twilio_client_but_not_our_own_info_lines(root_stream, cap
     logs.configure()
     logging.getLogger("twilio.http_client").info("-- BEGIN Twilio API Request --")
     logging.getLogger("twilio.http_client").warning("Twilio retried")
-    logging.getLogger("outreach.outbox").info("dispatch: sent=1")
+    logging.getLogger("outreach.outbox.dispatcher").info("dispatch: sent=1")
     out = root_stream.getvalue()
     assert "BEGIN Twilio API Request" not in out
     assert "Twilio retried" in out and "dispatch: sent=1" in out

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from outreach import message_templates as mt
-from outreach.campaign_config import load_config
-from outreach.sms_encoding import analyse
+from outreach.campaigns.config import load_config
+from outreach.channels.sms_encoding import analyse
+from outreach.messaging import templates as mt
 
 VALUES = {
     "lender": "Acme Lending",

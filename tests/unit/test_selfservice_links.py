@@ -1,4 +1,4 @@
-from outreach.selfservice_links import make_link, make_token, read_token
+from outreach.messaging.links import make_link, make_token, read_token
 from outreach.settings import Settings
 
 SETTINGS = Settings.from_env(

@@ -1,6 +1,6 @@
 """GSM-7 / UCS-2 detection and segment counts, as carriers bill them."""
 
-from outreach.sms_encoding import analyse, is_gsm7
+from outreach.channels.sms_encoding import analyse, is_gsm7
 
 
 def test_it_counts_gsm7_single_and_concatenated_segments():

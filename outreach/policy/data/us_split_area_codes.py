@@ -12,7 +12,7 @@ Overlays share their parent's entry. Informal local practice is not encoded (see
 
 from __future__ import annotations
 
-from .us_states import (
+from outreach.policy.data.us_states import (
     ALASKA,
     BOISE,
     CHI,

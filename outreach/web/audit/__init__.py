@@ -1,15 +1,9 @@
 """Auditor area: search, per-borrower timeline, exports, chain status, legal holds, KPIs.
 
-Auditors read (and may re-run a chain verification, which writes only a checkpoint); supervisors
-and admins are admitted too, and only they place or release legal holds.
+The blueprint lives in ``blueprint``; importing this package registers every route module on it.
 """
 
-from __future__ import annotations
+from outreach.web.audit import exports, kpi, pages, search
+from outreach.web.audit.blueprint import AUDIT_ROLES, bp
 
-from flask import Blueprint
-
-bp = Blueprint("audit", __name__, url_prefix="/audit")
-AUDIT_ROLES = ("auditor", "supervisor")
-HOLD_ROLES = ("supervisor",)  # admin is admitted everywhere by require_role
-
-from . import exports, kpi, pages, search  # noqa: E402, F401  (routes register on bp)
+__all__ = ["AUDIT_ROLES", "bp", "exports", "kpi", "pages", "search"]

@@ -9,12 +9,12 @@ from typing import Any
 from flask import Response, abort, request, stream_with_context
 from sqlalchemy.orm import Session
 
-from ... import audit
-from ...audit_export import messages_csv, messages_json, subject_access
-from ...audit_search import FilterError, parse_filter
-from .. import db, request_now
-from ..auth import current_officer, require_role
-from . import AUDIT_ROLES, bp
+from outreach.audit import log as audit
+from outreach.audit.export import messages_csv, messages_json, subject_access
+from outreach.audit.search import FilterError, parse_filter
+from outreach.web import db, request_now
+from outreach.web.audit.blueprint import AUDIT_ROLES, bp
+from outreach.web.auth import current_officer, require_role
 
 
 def _closing(session: Session, chunks: Iterator[str]) -> Iterator[str]:

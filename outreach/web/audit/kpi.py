@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import render_template, request
 
-from ... import kpis
-from .. import db, params, request_now
-from ..auth import require_role
-from . import AUDIT_ROLES, bp
+from outreach.audit import kpis
+from outreach.web import db, params, request_now
+from outreach.web.audit.blueprint import AUDIT_ROLES, bp
+from outreach.web.auth import require_role
 
 MAX_DAYS = 366
 

@@ -7,11 +7,13 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ... import audit, audit_chain
-from ...models import Borrower, LegalHold, Message
-from .. import db, params, request_now
-from ..auth import current_officer, require_role
-from . import AUDIT_ROLES, HOLD_ROLES, bp, timeline
+from outreach.audit import chain as audit_chain
+from outreach.audit import log as audit
+from outreach.models import Borrower, LegalHold, Message
+from outreach.web import db, params, request_now
+from outreach.web.audit import timeline
+from outreach.web.audit.blueprint import AUDIT_ROLES, HOLD_ROLES, bp
+from outreach.web.auth import current_officer, require_role
 
 BORROWERS_PER_PAGE = 50
 

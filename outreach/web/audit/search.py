@@ -7,7 +7,7 @@ from typing import Any
 from flask import render_template, request
 from sqlalchemy import select
 
-from ...audit_search import (
+from outreach.audit.search import (
     DECISIONS,
     DIRECTIONS,
     PAGE_SIZE,
@@ -18,10 +18,10 @@ from ...audit_search import (
     parse_filter,
     query,
 )
-from ...models import CHANNELS, Officer
-from .. import db
-from ..auth import require_role
-from . import AUDIT_ROLES, bp
+from outreach.models import CHANNELS, Officer
+from outreach.web import db
+from outreach.web.audit.blueprint import AUDIT_ROLES, bp
+from outreach.web.auth import require_role
 
 
 @bp.get("/search")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ...models import (
+from outreach.models import (
     AuditEvent,
     BorrowerFlag,
     HandoffCase,

@@ -27,10 +27,10 @@ DOMAIN_DIR = HERE.parents[2] / "bot" / "domain"
 
 
 def _install_stand_in_bot_services() -> None:
-    """Only while the app's `outreach.bot_services` cannot be imported: put a stand-in with the
+    """Only while the app's `outreach.selfservice.services` cannot be imported: put a stand-in with the
     agreed contract in sys.modules so the actions import. Tests replace its functions anyway."""
     try:
-        importlib.import_module("outreach.bot_services")
+        importlib.import_module("outreach.selfservice.services")
         return
     except ImportError:
         pass
@@ -57,7 +57,7 @@ def _install_stand_in_bot_services() -> None:
     def unpatched(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a test must replace this bot_services function")
 
-    module = types.ModuleType("outreach.bot_services")
+    module = types.ModuleType("outreach.selfservice.services")
     module.VerifyResult = VerifyResult  # type: ignore[attr-defined]
     module.BalanceView = BalanceView  # type: ignore[attr-defined]
     module.factor_outcome = unpatched  # type: ignore[attr-defined]
@@ -71,7 +71,7 @@ def _install_stand_in_bot_services() -> None:
         package.__path__ = []  # type: ignore[attr-defined]
         sys.modules["outreach"] = package
     package.bot_services = module  # type: ignore[attr-defined]
-    sys.modules["outreach.bot_services"] = module
+    sys.modules["outreach.selfservice.services"] = module
 
 
 _install_stand_in_bot_services()

@@ -1,6 +1,6 @@
 """The bot's custom actions, run on trackers saved from real conversations.
 
-Every call into the app goes through `outreach.bot_services`, replaced here by fakes that
+Every call into the app goes through `outreach.selfservice.services`, replaced here by fakes that
 record what they were asked.
 """
 
@@ -19,7 +19,7 @@ from rasa_sdk.executor import ActionExecutor
 from bot.actions.balance import ActionShowBalance
 from bot.actions.handoff import ActionHandoff
 from bot.actions.verification import ValidateVerifyForm
-from outreach import bot_services
+from outreach.selfservice import services as bot_services
 
 ACTIONS_DIR = Path(__file__).resolve().parents[3] / "bot" / "actions"
 

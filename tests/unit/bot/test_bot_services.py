@@ -1,4 +1,4 @@
-"""What the actions call (outreach.bot_services), against the test database."""
+"""What the actions call (outreach.selfservice.services), against the test database."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from outreach import bot_services
 from outreach import clock as app_clock
-from outreach.bot_turns import conversation_language, run_turn
-from outreach.conversations import BOT_UNAVAILABLE, open_conversation
+from outreach.conversations.bot_turns import conversation_language, run_turn
+from outreach.conversations.inbound import BOT_UNAVAILABLE, open_conversation
 from outreach.models import (
     AuditEvent,
     BotTurn,
@@ -19,6 +18,7 @@ from outreach.models import (
     Message,
     PaymentPlan,
 )
+from outreach.selfservice import services as bot_services
 from tests.support.factories import make_borrower
 
 NUMBER = "+13125550100"

@@ -18,8 +18,8 @@ from bot.actions.handoff import ActionFallback, ActionHandoff, ActionOptOut
 from bot.actions.plans import ActionCreatePlan, ActionQuotePlan, ValidatePlanForm
 from bot.actions.promise import ActionPaymentMethods, ActionRecordPromise, ValidatePromiseForm
 from bot.actions.session import ActionSessionStart
-from outreach import bot_services
-from outreach.bot_plans import PlanOffer, PromiseView, TermsView
+from outreach.selfservice import services as bot_services
+from outreach.selfservice.plans import PlanOffer, PromiseView, TermsView
 
 TODAY = date(2026, 11, 23)
 TERMS = TermsView(

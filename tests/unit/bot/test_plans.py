@@ -1,4 +1,4 @@
-"""Plan limits, evaluation and counter-offers (outreach.plans) against config/plans.yaml."""
+"""Plan limits, evaluation and counter-offers (outreach.arrangements.limits) against config/plans.yaml."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from outreach.arrangements.limits import PlanTerms, add_months, evaluate_proposal, limits_for
 from outreach.models import Loan
-from outreach.plans import PlanTerms, add_months, evaluate_proposal, limits_for
 
 TODAY = date(2026, 11, 23)
 

@@ -1,4 +1,4 @@
-"""Storing plans and promises (outreach.plans.create_plan / record_promise) in the database."""
+"""Storing plans and promises (outreach.arrangements.limits.create_plan / record_promise) in the database."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from outreach.arrangements.limits import PlanTerms, create_plan, record_promise
 from outreach.models import AuditEvent, Loan, PaymentPlan, PromiseToPay
-from outreach.plans import PlanTerms, create_plan, record_promise
 from tests.support.factories import make_borrower
 
 TODAY = date(2026, 11, 23)

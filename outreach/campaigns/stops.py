@@ -1,0 +1,111 @@
+"""The stop and pause conditions of a cadence, as correlated ``EXISTS`` clauses over ``Loan``.
+
+They are columns of the planning query (one query for the whole book), never per-loan lookups.
+The dispatcher checks the same conditions again at send time, for a whole claimed batch in a few
+set-based queries (``batch_stop_reasons``): a row planned before a condition began is cancelled
+(audited as ``outbox.stopped``), and the planner resumes the cadence when the condition ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Exists, exists, select
+from sqlalchemy.orm import Session
+
+from outreach.models import BorrowerFlag, HandoffCase, Loan, OutboxItem, PaymentPlan, PromiseToPay
+
+# A plan in these states replaces the cadence with instalment reminders.
+OPEN_PLAN = ("accepted", "current")
+
+
+def flag_open() -> Exists:
+    """The borrower has an uncleared flag (dispute, cease and desist, attorney, bankruptcy...)."""
+    return exists().where(
+        BorrowerFlag.borrower_id == Loan.borrower_id, BorrowerFlag.cleared_at.is_(None)
+    )
+
+
+def handoff_open() -> Exists:
+    """An officer owns the borrower's conversation (a handoff case not yet closed)."""
+    return exists().where(
+        HandoffCase.borrower_id == Loan.borrower_id, HandoffCase.status != "closed"
+    )
+
+
+def plan_open() -> Exists:
+    """The loan has an accepted or current payment plan."""
+    return exists().where(PaymentPlan.loan_id == Loan.id, PaymentPlan.status.in_(OPEN_PLAN))
+
+
+def promise_open() -> Exists:
+    """The loan has an open promise to pay."""
+    return exists().where(PromiseToPay.loan_id == Loan.id, PromiseToPay.status == "open")
+
+
+def stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | None:
+    """The rule that holds a loan's cadence back, most binding first (``None``: it goes ahead)."""
+    if flag:
+        return "borrower_flag"
+    if handoff:
+        return "handoff_open"
+    if plan:
+        return "plan_current"
+    if promise:
+        return "promise_open"
+    return None
+
+
+def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, str]:
+    """``stop_reason`` for a whole claimed batch in a few set-based queries: {row id: reason}."""
+    out: dict[int, str] = {}
+    if not rows:
+        return out
+    borrowers = {r.borrower_id for r in rows}
+    loans = {r.loan_id for r in rows if r.loan_id}
+
+    def matching(column: Any, *conditions: Any) -> set[int]:
+        return set(session.scalars(select(column).where(*conditions)))
+
+    flagged = matching(
+        BorrowerFlag.borrower_id,
+        BorrowerFlag.borrower_id.in_(borrowers),
+        BorrowerFlag.cleared_at.is_(None),
+    )
+    handoff = matching(
+        HandoffCase.borrower_id,
+        HandoffCase.borrower_id.in_(borrowers),
+        HandoffCase.status != "closed",
+    )
+    closed = matching(
+        Loan.id,
+        Loan.id.in_(loans),
+        (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
+    )
+    planned = matching(
+        PaymentPlan.loan_id, PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
+    )
+    promised = matching(
+        PromiseToPay.loan_id, PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
+    )
+    promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
+    open_promises = (
+        matching(PromiseToPay.id, PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open")
+        if promise_ids
+        else set()
+    )
+    for r in rows:
+        kind = (r.payload or {}).get("kind", "cadence")
+        if r.borrower_id in flagged:
+            out[r.id] = "borrower_flag"
+        elif r.borrower_id in handoff:
+            out[r.id] = "handoff_open"
+        elif r.loan_id in closed:
+            out[r.id] = "loan_paid"
+        elif kind == "cadence" and r.loan_id in planned:
+            out[r.id] = "plan_current"
+        elif kind == "cadence" and r.loan_id in promised:
+            out[r.id] = "promise_open"
+        elif kind == "promise" and (r.payload or {}).get("promise_id") not in open_promises:
+            out[r.id] = "promise_resolved"
+    return out

@@ -1,0 +1,201 @@
+"""One bot turn from Flask's side: send the borrower's message to Rasa, deliver the replies,
+log what happened (intent, confidence, language, actions) as a ``BotTurn`` row.
+
+Rasa's REST channel is replaced by ``bot/turn_channel.py`` (same URL, same reply list), which
+appends one ``{"custom": {"turn": {...}}}`` element describing the turn. A reply the bot marks
+``{"custom": {"send_as": "keyword_confirmation", "text": ...}}`` (the opt-out confirmation) is
+sent like a STOP confirmation: an opted-out number still gets that one message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from outreach import clock
+from outreach.audit import log as audit
+from outreach.conversations import identity_turns, rasa_client
+from outreach.conversations import inbound as conversations
+from outreach.conversations import resume as bot_resume
+from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
+from outreach.conversations.notices import notice
+from outreach.models import BotTurn, Conversation, Message
+from outreach.selfservice.hours import handoff_eta
+from outreach.selfservice.locale import guess_language, language_of
+from outreach.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def conversation_language(conv: Conversation, text: str) -> str:
+    """The borrower's language from their locale; for an unknown number, from their words."""
+    if conv.borrower is not None and language_of(conv.borrower.locale):
+        return language_of(conv.borrower.locale) or "en"
+    return guess_language(text)
+
+
+def _ask_rasa(
+    session: Session,
+    settings: Settings,
+    conv: Conversation,
+    inbound: Message,
+    language: str,
+    turn: BotTurn,
+    placeholder: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rasa's reply list, or the notice that stands in for it when Rasa cannot be asked.
+    ``placeholder`` stands in for an identity answer Flask checked itself (finding 14)."""
+    try:
+        return rasa_client.post_turn(
+            settings, conv.public_id, inbound.body, {"language": language}, placeholder=placeholder
+        )
+    except rasa_client.RasaBusy:
+        # Logged by rasa_client; the borrower hears at once instead of waiting behind a hung Rasa.
+        turn.error = "rasa_busy"
+        return [{"text": notice("busy", language)}]
+    except rasa_client.RasaUnavailable as exc:
+        log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
+        audit.record(
+            session,
+            "system",
+            "bot.unavailable",
+            subject=f"conversation:{conv.id}",
+            borrower_id=conv.borrower_id,
+        )
+        turn.error = "rasa_unavailable"
+        return [{"text": notice("unavailable", language)}]
+
+
+def _converse(
+    session: Session,
+    settings: Settings,
+    conv: Conversation,
+    inbound: Message,
+    language: str,
+    turn: BotTurn,
+) -> list[dict[str, Any]]:
+    """Rasa's replies for this message, or the notice that stands in for them."""
+    if not inbound.body.strip():
+        # An MMS with only a picture (Twilio: NumMedia, MediaUrl0, empty Body) or a blank text
+        # has no words for the NLU: Rasa raised and the borrower heard nothing, while the turn
+        # log showed the previous intent (security finding 21). Say so; no Rasa call.
+        log.info("message %s has no text: text-only notice sent", inbound.id)
+        turn.error = "no_text"
+        return [{"text": notice("text_only", language)}]
+    # An answer to an identity question is checked here and masked before Rasa (finding 14).
+    placeholder = identity_turns.before_turn(session, settings, conv, inbound, clock.now())
+    if conv.resume_pending_since is not None and not bot_resume.retry_resume(
+        session, settings, conv
+    ):
+        # Rasa is still paused on this conversation and would answer nothing (finding 6).
+        turn.error = "resume_pending"
+        return [{"text": notice("unavailable", language)}]
+    elements = _ask_rasa(session, settings, conv, inbound, language, turn, placeholder)
+    if _summary(elements).get("paused") is True:
+        session.refresh(conv)
+        if conv.owner == "bot":
+            # Paused in Rasa while no officer has it (a resume that never arrived): the borrower
+            # would hear nothing. Mark it, resume, and ask again once (finding 6).
+            log.error("Rasa paused on bot-owned conversation %s: resuming", conv.public_id)
+            conv.resume_pending_since = clock.now()
+            session.commit()
+            resumed = bot_resume.retry_resume(session, settings, conv)
+            if resumed:
+                elements = _ask_rasa(session, settings, conv, inbound, language, turn, placeholder)
+            if not resumed or _summary(elements).get("paused") is True:
+                turn.error = "resume_pending"
+                return [{"text": notice("unavailable", language)}]
+    return elements
+
+
+def run_turn(
+    session: Session, settings: Settings, conv: Conversation, inbound: Message
+) -> list[Message]:
+    """Hand the message to the bot and deliver what it answers; never raises for Rasa, and
+    never leaves the borrower without an answer."""
+    language = conversation_language(conv, inbound.body)
+    started = time.perf_counter()
+    turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
+    elements = _converse(session, settings, conv, inbound, language, turn)
+    turn.latency_ms = int((time.perf_counter() - started) * 1000)
+    session.refresh(conv)  # actions may have changed ownership or verification meanwhile
+    info = _summary(elements)
+    turn.intent = str(info.get("intent") or "")[:64] or None
+    confidence = info.get("confidence")
+    turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
+    turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
+    if info:
+        identity_turns.after_turn(session, conv, info)
+    failed = [str(a)[:64] for a in info.get("failed_actions") or []][:10]
+    if failed or info.get("turn_failed") is True:
+        elements = _after_bot_failure(session, conv, turn, elements, failed, language)
+    replies: list[Message] = []
+    for element in elements:
+        custom = element.get("custom") if isinstance(element.get("custom"), dict) else {}
+        if custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
+            replies.append(conversations._system_send(session, settings, conv, str(custom["text"])))
+        elif element.get("text") and "turn" not in custom:
+            replies.append(
+                conversations.reply(session, settings, conv, element["text"], sender="bot")
+            )
+    turn.reply_ids = [m.id for m in replies]
+    session.add(turn)
+    session.commit()
+    return replies
+
+
+def _summary(elements: list[dict[str, Any]]) -> dict[str, Any]:
+    """The turn summary bot/turn_channel.py appends (empty when Rasa was not asked)."""
+    for element in elements:
+        custom = element.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("turn"), dict):
+            return custom["turn"]
+    return {}
+
+
+def _after_bot_failure(
+    session: Session,
+    conv: Conversation,
+    turn: BotTurn,
+    elements: list[dict[str, Any]],
+    failed: list[str],
+    language: str,
+) -> list[dict[str, Any]]:
+    """What the borrower gets when an action failed or the turn raised (security finding 17).
+
+    Rasa carries on after a failed action as if it had run, so its texts ("Sorry, I didn't get
+    that", a question from a form that never started) are not sent: the borrower is told that
+    something went wrong. A request for a person still reaches one: the app opens the case the
+    action could not. A keyword confirmation (an opt-out that was done) is still sent.
+    """
+    turn.error = (f"action_failed: {', '.join(failed)}" if failed else "turn_failed")[:200]
+    log.error("bot turn failed on conversation %s: %s", conv.public_id, turn.error)
+    audit.record(
+        session,
+        "system",
+        "bot.action_failed",
+        subject=f"conversation:{conv.id}",
+        borrower_id=conv.borrower_id,
+        details={"actions": failed, "intent": turn.intent},
+    )
+    reason = HANDOFF_INTENTS.get(turn.intent or "")
+    if reason is None and ("action_handoff" in failed or conv.owner == "officer"):
+        # A handoff the bot decided on (failed checks, misunderstandings), or a case opened
+        # before the failure: either way the borrower is with the officers now.
+        reason = "requested"
+    if reason is not None:
+        summary = {"reason": reason, "intents": [turn.intent], "language": language}
+        open_case(session, conv, reason, {**summary, "opened_by": "app", "bot_error": turn.error})
+        told = notice("handed_off", language, when=handoff_eta(language))
+    else:
+        told = notice("action_failed", language)
+    confirmations = [
+        e
+        for e in elements
+        if isinstance(e.get("custom"), dict)
+        and e["custom"].get("send_as") == "keyword_confirmation"
+    ]
+    return [*confirmations, {"text": told}]

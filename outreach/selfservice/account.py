@@ -1,0 +1,148 @@
+"""Account effects a borrower asks the bot for: flags (dispute, hardship, complaint) and
+opting out in words. Re-exported by ``bot_services`` for the actions.
+
+Finding 9: from a web chat that has not passed a fresh identity check these are recorded as
+requests for an officer (the handoff case carries them), never applied: a visitor who knows a
+loan number must not opt the borrower's phone out or pause their outreach. On SMS and WhatsApp
+the phone's own rules stand (STOP is a carrier keyword; a claimed dispute pauses outreach).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from outreach import clock
+from outreach.audit import log as audit
+from outreach.db import session_scope
+from outreach.models import BorrowerFlag, ContactPoint, Conversation
+from outreach.models.borrowers import FLAGS, NON_BLOCKING_FLAGS
+from outreach.selfservice import identity
+from outreach.settings import Settings
+
+PHONE_CHANNELS = ("sms", "whatsapp")
+
+
+def _conversation(session: Session, conversation_id: str) -> Conversation | None:
+    return session.scalar(select(Conversation).where(Conversation.public_id == conversation_id))
+
+
+class AccountEffect(StrEnum):
+    """What an opt-out or a flag asked for in a bot conversation did to the account."""
+
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"  # already so, or no account to change
+    # An unverified web chat: recorded as a request for an officer, not applied (finding 9).
+    REFERRED = "referred"
+
+
+def _referred(session: Session, conv: Conversation, action: str, details: dict) -> bool:
+    """An unverified web chat asks for an account effect: record the request (the handoff
+    case carries it to an officer) instead of applying it. Finding 9: a visitor who only knows a
+    loan number must not be able to opt the borrower's phone out or pause their outreach. SMS and
+    WhatsApp keep their own rules (the phone's STOP, carrier rules)."""
+    if conv.channel != "web" or identity.is_fresh(session, conv, clock.now()):
+        return False
+    audit.record(
+        session,
+        "bot",
+        action,
+        subject=f"conversation:{conv.id}",
+        borrower_id=conv.borrower_id,
+        details={**details, "channel": conv.channel, "verified": False, "applied": False},
+    )
+    return True
+
+
+def flag_account(
+    conversation_id: str, flag: str, settings: Settings | None = None
+) -> AccountEffect:
+    """Flag the borrower this conversation belongs to (``dispute_open`` pauses outreach;
+    ``hardship`` and ``complaint`` do not). UNCHANGED when there is no borrower or it is
+    flagged already; REFERRED from an unverified web chat (nothing set; an officer decides).
+
+    On a phone the number is not proof of identity, but pausing outreach on a claimed dispute
+    is the safe side (FDCPA 809(b)); the officer who takes the case confirms or clears it."""
+    if flag not in FLAGS + NON_BLOCKING_FLAGS:
+        raise ValueError(f"flag: unknown flag {flag!r}")
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        conv = _conversation(session, conversation_id)
+        if conv is None:
+            return AccountEffect.UNCHANGED
+        if _referred(session, conv, "flag.requested", {"flag": flag}):
+            return AccountEffect.REFERRED
+        if conv.borrower_id is None:
+            return AccountEffect.UNCHANGED
+        active = session.scalar(
+            select(BorrowerFlag.id).where(
+                BorrowerFlag.borrower_id == conv.borrower_id,
+                BorrowerFlag.flag == flag,
+                BorrowerFlag.cleared_at.is_(None),
+            )
+        )
+        if active is not None:
+            return AccountEffect.UNCHANGED
+        verified = identity.is_fresh(session, conv, clock.now())
+        session.add(
+            BorrowerFlag(
+                borrower_id=conv.borrower_id,
+                flag=flag,
+                reason=f"bot conversation {conv.id} ({'verified' if verified else 'not verified'})",
+            )
+        )
+        audit.record(
+            session,
+            "bot",
+            "flag.set",
+            subject=f"conversation:{conv.id}",
+            borrower_id=conv.borrower_id,
+            details={"flag": flag, "verified": verified},
+        )
+        return AccountEffect.APPLIED
+
+
+def opt_out(conversation_id: str, settings: Settings | None = None) -> AccountEffect:
+    """Opt out the channel this conversation is on (SMS and WhatsApp together for the same
+    number, like the STOP keyword). APPLIED when a confirmation is due (one at most); REFERRED
+    from an unverified web chat (nothing opted out; the request goes to an officer)."""
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        conv = _conversation(session, conversation_id)
+        if conv is None:
+            return AccountEffect.UNCHANGED
+        if _referred(session, conv, "consent.opt_out_requested", {"via": "bot"}):
+            return AccountEffect.REFERRED
+        if conv.channel in PHONE_CHANNELS:
+            where = [ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS)]
+        elif conv.channel == "email":
+            where = [ContactPoint.address == conv.address, ContactPoint.channel == "email"]
+        elif conv.borrower_id is not None:  # verified web chat: "stop texting me" = their phone
+            where = [
+                ContactPoint.borrower_id == conv.borrower_id,
+                ContactPoint.channel.in_(PHONE_CHANNELS),
+            ]
+        else:
+            return AccountEffect.UNCHANGED
+        points = session.scalars(select(ContactPoint).where(*where)).all()
+        already = bool(points) and all(p.opted_out_at is not None for p in points)
+        session.execute(
+            update(ContactPoint)
+            .where(*where, ContactPoint.opted_out_at.is_(None))
+            .values(opted_out_at=clock.now())
+        )
+        audit.record(
+            session,
+            "borrower",
+            "consent.opt_out",
+            borrower_id=conv.borrower_id,
+            details={
+                "channel": conv.channel,
+                "via": "bot",
+                "already": already,
+                "verified": identity.is_fresh(session, conv, clock.now()),
+            },
+        )
+        return AccountEffect.APPLIED if points and not already else AccountEffect.UNCHANGED

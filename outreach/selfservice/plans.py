@@ -1,0 +1,281 @@
+"""Plans, promises and payment methods for the bot (re-exported by ``bot_services``).
+
+Every function re-checks in the database that the conversation is verified; the bot never
+creates a plan outside the limits (only an officer can, from the console).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+
+from outreach import clock
+from outreach import config_files as bot_config
+from outreach.arrangements import limits as plans
+from outreach.audit import log as audit
+from outreach.db import session_scope
+from outreach.selfservice.locale import BOT_LANGUAGES, reply_locale
+from outreach.settings import Settings
+
+FREQUENCY_WORDS = {
+    "en": {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"},
+    "es": {"weekly": "cada semana", "biweekly": "cada dos semanas", "monthly": "cada mes"},
+}
+
+
+# Why a proposal is outside the limits, first violation first (plans._violations' order).
+REASONS = {
+    "en": {
+        "frequency_not_allowed": "that frequency isn't available for this loan",
+        "min_instalment": "each payment must be at least {min_instalment}",
+        "max_count": "a plan can have at most {max_count} payments",
+        "max_term_days": "the plan would run longer than we can agree",
+        "min_first_payment": "the first payment must be at least {min_first_payment}",
+        "start_in_past": "the first date has already passed",
+        "start_too_late": "the first payment must be within {max_start_days} days",
+        "short_of_balance": "it doesn't cover the {owed} past due",
+    },
+    "es": {
+        "frequency_not_allowed": "esa frecuencia no está disponible para este préstamo",
+        "min_instalment": "cada pago debe ser de al menos {min_instalment}",
+        "max_count": "un plan puede tener como máximo {max_count} pagos",
+        "max_term_days": "el plan duraría más de lo que podemos acordar",
+        "min_first_payment": "el primer pago debe ser de al menos {min_first_payment}",
+        "start_in_past": "la primera fecha ya pasó",
+        "start_too_late": "el primer pago debe ser dentro de {max_start_days} días",
+        "short_of_balance": "no cubre los {owed} vencidos",
+    },
+}
+
+
+@dataclass(frozen=True)
+class TermsView:
+    """Terms as the bot shows them (formatted) and as it passes them back (raw)."""
+
+    amount: str
+    amount_text: str
+    count: int
+    frequency: str
+    frequency_words: str
+    start: str
+    start_text: str
+    first_amount: str | None
+    first_amount_text: str
+    last_date_text: str
+    total_text: str
+
+
+@dataclass(frozen=True)
+class PlanOffer:
+    within_policy: bool
+    violations: list[str]
+    proposal: TermsView
+    counter_offer: TermsView | None
+    limits: dict[str, str] = field(default_factory=dict)
+    reason: str = ""  # the first violation, in words
+
+
+@dataclass(frozen=True)
+class PlanConfirmation:
+    plan_id: int
+    terms: TermsView
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    promise_id: int
+    date_text: str
+    amount_text: str
+
+
+def _terms(
+    amount: str, count: int | str, frequency: str, start: str, first_amount: str | None = None
+) -> plans.PlanTerms:
+    try:
+        return plans.PlanTerms(
+            Decimal(str(amount)),
+            int(float(count)),
+            str(frequency),
+            date.fromisoformat(str(start)),
+            Decimal(str(first_amount)) if first_amount else None,
+        )
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValueError(f"terms: malformed ({exc.__class__.__name__})") from exc
+
+
+def _view(
+    terms: plans.PlanTerms,
+    schedule: list[tuple[date, Decimal]],
+    currency: str,
+    locale: str,
+    language: str,
+) -> TermsView:
+    def money(v: Decimal) -> str:
+        return format_currency(v, currency, locale=locale)
+
+    return TermsView(
+        amount=str(terms.instalment_amount),
+        amount_text=money(terms.instalment_amount),
+        count=len(schedule),
+        frequency=terms.frequency,
+        frequency_words=FREQUENCY_WORDS[language][terms.frequency],
+        start=terms.start_date.isoformat(),
+        start_text=format_date(terms.start_date, "long", locale=locale),
+        first_amount=str(terms.first_amount) if terms.first_amount is not None else None,
+        first_amount_text=money(schedule[0][1]),
+        last_date_text=format_date(schedule[-1][0], "long", locale=locale),
+        total_text=money(sum((a for _, a in schedule), Decimal("0"))),
+    )
+
+
+def _context(session: Any, conversation_id: str, language: str | None):
+    from outreach.selfservice.services import main_loan, verified_conversation
+
+    conv = verified_conversation(session, conversation_id)
+    loan = main_loan(session, conv) if conv is not None else None
+    if conv is None or loan is None:
+        return None
+    lang = language if language in BOT_LANGUAGES else "en"
+    return conv, loan, reply_locale(conv.borrower.locale if conv.borrower else "en", lang), lang
+
+
+def money_text(amount: Decimal | str, currency: str, locale: str) -> str:
+    return format_currency(Decimal(str(amount)), currency, locale=locale)
+
+
+def quote_plan(
+    conversation_id: str,
+    amount: str,
+    count: int | str,
+    frequency: str,
+    start: str,
+    language: str | None = None,
+    first_amount: str | None = None,
+    settings: Settings | None = None,
+) -> PlanOffer | None:
+    """Check the borrower's proposal; a counter-offer when it is outside the limits.
+    None unless the conversation is verified. ValueError naming a malformed field."""
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        ctx = _context(session, conversation_id, language)
+        if ctx is None:
+            return None
+        conv, loan, locale, lang = ctx
+        today = loan.borrower.today(clock.now())
+        quote = plans.evaluate_proposal(
+            loan, _terms(amount, count, frequency, start, first_amount), today
+        )
+        proposal = _view(quote.terms, quote.schedule, loan.currency, locale, lang)
+        counter = None
+        if quote.counter_offer is not None:
+            offer = plans.evaluate_proposal(loan, quote.counter_offer, today)
+            counter = _view(offer.terms, offer.schedule, loan.currency, locale, lang)
+        limits = plans.limits_for(loan)
+        words = {
+            "min_instalment": money_text(limits["min_instalment"], loan.currency, locale),
+            "max_count": str(limits["max_count"]),
+            "owed": money_text(limits["owed"], loan.currency, locale),
+            "min_first_payment": money_text(limits["min_first_payment"], loan.currency, locale),
+            "max_start_days": str(limits["max_start_days"]),
+        }
+        reason = REASONS[lang][quote.violations[0]].format(**words) if quote.violations else ""
+        audit.record(
+            session,
+            "bot",
+            "plan.quoted",
+            subject=f"loan:{loan.id}",
+            borrower_id=conv.borrower_id,
+            details={
+                "within_policy": quote.within_policy,
+                "violations": quote.violations,
+                "counter_offer": counter is not None,
+            },
+        )
+        return PlanOffer(quote.within_policy, quote.violations, proposal, counter, words, reason)
+
+
+def accept_plan(
+    conversation_id: str,
+    amount: str,
+    count: int | str,
+    frequency: str,
+    start: str,
+    language: str | None = None,
+    first_amount: str | None = None,
+    settings: Settings | None = None,
+) -> PlanConfirmation | None:
+    """Store the plan the borrower confirmed (re-checked: only within the limits).
+    None unless verified; ValueError when the terms are malformed or outside the limits."""
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        ctx = _context(session, conversation_id, language)
+        if ctx is None:
+            return None
+        conv, loan, locale, lang = ctx
+        plan = plans.create_plan(
+            session,
+            loan,
+            _terms(amount, count, frequency, start, first_amount),
+            created_by="bot",
+            conversation_id=conv.id,
+            today=loan.borrower.today(clock.now()),
+        )
+        schedule = [(i.due_date, i.amount) for i in plan.instalments]
+        terms = plans.PlanTerms(
+            plan.instalment_amount,
+            plan.instalment_count,
+            plan.frequency,
+            plan.start_date,
+            plan.first_amount,
+        )
+        return PlanConfirmation(plan.id, _view(terms, schedule, loan.currency, locale, lang))
+
+
+def promise_limit() -> int:
+    """How many days ahead a promised date may be (config/bot.yaml promise.max_days)."""
+    return plans.promise_max_days()
+
+
+def promise_to_pay(
+    conversation_id: str,
+    promised: str,
+    amount: str | None,
+    language: str | None = None,
+    settings: Settings | None = None,
+) -> PromiseView | None:
+    """Store a promise; ``amount`` "all" (or None) means the whole past-due amount.
+    None unless verified; ValueError naming the field beyond the configured maximum."""
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        ctx = _context(session, conversation_id, language)
+        if ctx is None:
+            return None
+        conv, loan, locale, _ = ctx
+        value = loan.past_due_amount if amount in (None, "", "all") else Decimal(str(amount))
+        promise = plans.record_promise(
+            session,
+            loan,
+            date.fromisoformat(promised),
+            value,
+            created_by="bot",
+            conversation_id=conv.id,
+            today=loan.borrower.today(clock.now()),
+        )
+        return PromiseView(
+            promise.id,
+            format_date(promise.promised_date, "long", locale=locale),
+            money_text(promise.amount or 0, loan.currency, locale),
+        )
+
+
+def payment_methods(language: str | None = None) -> list[str]:
+    """The lines listing how to pay, with the payment link, in the borrower's language."""
+    cfg = bot_config.bot()
+    lang = language if language in BOT_LANGUAGES else "en"
+    methods = (cfg.get("payment_methods") or {}).get(lang) or []
+    return [str(m).format(link=cfg.get("payment_link", "")) for m in methods]

@@ -1,0 +1,222 @@
+"""What the console shows beside a case: the borrower and loan panel, capacity, templates.
+
+Pure reads (no commits) so the case view stays a thin route.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from outreach.conversations import resume as bot_resume
+from outreach.models import (
+    CaseNote,
+    Conversation,
+    HandoffCase,
+    Loan,
+    Message,
+    Officer,
+    OfficerCapacity,
+    PaymentPlan,
+    PlanApproval,
+    PromiseToPay,
+)
+from outreach.models.casework import DEFAULT_CAPACITY
+from outreach.selfservice.hours import office_zone
+from outreach.selfservice.locks import borrower_lock
+from outreach.settings import ROOT
+
+# Flags an officer may set or clear from the console (issue 6): the policy-blocking ones the
+# borrower tells us about in a conversation, plus hardship (informational, not blocking).
+CONSOLE_FLAGS = ("dispute_open", "cease_and_desist", "attorney_represented", "hardship")
+CONTACT_HISTORY = 15
+
+
+def capacity(session: Session, officer_id: int) -> int:
+    row = session.get(OfficerCapacity, officer_id)
+    return row.max_open_cases if row else DEFAULT_CAPACITY
+
+
+def held(session: Session, officer_id: int) -> int:
+    """Claimed, not closed, cases this officer holds now."""
+    return (
+        session.scalar(
+            select(func.count(HandoffCase.id)).where(
+                HandoffCase.claimed_by_id == officer_id, HandoffCase.status == "claimed"
+            )
+        )
+        or 0
+    )
+
+
+def assignable_officers(session: Session) -> list[Officer]:
+    return list(
+        session.scalars(
+            select(Officer)
+            .where(Officer.active.is_(True), Officer.role.in_(("officer", "supervisor")))
+            .order_by(Officer.name)
+        )
+    )
+
+
+def queue_state(session: Session) -> tuple[list[HandoffCase], set[int], dict[str, Any]]:
+    """Open cases (loaded in three queries), those where the borrower wrote last, and a key that
+    changes whenever a case opens or a borrower writes on an open case (console.js announces
+    a change without a reload)."""
+    cases = list(
+        session.scalars(
+            select(HandoffCase)
+            .where(HandoffCase.status != "closed")
+            .options(
+                selectinload(HandoffCase.borrower),
+                selectinload(HandoffCase.conversation),
+                selectinload(HandoffCase.claimed_by),
+            )
+            .order_by(HandoffCase.priority, HandoffCase.opened_at)
+        )
+    )
+    conv_ids = [c.conversation_id for c in cases]
+    last: dict[int, int] = {}
+    last_in: dict[int, int] = {}
+    if conv_ids:
+        for direction_in, target in ((False, last), (True, last_in)):
+            query = select(Message.conversation_id, func.max(Message.id)).where(
+                Message.conversation_id.in_(conv_ids)
+            )
+            if direction_in:
+                query = query.where(Message.direction == "in")
+            target.update(session.execute(query.group_by(Message.conversation_id)).all())
+    waiting = {
+        c.id
+        for c in cases
+        if last_in.get(c.conversation_id)
+        and last_in[c.conversation_id] == last.get(c.conversation_id)
+    }
+    approvals = (
+        session.scalar(select(func.count(PlanApproval.id)).where(PlanApproval.status == "pending"))
+        or 0
+    )
+    key = f"{max((c.id for c in cases), default=0)}-{max(last_in.values(), default=0)}"
+    return (
+        cases,
+        waiting,
+        {"key": key, "open": len(cases), "waiting": len(waiting), "approvals": approvals},
+    )
+
+
+def resume_pending(session: Session) -> list[tuple[Conversation, HandoffCase | None]]:
+    """Conversations handed back to the bot that Rasa has not resumed yet (security finding 6),
+    oldest first, each with its latest case."""
+    rows = []
+    for conv in bot_resume.pending(session):
+        case = session.scalar(
+            select(HandoffCase)
+            .where(HandoffCase.conversation_id == conv.id)
+            .order_by(HandoffCase.id.desc())
+            .limit(1)
+        )
+        rows.append((conv, case))
+    return rows
+
+
+def pending_approvals(session: Session) -> list[PlanApproval]:
+    return list(
+        session.scalars(
+            select(PlanApproval).where(PlanApproval.status == "pending").order_by(PlanApproval.id)
+        )
+    )
+
+
+def identity_lock(session: Session, borrower_id: int, now: datetime) -> dict[str, Any] | None:
+    """The identity-check lock-out in force for the borrower, with its end in the lender's zone
+    ("16:30 (America/Chicago)"); None when the check is open."""
+    lock = borrower_lock(session, borrower_id, now)
+    if lock is None:
+        return None
+    zone = office_zone()
+    local = lock.locked_until.astimezone(zone)
+    return {"until": lock.locked_until, "text": f"{local:%H:%M} ({zone.key})"}
+
+
+def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[str, Any]:
+    """Loans, plans, promises, flags (with history), recent contact, notes and an identity
+    lock-out for the case."""
+    borrower = case.borrower
+    notes = session.scalars(
+        select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id.desc())
+    ).all()
+    approvals = session.scalars(
+        select(PlanApproval).where(PlanApproval.case_id == case.id).order_by(PlanApproval.id.desc())
+    ).all()
+    if borrower is None:
+        return {
+            "loans": [],
+            "plans": [],
+            "promises": [],
+            "flags": [],
+            "contacts": [],
+            "notes": notes,
+            "approvals": approvals,
+        }
+    loans = session.scalars(
+        select(Loan)
+        .where(Loan.borrower_id == borrower.id)
+        .order_by(Loan.past_due_amount.desc(), Loan.id)
+    ).all()
+    plans = session.scalars(
+        select(PaymentPlan)
+        .where(PaymentPlan.borrower_id == borrower.id)
+        .order_by(PaymentPlan.id.desc())
+        .limit(5)
+    ).all()
+    promises = session.scalars(
+        select(PromiseToPay)
+        .where(PromiseToPay.borrower_id == borrower.id)
+        .order_by(PromiseToPay.id.desc())
+        .limit(5)
+    ).all()
+    contacts = session.scalars(
+        select(Message)
+        .where(Message.borrower_id == borrower.id)
+        .order_by(Message.id.desc())
+        .limit(CONTACT_HISTORY)
+    ).all()
+    flags = sorted(borrower.flags, key=lambda f: f.set_at, reverse=True)
+    return {
+        "loans": loans,
+        "plans": plans,
+        "promises": promises,
+        "flags": flags,
+        "contacts": contacts,
+        "notes": notes,
+        "approvals": approvals,
+        "active_flags": borrower.active_flags(),
+        "identity_lock": identity_lock(session, borrower.id, now),
+    }
+
+
+def whatsapp_templates() -> dict[str, dict[str, Any]]:
+    """Approved Content templates by name. Uses the WhatsApp engineer's loader when present
+    (outreach/channels/whatsapp_templates.py); otherwise reads config/whatsapp_templates.yaml
+    in the shared shape ``{whatsapp_templates: {name: {content_sid, variables, locales}}}``."""
+    try:
+        from outreach.channels.whatsapp_templates import load_templates
+    except ImportError:  # their module is not in this tree yet
+        path = Path(
+            os.environ.get("WHATSAPP_TEMPLATES_CONFIG")
+            or ROOT / "config" / "whatsapp_templates.yaml"
+        )
+        if not path.exists():
+            return {}
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return dict(raw.get("whatsapp_templates") or {})
+    try:
+        return load_templates()
+    except FileNotFoundError:
+        return {}
