@@ -26,16 +26,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
-from .caps import cap_release
-from .packs import RulePack, load_pack
-from .scenario import Scenario, parse_scenario
-from .timeutil import TZDATA_VERSION, format_instant, from_us, to_us
-from .windows import contains as window_contains
-from .windows import earliest, local_iso, offset_at, quiet_mask
-from .zones import address_regions
+from outreach.policy.caps import cap_release
+from outreach.policy.packs import RulePack, load_pack, shipped_pack
+from outreach.policy.scenario import Scenario, parse_scenario
+from outreach.policy.timeutil import TZDATA_VERSION, format_instant, from_us, to_us
+from outreach.policy.windows import contains as window_contains
+from outreach.policy.windows import earliest, local_iso, offset_at, quiet_mask
+from outreach.policy.zones import address_regions
 
 REASONS = (
     "contact_window",
@@ -104,13 +104,8 @@ def pack_for(scenario: Scenario, override_path: str | None = None) -> RulePack:
     """The pack of the borrower's jurisdiction: the region and the ZIP code's state both count."""
     b = scenario.borrower
     if override_path is None:
-        return _shipped_pack(b.country, b.region, b.postal_code)
+        return shipped_pack(b.country, b.region, b.postal_code)
     return load_pack(b.country, address_regions(b.country, b.region, b.postal_code), override_path)
-
-
-@lru_cache(maxsize=4096)
-def _shipped_pack(country: str, region: str | None, postal_code: str | None) -> RulePack:
-    return load_pack(country, address_regions(country, region, postal_code))
 
 
 def decide(scenario: Scenario | dict[str, Any], pack: RulePack | None = None) -> Decision:

@@ -24,8 +24,9 @@ from typing import Any
 
 import yaml
 
-from .errors import PackError
-from .rulepack import RulePack, compile_rules
+from outreach.policy.errors import PackError
+from outreach.policy.rulepack import RulePack, compile_rules
+from outreach.policy.zones import address_regions
 
 DEFAULT_PACK_DIR = Path(__file__).resolve().parents[2] / "config" / "policy"
 
@@ -146,9 +147,14 @@ def clear_pack_cache() -> None:
     """Forget loaded packs: shipped packs are read once per process (they change by deploy); a
     lender override file is re-read whenever its modification time changes."""
     _cached.cache_clear()
-    from .engine import _shipped_pack  # the engine's per-address memo of shipped packs
+    shipped_pack.cache_clear()
 
-    _shipped_pack.cache_clear()
+
+@lru_cache(maxsize=4096)
+def shipped_pack(country: str, region: str | None, postal_code: str | None) -> RulePack:
+    """The shipped pack of an address (its region and its ZIP code's state both count), memoised
+    per address: the planner asks for it once per borrower."""
+    return load_pack(country, address_regions(country, region, postal_code))
 
 
 def load_pack(
