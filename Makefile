@@ -19,7 +19,7 @@ help:
 	@echo "make run   - set up everything and start web, scheduler, Rasa and the action server"
 	@echo "make test  - set up everything the tests need and run the whole suite"
 	@echo "make test-clock AT=2031-01-01T00:00:00Z - unit and integration tests at another instant"
-	@echo "make lint  - ruff check and format check"
+	@echo "make lint  - ruff check, format check, and the import contracts (lint-imports)"
 
 # --- virtualenvs (re-installed when the pinned requirements change) -------------------------
 $(VENV)/.installed: requirements.txt
@@ -77,3 +77,4 @@ test-clock: setup-test train
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports  # no import cycles, no layer climbing (pyproject.toml)
