@@ -1,1 +1,6 @@
-"""cli."""
+"""``flask --app wsgi ...`` command groups, thin: parse, call a service, print.
+
+``setup`` registers them (init-db, seed-demo, import-loans, create-officer); ``outreach``
+plans, dispatches and previews templates; ``policy`` replays and explains decisions; ``audit``
+verifies, purges, holds and exports; ``demo_seed`` is the demo book.
+"""
