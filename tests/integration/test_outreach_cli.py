@@ -1,11 +1,14 @@
 """``flask outreach plan --dry-run`` and ``flask templates preview``."""
 
 import csv
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from outreach.models import BorrowerFlag, OutboxItem
 from tests.support.factories import make_borrower
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_it_shows_what_would_go_out_and_what_is_blocked_without_sending(runner, session, tmp_path):
@@ -92,3 +95,21 @@ def test_it_names_an_unknown_message_or_borrower(runner, session):
             args=["templates", "preview", "payment_reminder", "--borrower", "999"]
         ).output
     )
+
+
+def test_it_neutralises_formula_cells_in_the_dry_run_csv(runner, session, tmp_path, monkeypatch):
+    # A lender's campaign file names the templates; a name a spreadsheet reads as a formula must
+    # reach the dry-run CSV as text (security finding 11: every exported cell is neutralised).
+    config = (REPO / "config" / "campaigns.yaml").read_text()
+    crafted = tmp_path / "campaigns.yaml"
+    crafted.write_text(config.replace("template: payment_overdue", "template: '=HYPERLINK(1)'"))
+    monkeypatch.setenv("CAMPAIGNS_CONFIG", str(crafted))
+    make_borrower(session, loan={"days_past_due": 3})
+    out = tmp_path / "plan.csv"
+    result = runner.invoke(
+        args=["outreach", "plan", "--dry-run", "--at", "2026-11-24T16:00:00Z", "--csv", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open() as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["template"] == "'=HYPERLINK(1)"  # read as text, not run
