@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.audit import log as audit
 from outreach.conversations import identity_turns, rasa_client
-from outreach.conversations import inbound as conversations
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
 from outreach.conversations.notices import notice
+from outreach.conversations.replies import send_keyword_confirmation, send_reply
 from outreach.models import BotTurn, Conversation, Message
 from outreach.selfservice.hours import handoff_eta
 from outreach.selfservice.locale import guess_language, language_of
@@ -136,11 +136,9 @@ def run_turn(
     for element in elements:
         custom = element.get("custom") if isinstance(element.get("custom"), dict) else {}
         if custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
-            replies.append(conversations._system_send(session, settings, conv, str(custom["text"])))
+            replies.append(send_keyword_confirmation(session, settings, conv, str(custom["text"])))
         elif element.get("text") and "turn" not in custom:
-            replies.append(
-                conversations.reply(session, settings, conv, element["text"], sender="bot")
-            )
+            replies.append(send_reply(session, settings, conv, element["text"], sender="bot"))
     turn.reply_ids = [m.id for m in replies]
     session.add(turn)
     session.commit()

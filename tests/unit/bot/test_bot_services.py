@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from outreach import clock as app_clock
 from outreach.conversations.bot_turns import conversation_language, run_turn
-from outreach.conversations.inbound import BOT_UNAVAILABLE, open_conversation
+from outreach.conversations.inbound import open_conversation
+from outreach.conversations.notices import BOT_UNAVAILABLE
 from outreach.models import (
     AuditEvent,
     BotTurn,
