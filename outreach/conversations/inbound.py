@@ -20,6 +20,7 @@ from outreach import clock
 from outreach.audit import log as audit
 from outreach.conversations import bot_turns
 from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
+from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Borrower, ContactPoint, Conversation, Message
 from outreach.selfservice.verification_config import verification_config
 from outreach.settings import Settings
@@ -162,7 +163,9 @@ def store_inbound(
     return InboundResult(message=msg)
 
 
-def route_inbound(session: Session, settings: Settings, result: InboundResult) -> InboundResult:
+def route_inbound(
+    session: Session, settings: Settings, rasa: RasaClient, result: InboundResult
+) -> InboundResult:
     """Act on a stored inbound message: keywords first, then whoever owns the conversation."""
     msg = result.message
     if result.duplicate or msg is None or msg.conversation is None:
@@ -176,13 +179,14 @@ def route_inbound(session: Session, settings: Settings, result: InboundResult) -
     if conv.owner != "bot":
         return result  # an officer owns it: the console shows the new message
     # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
-    result.replies = bot_turns.run_turn(session, settings, conv, msg)
+    result.replies = bot_turns.run_turn(session, settings, rasa, conv, msg)
     return result
 
 
 def receive_inbound(
     session: Session,
     settings: Settings,
+    rasa: RasaClient,
     *,
     channel: str,
     address: str,
@@ -199,4 +203,4 @@ def receive_inbound(
         provider_sid=provider_sid,
         received_at=received_at,
     )
-    return route_inbound(session, settings, stored)
+    return route_inbound(session, settings, rasa, stored)
