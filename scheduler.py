@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from outreach import clock, logs
 from outreach.campaigns.planner import plan as plan_due
+from outreach.conversations.rasa_client import RasaClient
 from outreach.db import session_scope
 from outreach.models import Heartbeat
 from outreach.outbox.dispatcher import dispatch, reconcile
@@ -73,7 +74,7 @@ def resume_bots(settings: Settings, now: datetime) -> None:
     from outreach.conversations.resume import retry_pending_resumes
 
     with session_scope(settings.database_url) as session:
-        retry_pending_resumes(session, settings)
+        retry_pending_resumes(session, RasaClient.from_settings(settings))
 
 
 def review(settings: Settings, now: datetime) -> None:
@@ -88,7 +89,7 @@ def replay_inbound_spool(settings: Settings, now: datetime) -> None:
     """Store the inbound messages webhooks spooled while the database could not take them."""
     from outreach.conversations.spool import replay
 
-    replay(settings)
+    replay(settings, RasaClient.from_settings(settings))
 
 
 JOBS = {

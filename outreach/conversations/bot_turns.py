@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
-from outreach.conversations import identity_turns, rasa_client
-from outreach.conversations import inbound as conversations
+from outreach.conversations import identity_turns
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
 from outreach.conversations.notices import notice
+from outreach.conversations.rasa_client import RasaBusy, RasaClient, RasaUnavailable
+from outreach.conversations.replies import send_keyword_confirmation, send_reply
 from outreach.models import BotTurn, Conversation, Message
 from outreach.selfservice.hours import handoff_eta
 from outreach.selfservice.locale import guess_language, language_of
@@ -39,7 +40,7 @@ def conversation_language(conv: Conversation, text: str) -> str:
 
 def _ask_rasa(
     session: Session,
-    settings: Settings,
+    rasa: RasaClient,
     conv: Conversation,
     inbound: Message,
     language: str,
@@ -49,14 +50,14 @@ def _ask_rasa(
     """Rasa's reply list, or the notice that stands in for it when Rasa cannot be asked.
     ``placeholder`` stands in for an identity answer Flask checked itself (finding 14)."""
     try:
-        return rasa_client.post_turn(
-            settings, conv.public_id, inbound.body, {"language": language}, placeholder=placeholder
+        return rasa.post_turn(
+            conv.public_id, inbound.body, {"language": language}, placeholder=placeholder
         )
-    except rasa_client.RasaBusy:
-        # Logged by rasa_client; the borrower hears at once instead of waiting behind a hung Rasa.
+    except RasaBusy:
+        # Logged by the client; the borrower hears at once instead of waiting behind a hung Rasa.
         turn.error = "rasa_busy"
         return [{"text": notice("busy", language)}]
-    except rasa_client.RasaUnavailable as exc:
+    except RasaUnavailable as exc:
         log.error("Rasa unavailable for conversation %s: %s", conv.public_id, exc)
         audit.record(
             session,
@@ -71,7 +72,7 @@ def _ask_rasa(
 
 def _converse(
     session: Session,
-    settings: Settings,
+    rasa: RasaClient,
     conv: Conversation,
     inbound: Message,
     language: str,
@@ -86,14 +87,12 @@ def _converse(
         turn.error = "no_text"
         return [{"text": notice("text_only", language)}]
     # An answer to an identity question is checked here and masked before Rasa (finding 14).
-    placeholder = identity_turns.before_turn(session, settings, conv, inbound, clock.now())
-    if conv.resume_pending_since is not None and not bot_resume.retry_resume(
-        session, settings, conv
-    ):
+    placeholder = identity_turns.before_turn(session, rasa, conv, inbound, clock.now())
+    if conv.resume_pending_since is not None and not bot_resume.retry_resume(session, rasa, conv):
         # Rasa is still paused on this conversation and would answer nothing (finding 6).
         turn.error = "resume_pending"
         return [{"text": notice("unavailable", language)}]
-    elements = _ask_rasa(session, settings, conv, inbound, language, turn, placeholder)
+    elements = _ask_rasa(session, rasa, conv, inbound, language, turn, placeholder)
     if _summary(elements).get("paused") is True:
         session.refresh(conv)
         if conv.owner == "bot":
@@ -102,9 +101,9 @@ def _converse(
             log.error("Rasa paused on bot-owned conversation %s: resuming", conv.public_id)
             conv.resume_pending_since = clock.now()
             session.commit()
-            resumed = bot_resume.retry_resume(session, settings, conv)
+            resumed = bot_resume.retry_resume(session, rasa, conv)
             if resumed:
-                elements = _ask_rasa(session, settings, conv, inbound, language, turn, placeholder)
+                elements = _ask_rasa(session, rasa, conv, inbound, language, turn, placeholder)
             if not resumed or _summary(elements).get("paused") is True:
                 turn.error = "resume_pending"
                 return [{"text": notice("unavailable", language)}]
@@ -112,14 +111,14 @@ def _converse(
 
 
 def run_turn(
-    session: Session, settings: Settings, conv: Conversation, inbound: Message
+    session: Session, settings: Settings, rasa: RasaClient, conv: Conversation, inbound: Message
 ) -> list[Message]:
-    """Hand the message to the bot and deliver what it answers; never raises for Rasa, and
-    never leaves the borrower without an answer."""
+    """Hand the message to the bot (through ``rasa``) and deliver what it answers; never
+    raises for Rasa, and never leaves the borrower without an answer."""
     language = conversation_language(conv, inbound.body)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
-    elements = _converse(session, settings, conv, inbound, language, turn)
+    elements = _converse(session, rasa, conv, inbound, language, turn)
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile
     info = _summary(elements)
@@ -136,11 +135,9 @@ def run_turn(
     for element in elements:
         custom = element.get("custom") if isinstance(element.get("custom"), dict) else {}
         if custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
-            replies.append(conversations._system_send(session, settings, conv, str(custom["text"])))
+            replies.append(send_keyword_confirmation(session, settings, conv, str(custom["text"])))
         elif element.get("text") and "turn" not in custom:
-            replies.append(
-                conversations.reply(session, settings, conv, element["text"], sender="bot")
-            )
+            replies.append(send_reply(session, settings, conv, element["text"], sender="bot"))
     turn.reply_ids = [m.id for m in replies]
     session.add(turn)
     session.commit()

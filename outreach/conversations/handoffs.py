@@ -1,6 +1,6 @@
 """Handing a conversation to the officers from the app's side, when the bot could not.
 
-The bot normally opens the case itself (``action_handoff`` -> ``bot_services.open_handoff``).
+The bot normally opens the case itself (``action_handoff`` -> ``selfservice.services.open_handoff``).
 When that action fails (action server down, an action raising) the borrower who asked for a
 person must still reach one (security finding 17): ``bot_turns`` opens the case here, in the
 request's own session, with the same reasons and priorities the bot would have used.

@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach.conversations import rasa_client
+from outreach.conversations.rasa_client import RasaClient, RasaUnavailable
 from outreach.models import Conversation, Message, VerificationProgress
 from outreach.selfservice import identity
 from outreach.selfservice.answers import has_digits
 from outreach.selfservice.locks import active_lock, subjects
-from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def _progress(session: Session, conv: Conversation) -> VerificationProgress | No
 
 def _reopen_if_unlocked(
     session: Session,
-    settings: Settings,
+    rasa: RasaClient,
     conv: Conversation,
     progress: VerificationProgress,
     now: datetime,
@@ -56,10 +55,8 @@ def _reopen_if_unlocked(
     if active_lock(session, keys, now, borrower_id=conv.borrower_id) is not None:
         return
     try:
-        rasa_client.set_slots(
-            settings, conv.public_id, {"verification_locked": False, "identity_verified": False}
-        )
-    except rasa_client.RasaUnavailable as exc:
+        rasa.set_slots(conv.public_id, {"verification_locked": False, "identity_verified": False})
+    except RasaUnavailable as exc:
         log.warning("could not reopen the identity check in Rasa for %s: %s", conv.public_id, exc)
         return
     progress.told_locked = False
@@ -82,14 +79,14 @@ def _question_still_open(
 
 
 def before_turn(
-    session: Session, settings: Settings, conv: Conversation, inbound: Message, now: datetime
+    session: Session, rasa: RasaClient, conv: Conversation, inbound: Message, now: datetime
 ) -> str | None:
     """Check the answer to the factor Rasa asked for; the placeholder Rasa gets instead of the
     text (None: send the text). Commits, so the action server sees the stored outcome."""
     progress = _progress(session, conv)
     if progress is None:
         return None
-    _reopen_if_unlocked(session, settings, conv, progress, now)
+    _reopen_if_unlocked(session, rasa, conv, progress, now)
     factor = progress.asked if _question_still_open(session, conv, inbound, now) else None
     placeholder = None
     if factor in PLACEHOLDERS:

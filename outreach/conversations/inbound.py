@@ -1,43 +1,31 @@
 """Inbound routing: every borrower message, whatever the channel, enters here.
 
 Order matters: de-duplicate by provider SID, log the message, act on opt-out/opt-in/help keywords
-(they take effect before anything else), then hand the text to whoever owns the conversation:
-the bot (through Rasa's REST channel) or an officer (the console queue).
+(they take effect before anything else: ``keywords``), then hand the text to whoever owns the
+conversation: the bot (``bot_turns``, through Rasa's REST channel) or an officer (the console
+queue). Answers go out through ``replies``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import phonenumbers
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
 from outreach.conversations import bot_turns
-from outreach.conversations.notices import BOT_UNAVAILABLE  # noqa: F401  (the English text; tests compare to it)
-from outreach.messaging.contact_policy import check_contact, decide_scenario
-from outreach.messaging.send import record_blocked, send_message
+from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
+from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Borrower, ContactPoint, Conversation, Message
-from outreach.policy import classify_keyword
 from outreach.selfservice.verification_config import verification_config
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
-
-OPT_OUT_CONFIRMATION = (
-    "{lender}: you will no longer receive messages on this number. Reply START to resubscribe."
-)
-OPT_IN_CONFIRMATION = "{lender}: you are subscribed again. Reply STOP to stop."
-HELP_TEXT = "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop."
-PHONE_CHANNELS = ("sms", "whatsapp")
-# An officer's message counts as a reply (borrower-initiated) only this soon after the borrower
-# wrote; later it is a new lender contact and must pass windows, caps and consent like any other.
-REPLY_WINDOW = timedelta(minutes=60)
 
 
 @dataclass
@@ -121,202 +109,6 @@ def open_conversation(
     return conv
 
 
-def initiator(session: Session, conv: Conversation, now: datetime) -> str:
-    """'borrower' when the borrower wrote on this conversation within REPLY_WINDOW, else 'lender'."""
-    last_in = session.scalar(
-        select(Message.created_at)
-        .where(Message.conversation_id == conv.id, Message.direction == "in")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-    return "borrower" if last_in is not None and now - last_in <= REPLY_WINDOW else "lender"
-
-
-def reply(
-    session: Session,
-    settings: Settings,
-    conv: Conversation,
-    body: str,
-    *,
-    sender: str,
-    officer_id: int | None = None,
-    initiated_by: str = "borrower",
-) -> Message:
-    """Answer on the conversation's channel, after the policy check for a reply."""
-    now = clock.now()
-    if conv.channel == "web":
-        decision = web_session_decision(session, conv, now)
-    elif conv.borrower is not None:
-        decision = check_contact(
-            session, conv.borrower, conv.channel, now, initiated_by=initiated_by
-        )
-    else:
-        decision = decide_scenario(_unknown_sender_scenario(conv, now), session)
-    if not decision["allowed"]:
-        return record_blocked(
-            session,
-            channel=conv.channel,
-            address=conv.address,
-            body=body,
-            sender=sender,
-            decision=decision,
-            borrower_id=conv.borrower_id,
-            conversation=conv,
-        )
-    return send_message(
-        session,
-        settings,
-        channel=conv.channel,
-        address=conv.address,
-        body=body,
-        sender=sender,
-        conversation=conv,
-        officer_id=officer_id,
-        decision=decision,
-    )
-
-
-def web_session_decision(session: Session, conv: Conversation, now: datetime) -> dict:
-    """The policy for a message in the web chat widget.
-
-    The widget can only show a message to a borrower who opened it and wrote: every web message
-    is an answer inside a live, borrower-initiated session. Like any reply to the borrower
-    (engine: replies are not subject to windows, caps, consent or flags; RULES.md RF-TIME-5) it
-    may go out while the borrower wrote within REPLY_WINDOW. After that the session is over and
-    the web channel cannot start a contact: ``web_session_closed`` (a lender contact goes by
-    SMS, WhatsApp or email through the full policy engine instead).
-    """
-    live = initiator(session, conv, now) == "borrower"
-    return {
-        "allowed": live,
-        "reasons": [] if live else ["web_session_closed"],
-        "basis": "web_session_reply",
-        "initiated_by": "borrower",
-        "channel": "web",
-        "next_allowed_at": None,
-        "rules_version": "web-session.v1",
-        "facts": {"initiated_by": "borrower" if live else "lender"},
-        "local_times": {},
-        "zones": [],
-    }
-
-
-def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:
-    """Facts for replying to a number no borrower has: only what the number itself tells."""
-    try:
-        country = phonenumbers.region_code_for_number(phonenumbers.parse(conv.address)) or "US"
-    except phonenumbers.NumberParseException:
-        country = "US"
-    iso = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "id": f"conversation:{conv.id}",
-        "now": iso,
-        "channel": conv.channel,
-        "initiated_by": "borrower",
-        "borrower": {
-            "country": country,
-            "phone": conv.address,
-            "last_inbound": {conv.channel: iso},
-        },
-    }
-
-
-def _opted_out(session: Session, address: str) -> bool:
-    return (
-        session.scalar(
-            select(ContactPoint.id)
-            .where(
-                ContactPoint.address == address,
-                ContactPoint.channel.in_(PHONE_CHANNELS),
-                ContactPoint.opted_out_at.is_not(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def _apply_keyword(
-    session: Session, settings: Settings, conv: Conversation, kind: str, raw_text: str
-) -> list[Message]:
-    """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number."""
-    lender = settings.lender_name
-    points = session.scalars(
-        select(ContactPoint).where(
-            ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS)
-        )
-    ).all()
-    now = clock.now()
-    if kind == "opt_out":
-        already = bool(points) and all(p.opted_out_at is not None for p in points)
-        session.execute(
-            update(ContactPoint)
-            .where(
-                ContactPoint.address == conv.address,
-                ContactPoint.channel.in_(PHONE_CHANNELS),
-                ContactPoint.opted_out_at.is_(None),
-            )
-            .values(opted_out_at=now)
-        )
-        audit.record(
-            session,
-            "borrower",
-            "consent.opt_out",
-            borrower_id=conv.borrower_id,
-            details={"channel": conv.channel, "text": raw_text},
-        )
-        if already:
-            return []  # one confirmation at most
-        return [_system_send(session, settings, conv, OPT_OUT_CONFIRMATION.format(lender=lender))]
-    if kind == "opt_in":
-        flags = conv.borrower.active_flags() if conv.borrower else []
-        if flags:
-            # A cease-and-desist, attorney, bankruptcy or deceased flag outranks a START: consent
-            # is not restored and nothing is sent (Reg F 1006.6(c); 1006.6(b)(2)).
-            audit.record(
-                session,
-                "borrower",
-                "consent.opt_in_refused",
-                borrower_id=conv.borrower_id,
-                details={"channel": conv.channel, "text": raw_text, "flags": flags},
-            )
-            return []
-        session.execute(
-            update(ContactPoint)
-            .where(ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS))
-            .values(opted_out_at=None, consent_at=now, consent_source="keyword:START")
-        )
-        audit.record(
-            session,
-            "borrower",
-            "consent.opt_in",
-            borrower_id=conv.borrower_id,
-            details={"channel": conv.channel, "text": raw_text},
-        )
-        return [_system_send(session, settings, conv, OPT_IN_CONFIRMATION.format(lender=lender))]
-    return [_system_send(session, settings, conv, HELP_TEXT.format(lender=lender))]
-
-
-def _system_send(session: Session, settings: Settings, conv: Conversation, body: str) -> Message:
-    # Keyword confirmations are required by carrier rules and answer the borrower's own message,
-    # so they go out without the lender-contact checks (CTIA; 47 CFR 64.1200(a)(12)).
-    return send_message(
-        session,
-        settings,
-        channel=conv.channel,
-        address=conv.address,
-        body=body,
-        sender="system",
-        conversation=conv,
-        decision={
-            "allowed": True,
-            "reasons": [],
-            "basis": "keyword_confirmation",
-            "initiated_by": "borrower",
-        },
-    )
-
-
 def store_inbound(
     session: Session,
     *,
@@ -371,31 +163,30 @@ def store_inbound(
     return InboundResult(message=msg)
 
 
-def route_inbound(session: Session, settings: Settings, result: InboundResult) -> InboundResult:
+def route_inbound(
+    session: Session, settings: Settings, rasa: RasaClient, result: InboundResult
+) -> InboundResult:
     """Act on a stored inbound message: keywords first, then whoever owns the conversation."""
     msg = result.message
     if result.duplicate or msg is None or msg.conversation is None:
         return result
-    conv, body = msg.conversation, msg.body
-    # STOP/START/HELP are carrier conventions for a phone number; in the web chat the words go
-    # to the bot, whose opt_out intent opts out the borrower's phone when that is what they ask.
-    keyword = classify_keyword(body) if msg.channel in PHONE_CHANNELS else "none"
-    if keyword == "opt_in" and not _opted_out(session, conv.address):
-        keyword = "none"  # "YES"/"START" from a subscribed number is an answer for the bot
+    conv = msg.conversation
+    keyword = keyword_of(session, msg)
     if keyword != "none":
-        result.replies = _apply_keyword(session, settings, conv, keyword, body)
+        result.replies = apply_keyword(session, settings, conv, keyword, msg.body)
         session.commit()
         return result
     if conv.owner != "bot":
         return result  # an officer owns it: the console shows the new message
     # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
-    result.replies = bot_turns.run_turn(session, settings, conv, msg)
+    result.replies = bot_turns.run_turn(session, settings, rasa, conv, msg)
     return result
 
 
 def receive_inbound(
     session: Session,
     settings: Settings,
+    rasa: RasaClient,
     *,
     channel: str,
     address: str,
@@ -412,4 +203,4 @@ def receive_inbound(
         provider_sid=provider_sid,
         received_at=received_at,
     )
-    return route_inbound(session, settings, stored)
+    return route_inbound(session, settings, rasa, stored)

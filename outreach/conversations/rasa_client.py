@@ -1,10 +1,14 @@
-"""Talking to the Rasa server: the REST channel for turns, the tracker API for resume.
+"""Talking to the Rasa server: the REST channel for turns, the tracker API for slots and resume.
 
 Every call is bounded twice (security finding 15: a hung Rasa filled every web thread and the
 console stopped answering): each HTTP call times out after ``RASA_TIMEOUT_SECONDS``, and at most
-``RASA_MAX_CONCURRENT`` calls run at once in a process. A call that cannot get a slot almost at
-once raises ``RasaBusy`` instead of queueing behind a hung server, so the borrower gets an
-immediate "busy" answer and the thread is free for the next request.
+``RASA_MAX_CONCURRENT`` turns and resumes run at once through one ``RasaClient``. A call that
+cannot get a slot almost at once raises ``RasaBusy`` instead of queueing behind a hung server, so
+the borrower gets an immediate "busy" answer and the thread is free for the next request.
+
+The limit belongs to the client, so a process shares one: ``create_app`` builds the web
+process's (``app.extensions["rasa"]``) and hands it to the services it calls; a scheduler job
+builds its own for its run (its calls to Rasa are one at a time anyway).
 """
 
 from __future__ import annotations
@@ -25,46 +29,18 @@ log = logging.getLogger(__name__)
 # web thread is never parked behind a hung Rasa.
 SLOT_WAIT_SECONDS = 0.25
 
-_pools: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_pools_lock = threading.Lock()
-
 
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, timed out or answered with an error)."""
 
 
 class RasaBusy(RasaUnavailable):
-    """Every slot for Rasa calls in this process is taken: the call was not made."""
+    """Every slot for Rasa calls on this client is taken: the call was not made."""
 
 
 def strip_command_prefix(text: str) -> str:
     """Borrower text starting with '/' would be read by Rasa as an intent command: never allow it."""
     return text.lstrip().lstrip("/").lstrip() if text.lstrip().startswith("/") else text
-
-
-def _slots(settings: Settings) -> threading.BoundedSemaphore:
-    """The process-wide limit for one Rasa server (one per URL and size; normally just one)."""
-    key = (settings.rasa_url, settings.rasa_max_concurrent)
-    with _pools_lock:
-        if key not in _pools:
-            _pools[key] = threading.BoundedSemaphore(settings.rasa_max_concurrent)
-        return _pools[key]
-
-
-@contextmanager
-def _slot(settings: Settings, what: str) -> Iterator[None]:
-    slots = _slots(settings)
-    if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
-        log.warning(
-            "Rasa busy: %s not sent, all %d call slots in use",
-            what,
-            settings.rasa_max_concurrent,
-        )
-        raise RasaBusy(f"{settings.rasa_max_concurrent} Rasa calls already in flight")
-    try:
-        yield
-    finally:
-        slots.release()
 
 
 def _reason(exc: Exception) -> str:
@@ -76,72 +52,104 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def post_turn(
-    settings: Settings,
-    conversation_id: str,
-    text: str,
-    metadata: dict[str, Any] | None = None,
-    *,
-    placeholder: str | None = None,
-) -> list[dict[str, Any]]:
-    """One borrower message through Rasa's REST channel; the raw reply list (texts, custom
-    payloads, the turn summary bot/turn_channel.py appends). Raises ``RasaUnavailable``.
+class RasaClient:
+    """One Rasa server: its URL, API token, per-call timeout and concurrency limit."""
 
-    ``placeholder`` is Flask's own intent command standing in for an identity answer
-    (``identity_turns``): sent instead of the text, which Rasa then never sees."""
-    with _slot(settings, "turn"):
-        try:
-            resp = requests.post(
-                f"{settings.rasa_url}/webhooks/rest/webhook",
-                json={
-                    "sender": conversation_id,
-                    "message": placeholder or strip_command_prefix(text),
-                    "metadata": metadata or {},
-                },
-                timeout=settings.rasa_timeout_seconds,
+    def __init__(
+        self, url: str, token: str, *, timeout_seconds: float, max_concurrent: int
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.timeout_seconds = timeout_seconds
+        self.max_concurrent = max_concurrent
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RasaClient:
+        """``RASA_URL``, ``RASA_TOKEN``, ``RASA_TIMEOUT_SECONDS`` and ``RASA_MAX_CONCURRENT``."""
+        return cls(
+            settings.rasa_url,
+            settings.rasa_token,
+            timeout_seconds=settings.rasa_timeout_seconds,
+            max_concurrent=settings.rasa_max_concurrent,
+        )
+
+    @contextmanager
+    def _slot(self, what: str) -> Iterator[None]:
+        if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
+            log.warning(
+                "Rasa busy: %s not sent, all %d call slots in use", what, self.max_concurrent
             )
-            resp.raise_for_status()
-            replies = resp.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise RasaUnavailable(_reason(exc)) from exc
-    return [r for r in replies if isinstance(r, dict)] if isinstance(replies, list) else []
-
-
-def resume(settings: Settings, conversation_id: str) -> None:
-    """Hand the conversation back to the bot (POST appends; PUT would replace the history).
-
-    The handoff action itself logs ``action_listen`` after pausing (bot/actions/handoff.py), so
-    the next borrower message after this resume starts a fresh turn. Resuming a conversation that
-    is not paused changes nothing, so a retry is always safe.
-    """
-    with _slot(settings, "resume"):
+            raise RasaBusy(f"{self.max_concurrent} Rasa calls already in flight")
         try:
-            resp = requests.post(
-                f"{settings.rasa_url}/conversations/{conversation_id}/tracker/events",
-                params={"token": settings.rasa_token},
-                json={"event": "resume"},
-                timeout=settings.rasa_timeout_seconds,
-            )
-            resp.raise_for_status()
-        except requests.RequestException as exc:
-            raise RasaUnavailable(_reason(exc)) from exc
+            yield
+        finally:
+            self._slots.release()
 
-
-def set_slots(settings: Settings, conversation_id: str, slots: dict[str, object]) -> None:
-    """Set slots in a conversation's tracker (appended events, like ``resume``)."""
-    try:
+    def _tracker_events(self, conversation_id: str, events: object) -> None:
+        """Append events to a conversation's tracker (POST appends; PUT would replace it)."""
         resp = requests.post(
-            f"{settings.rasa_url}/conversations/{conversation_id}/tracker/events",
-            params={"token": settings.rasa_token},
-            json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
-            timeout=settings.rasa_timeout_seconds,
+            f"{self.url}/conversations/{conversation_id}/tracker/events",
+            params={"token": self.token},
+            json=events,
+            timeout=self.timeout_seconds,
         )
         resp.raise_for_status()
-    except requests.RequestException as exc:
-        raise RasaUnavailable(str(exc)) from exc
+
+    def post_turn(
+        self,
+        conversation_id: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        *,
+        placeholder: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """One borrower message through Rasa's REST channel; the raw reply list (texts, custom
+        payloads, the turn summary bot/turn_channel.py appends). Raises ``RasaUnavailable``.
+
+        ``placeholder`` is Flask's own intent command standing in for an identity answer
+        (``identity_turns``): sent instead of the text, which Rasa then never sees."""
+        with self._slot("turn"):
+            try:
+                resp = requests.post(
+                    f"{self.url}/webhooks/rest/webhook",
+                    json={
+                        "sender": conversation_id,
+                        "message": placeholder or strip_command_prefix(text),
+                        "metadata": metadata or {},
+                    },
+                    timeout=self.timeout_seconds,
+                )
+                resp.raise_for_status()
+                replies = resp.json()
+            except (requests.RequestException, ValueError) as exc:
+                raise RasaUnavailable(_reason(exc)) from exc
+        return [r for r in replies if isinstance(r, dict)] if isinstance(replies, list) else []
+
+    def resume(self, conversation_id: str) -> None:
+        """Hand the conversation back to the bot.
+
+        The handoff action itself logs ``action_listen`` after pausing (bot/actions/handoff.py),
+        so the next borrower message after this resume starts a fresh turn. Resuming a
+        conversation that is not paused changes nothing, so a retry is always safe.
+        """
+        with self._slot("resume"):
+            try:
+                self._tracker_events(conversation_id, {"event": "resume"})
+            except requests.RequestException as exc:
+                raise RasaUnavailable(_reason(exc)) from exc
+
+    def set_slots(self, conversation_id: str, slots: dict[str, object]) -> None:
+        """Set slots in a conversation's tracker (appended events, like ``resume``)."""
+        events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+        try:
+            self._tracker_events(conversation_id, events)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(str(exc)) from exc
 
 
 def is_up(base_url: str, path: str = "/") -> bool:
+    """Whether an HTTP dependency (Rasa, the action server) answers at all: the health check."""
     try:
         return requests.get(base_url + path, timeout=2).ok
     except requests.RequestException:

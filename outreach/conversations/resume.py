@@ -18,14 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach.audit import log as audit
-from outreach.conversations import rasa_client
+from outreach.conversations.rasa_client import RasaClient, RasaUnavailable
 from outreach.models import Conversation
-from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def hand_back(session: Session, settings: Settings, conv: Conversation, now: datetime) -> bool:
+def hand_back(session: Session, rasa: RasaClient, conv: Conversation, now: datetime) -> bool:
     """Give the conversation back to the bot; True once Rasa confirmed the resume.
 
     Commits the pending mark before calling Rasa, so a message that arrives meanwhile (or after
@@ -34,7 +33,7 @@ def hand_back(session: Session, settings: Settings, conv: Conversation, now: dat
     conv.owner = "bot"
     conv.resume_pending_since = conv.resume_pending_since or now
     session.commit()
-    if retry_resume(session, settings, conv):
+    if retry_resume(session, rasa, conv):
         return True
     audit.record(
         session,
@@ -47,11 +46,11 @@ def hand_back(session: Session, settings: Settings, conv: Conversation, now: dat
     return False
 
 
-def retry_resume(session: Session, settings: Settings, conv: Conversation) -> bool:
+def retry_resume(session: Session, rasa: RasaClient, conv: Conversation) -> bool:
     """Ask Rasa to resume a pending conversation; on success clear the mark (committed)."""
     try:
-        rasa_client.resume(settings, conv.public_id)
-    except rasa_client.RasaUnavailable as exc:
+        rasa.resume(conv.public_id)
+    except RasaUnavailable as exc:
         log.error("bot not resumed for conversation %s: %s", conv.public_id, exc)
         return False
     pending_since = conv.resume_pending_since
@@ -79,13 +78,13 @@ def pending(session: Session) -> list[Conversation]:
     )
 
 
-def retry_pending_resumes(session: Session, settings: Settings) -> tuple[int, int]:
+def retry_pending_resumes(session: Session, rasa: RasaClient) -> tuple[int, int]:
     """The scheduler's retry: (resumed, still pending). Stops at the first failure: Rasa is
     down, and the next run (a minute later) tries again rather than queueing timeouts."""
     waiting = pending(session)
     resumed = 0
     for conv in waiting:
-        if not retry_resume(session, settings, conv):
+        if not retry_resume(session, rasa, conv):
             break
         resumed += 1
     if waiting:

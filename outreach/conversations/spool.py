@@ -4,7 +4,7 @@ Security finding 16: a webhook stores the inbound message before anything else c
 the database cannot take that first write (SQLite "database is locked" past busy_timeout,
 PostgreSQL unreachable), the signature-verified form is written here and Twilio gets its normal
 answer. The scheduler job ``inbound_spool`` replays each file through
-``conversations.receive_inbound``; MessageSid de-duplication makes a replay (or a second copy
+``conversations.inbound.receive_inbound``; MessageSid de-duplication makes a replay (or a second copy
 of the same message) safe.
 
 One file per MessageSid, named by the SID's SHA-256 (no personal data, nothing a crafted SID
@@ -28,6 +28,7 @@ from sqlalchemy import exc as sa_exc
 
 from outreach.conversations.inbound import receive_inbound
 from outreach.conversations.inbound_form import FormError, InboundForm, parse_inbound
+from outreach.conversations.rasa_client import RasaClient
 from outreach.db import session_scope
 from outreach.settings import INSTANCE_DIR, Settings
 
@@ -106,9 +107,10 @@ def _reject(path: Path, reason: str) -> None:
     log.error("spooled inbound %s cannot be replayed (%s): moved to %s/", path.name, reason, aside)
 
 
-def replay(settings: Settings) -> ReplayReport:
-    """Store (and route) every spooled message, oldest first; stops while the database is
-    still unavailable. A file is removed only after its message is committed (or was already)."""
+def replay(settings: Settings, rasa: RasaClient) -> ReplayReport:
+    """Store (and route: ``rasa`` answers for the bot) every spooled message, oldest first;
+    stops while the database is still unavailable. A file is removed only after its message is
+    committed (or was already)."""
     report = ReplayReport()
     directory = spool_dir(settings)
     if not directory.is_dir():
@@ -126,6 +128,7 @@ def replay(settings: Settings) -> ReplayReport:
                 receive_inbound(
                     session,
                     settings,
+                    rasa,
                     channel=form.channel,
                     address=form.address,
                     body=form.body,

@@ -8,6 +8,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach.conversations.rasa_client import RasaClient
 from outreach.settings import Settings
 
 
@@ -20,6 +21,11 @@ def db() -> Session:
 
 def settings() -> Settings:
     return current_app.extensions["settings"]
+
+
+def rasa() -> RasaClient:
+    """The app's one Rasa client (built by create_app): its call slots bound the whole process."""
+    return current_app.extensions["rasa"]
 
 
 def request_now() -> datetime:

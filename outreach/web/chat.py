@@ -38,7 +38,7 @@ from outreach.conversations.inbound import receive_inbound
 from outreach.messaging.links import read_link, timed_serializer
 from outreach.models import Conversation, Message
 from outreach.selfservice import identity
-from outreach.web import db, params, settings
+from outreach.web import db, params, rasa, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 KEY_SALT = "web-chat-key.v1"
@@ -199,7 +199,13 @@ def post_message() -> Any:
     # Parsed before the message is stored: a bad ``after`` answered 500 after it (finding 20).
     after = params.value_id(data.get("after"), "after")
     receive_inbound(
-        db(), settings(), channel="web", address=conv.address, body=text.strip(), provider_sid=None
+        db(),
+        settings(),
+        rasa(),
+        channel="web",
+        address=conv.address,
+        body=text.strip(),
+        provider_sid=None,
     )
     db().expire_all()
     return jsonify(messages=_transcript(conv, after), owner=conv.owner), 201

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from outreach.conversations.inbound import open_conversation, receive_inbound
+from outreach.conversations.rasa_client import RasaClient
 from outreach.messaging.links import make_token
 from outreach.selfservice.services import open_handoff
 from tests.support import servers
@@ -153,6 +154,7 @@ def test_it_shows_html_from_borrowers_as_text_everywhere(
     receive_inbound(
         bot_session,
         bot_settings,
+        RasaClient.from_settings(bot_settings),
         channel="sms",
         address="+13125550100",
         body=PAYLOAD,

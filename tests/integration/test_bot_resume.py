@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 import scheduler as scheduler_module
 from outreach.conversations.notices import NOTICES
+from outreach.conversations.rasa_client import RasaClient
 from outreach.conversations.resume import retry_pending_resumes
 from outreach.models import AuditEvent, BotTurn, Conversation
 from outreach.selfservice.services import open_handoff
@@ -110,10 +111,11 @@ def test_it_stops_retrying_at_the_first_failure_until_the_next_run(
         session.add(Conversation(channel="sms", address=number, resume_pending_since=clock.now()))
     session.commit()
     fake_rasa.resume_status = 503
-    assert retry_pending_resumes(session, settings) == (0, 2)
+    rasa = RasaClient.from_settings(settings)
+    assert retry_pending_resumes(session, rasa) == (0, 2)
     assert len(fake_rasa.resumes) == 1  # Rasa is down: no queue of timeouts
     fake_rasa.resume_status = 200
-    assert retry_pending_resumes(session, settings) == (2, 0)
+    assert retry_pending_resumes(session, rasa) == (2, 0)
 
 
 def test_it_marks_and_answers_a_paused_bot_it_cannot_resume(

@@ -10,8 +10,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from outreach.conversations import rasa_client
 from outreach.conversations.notices import NOTICES
+from outreach.conversations.rasa_client import RasaClient
 from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase, Message
 from outreach.settings import Settings
 from tests.conftest import PUBLIC_BASE_URL, make_settings
@@ -170,7 +170,8 @@ def test_it_tells_a_spanish_speaker_in_spanish_when_the_bot_cannot_answer(
     else:
         settings = make_settings(database_url, RASA_URL=fake_rasa.url, RASA_MAX_CONCURRENT="1")
     app.extensions["settings"] = settings
-    slots = rasa_client._slots(settings)
+    app.extensions["rasa"] = rasa = RasaClient.from_settings(settings)
+    slots = rasa._slots
     if kind == "busy":
         slots.acquire()  # the one slot is taken by another borrower's turn
     try:

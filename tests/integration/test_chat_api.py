@@ -4,7 +4,7 @@ inbound pipeline, the transcript as JSON text, tampered keys refused, rate limit
 from sqlalchemy import select
 
 from outreach import clock as app_clock
-from outreach.conversations.inbound import BOT_UNAVAILABLE
+from outreach.conversations.notices import BOT_UNAVAILABLE
 from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, Message
 from outreach.selfservice.services import open_handoff

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from outreach.conversations.inbound import receive_inbound
+from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Conversation
 from outreach.selfservice import services as bot_services
 from tests.conftest import make_settings
@@ -79,7 +80,15 @@ def rasa(database_url) -> Iterator[tuple[FakeRasa, Any]]:
 
 
 def say(session, settings, text: str) -> None:
-    receive_inbound(session, settings, channel="sms", address=NUMBER, body=text, provider_sid=None)
+    receive_inbound(
+        session,
+        settings,
+        RasaClient.from_settings(settings),
+        channel="sms",
+        address=NUMBER,
+        body=text,
+        provider_sid=None,
+    )
 
 
 def test_it_sends_rasa_a_placeholder_instead_of_each_answer(app, session, rasa):

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import pytest
 from sqlalchemy import select
 
-from outreach.conversations import rasa_client
 from outreach.conversations.notices import NOTICES
+from outreach.conversations.rasa_client import RasaBusy, RasaClient, RasaUnavailable
 from outreach.models import BotTurn, Message
 from outreach.settings import Settings
 from tests.conftest import PUBLIC_BASE_URL, make_settings
@@ -74,26 +74,29 @@ def test_it_keeps_the_console_answering_while_rasa_hangs(
 
 
 def test_it_makes_no_call_to_rasa_without_a_free_slot(settings, fake_rasa) -> None:
-    slots = rasa_client._slots(settings)
+    rasa = RasaClient.from_settings(settings)
+    slots = rasa._slots
     for _ in range(MAX_CONCURRENT):
         slots.acquire()
     try:
-        with pytest.raises(rasa_client.RasaBusy):
-            rasa_client.post_turn(settings, "c1", "hola")
+        with pytest.raises(RasaBusy):
+            rasa.post_turn("c1", "hola")
     finally:
         for _ in range(MAX_CONCURRENT):
             slots.release()
     assert fake_rasa.turns == []
-    assert rasa_client.post_turn(settings, "c1", "hola") == fake_rasa.replies
+    assert rasa.post_turn("c1", "hola") == fake_rasa.replies
 
 
 def test_it_gives_up_on_a_hung_rasa_after_the_timeout(database_url, fake_rasa) -> None:
     fake_rasa.hang = True
-    quick = make_settings(database_url, RASA_URL=fake_rasa.url, RASA_TIMEOUT_SECONDS="0.2")
-    with pytest.raises(rasa_client.RasaUnavailable) as raised:
-        rasa_client.post_turn(quick, "c1", "hello")
+    quick = RasaClient.from_settings(
+        make_settings(database_url, RASA_URL=fake_rasa.url, RASA_TIMEOUT_SECONDS="0.2")
+    )
+    with pytest.raises(RasaUnavailable) as raised:
+        quick.post_turn("c1", "hello")
     assert raised.value.args == ("ReadTimeout",)  # never requests' text, which quotes the URL
     fake_rasa.resume_status = 500
-    with pytest.raises(rasa_client.RasaUnavailable) as raised:
-        rasa_client.resume(quick, "c1")
+    with pytest.raises(RasaUnavailable) as raised:
+        quick.resume("c1")
     assert raised.value.args == ("HTTP 500",)  # the API token in the URL stays out of logs

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach import create_app
-from outreach.conversations.inbound import BOT_UNAVAILABLE
+from outreach.conversations.notices import BOT_UNAVAILABLE
 from outreach.models import AuditEvent, ContactPoint, Message, MessageEvent
 from tests.conftest import PUBLIC_BASE_URL, make_settings
 from tests.support.factories import make_borrower

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort
 
-from outreach.conversations.inbound import initiator, web_session_decision
+from outreach.conversations.replies import initiator, web_session_decision
 from outreach.messaging.contact_policy import check_contact
 from outreach.models import HandoffCase
 from outreach.web import db, request_now

@@ -10,7 +10,7 @@ from jinja2 import TemplateError
 
 from outreach.audit import log as audit
 from outreach.channels import ChannelError, get_channel
-from outreach.conversations.inbound import initiator, reply
+from outreach.conversations import replies
 from outreach.messaging import templates as message_templates
 from outreach.messaging.send import record_blocked, status_callback_url
 from outreach.models import HandoffCase, Message
@@ -40,14 +40,14 @@ def send_reply(case_id: int) -> Any:
         flash(f"body: at most {MAX_REPLY_CHARS} characters.")
     else:
         conv = case.conversation
-        msg = reply(
+        msg = replies.send_reply(
             db(),
             settings(),
             conv,
             body,
             sender="officer",
             officer_id=officer.id,
-            initiated_by=initiator(db(), conv, request_now()),
+            initiated_by=replies.initiator(db(), conv, request_now()),
         )
         _report(msg)
     return redirect(url_for("console.case_view", case_id=case.id))

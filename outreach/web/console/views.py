@@ -15,7 +15,7 @@ from outreach.audit import log as audit
 from outreach.conversations import resume as bot_resume
 from outreach.models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
 from outreach.selfservice import identity
-from outreach.web import db, params, request_now, settings
+from outreach.web import db, params, rasa, request_now, settings
 from outreach.web.auth import current_officer, require_role
 from outreach.web.console import case_access
 from outreach.web.console import data as console_data
@@ -234,7 +234,7 @@ def close(case_id: int) -> Any:
         # Until Rasa confirms the resume the conversation stays marked: the borrower is told
         # the assistant is unavailable (never silence), the scheduler retries every minute and
         # the queue shows it (security finding 6).
-        if not bot_resume.hand_back(db(), settings(), case.conversation, request_now()):
+        if not bot_resume.hand_back(db(), rasa(), case.conversation, request_now()):
             flash(
                 "Case closed, but the bot could not be resumed right now. It is retried every "
                 "minute; the queue shows the conversation until the bot has it again."

@@ -1,0 +1,116 @@
+"""STOP / START / HELP on a phone number: carrier keywords that take effect before anything else.
+
+They apply to the number on SMS and WhatsApp alike, and are answered with one confirmation
+(``replies.send_keyword_confirmation``). In the web chat the same words go to the bot, whose
+opt_out intent opts out the borrower's phone when that is what they ask.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from outreach import clock
+from outreach.audit import log as audit
+from outreach.conversations.replies import send_keyword_confirmation
+from outreach.models import ContactPoint, Conversation, Message
+from outreach.policy import classify_keyword
+from outreach.settings import Settings
+
+OPT_OUT_CONFIRMATION = (
+    "{lender}: you will no longer receive messages on this number. Reply START to resubscribe."
+)
+OPT_IN_CONFIRMATION = "{lender}: you are subscribed again. Reply STOP to stop."
+HELP_TEXT = "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop."
+PHONE_CHANNELS = ("sms", "whatsapp")
+
+
+def _opted_out(session: Session, address: str) -> bool:
+    return (
+        session.scalar(
+            select(ContactPoint.id)
+            .where(
+                ContactPoint.address == address,
+                ContactPoint.channel.in_(PHONE_CHANNELS),
+                ContactPoint.opted_out_at.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def keyword_of(session: Session, msg: Message) -> str:
+    """``opt_out``, ``opt_in``, ``help`` or ``none`` for an inbound message."""
+    # STOP/START/HELP are carrier conventions for a phone number: not keywords in the web chat.
+    if msg.channel not in PHONE_CHANNELS:
+        return "none"
+    keyword = classify_keyword(msg.body)
+    if keyword == "opt_in" and not _opted_out(session, msg.address):
+        return "none"  # "YES"/"START" from a subscribed number is an answer for the bot
+    return keyword
+
+
+def apply_keyword(
+    session: Session, settings: Settings, conv: Conversation, kind: str, raw_text: str
+) -> list[Message]:
+    """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number; the
+    confirmation sent (none for a repeated STOP or a START a flag outranks). Not committed."""
+    lender = settings.lender_name
+    points = session.scalars(
+        select(ContactPoint).where(
+            ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS)
+        )
+    ).all()
+    now = clock.now()
+    if kind == "opt_out":
+        already = bool(points) and all(p.opted_out_at is not None for p in points)
+        session.execute(
+            update(ContactPoint)
+            .where(
+                ContactPoint.address == conv.address,
+                ContactPoint.channel.in_(PHONE_CHANNELS),
+                ContactPoint.opted_out_at.is_(None),
+            )
+            .values(opted_out_at=now)
+        )
+        audit.record(
+            session,
+            "borrower",
+            "consent.opt_out",
+            borrower_id=conv.borrower_id,
+            details={"channel": conv.channel, "text": raw_text},
+        )
+        if already:
+            return []  # one confirmation at most
+        body = OPT_OUT_CONFIRMATION.format(lender=lender)
+        return [send_keyword_confirmation(session, settings, conv, body)]
+    if kind == "opt_in":
+        flags = conv.borrower.active_flags() if conv.borrower else []
+        if flags:
+            # A cease-and-desist, attorney, bankruptcy or deceased flag outranks a START: consent
+            # is not restored and nothing is sent (Reg F 1006.6(c); 1006.6(b)(2)).
+            audit.record(
+                session,
+                "borrower",
+                "consent.opt_in_refused",
+                borrower_id=conv.borrower_id,
+                details={"channel": conv.channel, "text": raw_text, "flags": flags},
+            )
+            return []
+        session.execute(
+            update(ContactPoint)
+            .where(ContactPoint.address == conv.address, ContactPoint.channel.in_(PHONE_CHANNELS))
+            .values(opted_out_at=None, consent_at=now, consent_source="keyword:START")
+        )
+        audit.record(
+            session,
+            "borrower",
+            "consent.opt_in",
+            borrower_id=conv.borrower_id,
+            details={"channel": conv.channel, "text": raw_text},
+        )
+        body = OPT_IN_CONFIRMATION.format(lender=lender)
+        return [send_keyword_confirmation(session, settings, conv, body)]
+    body = HELP_TEXT.format(lender=lender)
+    return [send_keyword_confirmation(session, settings, conv, body)]
