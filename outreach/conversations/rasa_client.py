@@ -142,10 +142,13 @@ class RasaClient:
     def set_slots(self, conversation_id: str, slots: dict[str, object]) -> None:
         """Set slots in a conversation's tracker (appended events, like ``resume``)."""
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
-        try:
-            self._tracker_events(conversation_id, events)
-        except requests.RequestException as exc:
-            raise RasaUnavailable(str(exc)) from exc
+        # A call slot like every other call, and the redacted reason: requests' own error text
+        # carries the tracker URL, whose query holds RASA_TOKEN (kept out of logs, finding 14).
+        with self._slot("slots"):
+            try:
+                self._tracker_events(conversation_id, events)
+            except requests.RequestException as exc:
+                raise RasaUnavailable(_reason(exc)) from exc
 
 
 def is_up(base_url: str, path: str = "/") -> bool:

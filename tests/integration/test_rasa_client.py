@@ -100,3 +100,6 @@ def test_it_gives_up_on_a_hung_rasa_after_the_timeout(database_url, fake_rasa) -
     with pytest.raises(RasaUnavailable) as raised:
         quick.resume("c1")
     assert raised.value.args == ("HTTP 500",)  # the API token in the URL stays out of logs
+    with pytest.raises(RasaUnavailable) as raised:
+        quick.set_slots("c1", {"identity_verified": False})
+    assert raised.value.args == ("HTTP 500",)  # the slot call is redacted the same way
