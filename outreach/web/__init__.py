@@ -8,6 +8,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach.channels import Channels
 from outreach.settings import Settings
 
 
@@ -20,6 +21,11 @@ def db() -> Session:
 
 def settings() -> Settings:
     return current_app.extensions["settings"]
+
+
+def channels() -> Channels:
+    """The app's channel registry (``create_app``), to hand to the services that send."""
+    return current_app.extensions["channels"]
 
 
 def request_now() -> datetime:

@@ -9,12 +9,12 @@ from flask import flash, redirect, request, url_for
 from jinja2 import TemplateError
 
 from outreach.audit import log as audit
-from outreach.channels import ChannelError, get_channel
+from outreach.channels import ChannelError
 from outreach.conversations.inbound import initiator, reply
 from outreach.messaging import templates as message_templates
 from outreach.messaging.send import record_blocked, status_callback_url
 from outreach.models import HandoffCase, Message
-from outreach.web import db, request_now, settings
+from outreach.web import channels, db, request_now, settings
 from outreach.web.auth import current_officer, require_role
 from outreach.web.console import data as console_data
 from outreach.web.console.blueprint import MAX_REPLY_CHARS, OFFICER_ROLES, bp, load_case, policy_now
@@ -121,8 +121,9 @@ def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
         details={"channel": "whatsapp", "template": name, "allowed": True},
     )
     db().commit()  # the row exists before the provider call (messaging.py's rule)
+    whatsapp = channels().get("whatsapp")
     try:
-        result = get_channel(settings(), "whatsapp").send(
+        result = whatsapp.send(
             conv.address,
             body,
             status_callback=status_callback_url(settings()),
