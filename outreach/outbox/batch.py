@@ -41,6 +41,7 @@ from outreach.messaging.contact_policy import (
     scenario_from_facts,
     usable_point,
 )
+from outreach.messaging.send import outbound_message
 from outreach.models import Message, OutboxItem
 from outreach.outbox.jobs import SendJob
 from outreach.outbox.render import render_for_channel, variables
@@ -181,19 +182,18 @@ def _decide_row(batch: _Batch, item: OutboxItem, exhausted: str) -> SendJob | st
             return "deferred"
         body, kwargs = render_for_channel(item, ch, values, content, batch.settings)
         item.channel, item.address, item.body = ch, point.address, body
-        msg = Message(
-            borrower_id=item.borrower_id,
-            loan_id=item.loan_id,
-            direction="out",
+        msg = outbound_message(
             channel=ch,
             address=point.address,
-            sender="scheduler",
-            template=item.template,
             body=body,
+            sender="scheduler",
             status="sending" if decision["allowed"] else "blocked",
-            initiated_by="lender",
             decision=decision,
+            borrower_id=item.borrower_id,
+            loan_id=item.loan_id,
+            template=item.template,
             dedupe_key=f"{item.idempotency_key}#{ch}#{item.attempts}",
+            initiated_by="lender",  # the scheduler's reminders are the lender's contacts
         )
         batch.messages.append((msg, item))
         if not decision["allowed"]:
