@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from outreach import clock, logs
 from outreach.campaigns.planner import plan as plan_due
+from outreach.channels import ChannelRegistry
 from outreach.conversations.rasa_client import RasaClient
 from outreach.db import session_scope
 from outreach.models import Heartbeat
@@ -46,7 +47,7 @@ def plan(settings: Settings, now: datetime) -> None:
 def dispatch_outbox(settings: Settings, now: datetime) -> None:
     """Send what the policy allows now; defer or cancel the rest."""
     with session_scope(settings.database_url) as session:
-        dispatch(session, settings, now)
+        dispatch(session, settings, now, channels=ChannelRegistry(settings))
 
 
 def retention(settings: Settings, now: datetime) -> None:
@@ -65,7 +66,7 @@ def retention(settings: Settings, now: datetime) -> None:
 def reconcile_outbox(settings: Settings, now: datetime) -> None:
     """Put rows a crashed dispatcher left ``sending`` back in order (never sends)."""
     with session_scope(settings.database_url) as session:
-        reconcile(session, now, settings)
+        reconcile(session, now, ChannelRegistry(settings))
 
 
 def resume_bots(settings: Settings, now: datetime) -> None:

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from outreach import logs
+from outreach.channels import ChannelRegistry
 from outreach.conversations.rasa_client import RasaClient
 from outreach.db import session_factory
 from outreach.settings import Settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["sessions"] = session_factory(settings.database_url)
     app.extensions["rasa"] = RasaClient.from_settings(settings)  # one per process: its slots
+    app.extensions["channels"] = ChannelRegistry(settings)  # handed to the services that send
     logs.configure()  # INFO, Twilio's client quieted, phone numbers and addresses redacted
     csrf.init_app(app)
 

@@ -7,7 +7,8 @@ Errors say whether they are permanent (stop using that address: Twilio 21211 inv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 # Twilio error codes after which the address must not be used again.
 PERMANENT_TWILIO_CODES = {21211: "invalid_number", 21610: "opted_out", 21614: "not_mobile"}
@@ -45,4 +46,14 @@ class Channel(Protocol):
         WhatsApp outside the 24-hour session: ``content_sid`` names an approved Content template
         and ``content_variables`` fill it; ``body`` is then the rendered text kept for the log.
         """
+        ...
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """A channel whose provider can be asked what it accepted (Twilio's message list)."""
+
+    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        """The provider's id for a message to ``to`` with ``body`` accepted since ``since``,
+        or None; raises ``ChannelError`` when the provider cannot be asked."""
         ...

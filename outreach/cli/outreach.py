@@ -176,12 +176,13 @@ def dispatch_command(until_empty: bool, at: str | None) -> None:
     from outreach.outbox.dispatcher import dispatch
 
     settings = current_app.extensions["settings"]
+    channels = current_app.extensions["channels"]  # the app's registry (create_app)
     when = _instant(at)
     total: dict[str, int] = {}
     with _session() as session:
         while True:
             # Without --at every pass reads the clock again: a long --until-empty run moves on.
-            report = dispatch(session, settings, when or clock.now())
+            report = dispatch(session, settings, when or clock.now(), channels=channels)
             for key, value in vars(report).items():
                 total[key] = total.get(key, 0) + value
             if not until_empty or report.claimed == 0:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
-from outreach.channels import ChannelError, get_channel
+from outreach.channels import ChannelError, Channels, channels_for
 from outreach.channels.sms_encoding import analyse
 from outreach.models import Conversation, Message
 from outreach.settings import Settings
@@ -26,6 +26,44 @@ def _initiated_by(decision: dict[str, Any] | None) -> str:
     decision = decision or {}
     facts = decision.get("facts") or {}
     return decision.get("initiated_by") or facts.get("initiated_by") or "lender"
+
+
+def outbound_message(
+    *,
+    channel: str,
+    address: str,
+    body: str,
+    sender: str,
+    status: str,
+    decision: dict[str, Any] | None,
+    conversation: Conversation | None = None,
+    borrower_id: int | None = None,
+    loan_id: int | None = None,
+    officer_id: int | None = None,
+    template: str | None = None,
+    dedupe_key: str | None = None,
+    initiated_by: str | None = None,
+) -> Message:
+    """The log row of one outbound message (not yet added to a session).
+
+    ``initiated_by`` defaults to what the decision says (the policy's facts), else "lender".
+    """
+    return Message(
+        conversation_id=conversation.id if conversation else None,
+        borrower_id=borrower_id,
+        loan_id=loan_id,
+        direction="out",
+        channel=channel,
+        address=address,
+        sender=sender,
+        officer_id=officer_id,
+        template=template,
+        body=body,
+        status=status,
+        initiated_by=initiated_by or _initiated_by(decision),
+        decision=decision,
+        dedupe_key=dedupe_key,
+    )
 
 
 def status_callback_url(settings: Settings, channel: str = "sms") -> str | None:
@@ -53,30 +91,30 @@ def send_message(
     before_send: Callable[[Message], None] | None = None,
     after_send: Callable[[Message], None] | None = None,
     raise_errors: bool = False,
+    channels: Channels | None = None,
 ) -> Message:
     """Log and send one outbound message.
 
-    ``send_kwargs`` go to the channel (WhatsApp ``content_sid``/``content_variables``; email
+    ``channels``: where the message goes (the caller's registry; without one, the shared
+    registry for ``settings``). ``send_kwargs`` go to the channel (WhatsApp ``content_sid``/``content_variables``; email
     ``subject``/``html``/``unsubscribe_url``). ``before_send`` runs in the transaction that commits
     the ``sending`` row (the dispatcher links its outbox row there, so a crash is reconcilable).
     A provider failure is recorded on the row; it is re-raised only with ``raise_errors``.
     """
-    msg = Message(
-        conversation_id=conversation.id if conversation else None,
+    msg = outbound_message(
+        channel=channel,
+        address=address,
+        body=body,
+        sender=sender,
+        status="sending",
+        decision=decision,
+        conversation=conversation,
         borrower_id=borrower_id
         if borrower_id is not None
         else (conversation.borrower_id if conversation else None),
         loan_id=loan_id,
-        direction="out",
-        channel=channel,
-        address=address,
-        sender=sender,
         officer_id=officer_id,
         template=template,
-        body=body,
-        status="sending",
-        initiated_by=_initiated_by(decision),
-        decision=decision,
         dedupe_key=dedupe_key,
     )
     if channel == "sms":
@@ -99,8 +137,9 @@ def send_message(
         },
     )
     session.commit()
+    provider = (channels or channels_for(settings)).get(channel)
     try:
-        result = get_channel(settings, channel).send(
+        result = provider.send(
             address,
             body,
             status_callback=status_callback_url(settings, channel),
@@ -144,20 +183,18 @@ def record_blocked(
     dedupe_key: str | None = None,
 ) -> Message:
     """Log a message the policy blocked, so auditors see blocked contacts too."""
-    msg = Message(
-        conversation_id=conversation.id if conversation else None,
-        borrower_id=borrower_id,
-        loan_id=loan_id,
-        direction="out",
+    msg = outbound_message(
         channel=channel,
         address=address,
-        sender=sender,
-        template=template,
         body=body,
+        sender=sender,
         status="blocked",
         decision=decision,
+        conversation=conversation,
+        borrower_id=borrower_id,
+        loan_id=loan_id,
+        template=template,
         dedupe_key=dedupe_key,
-        initiated_by=_initiated_by(decision),
     )
     session.add(msg)
     session.flush()

@@ -3,7 +3,7 @@
 Claims are atomic (PostgreSQL ``FOR UPDATE SKIP LOCKED``; on SQLite the claim runs in a
 ``BEGIN IMMEDIATE`` transaction, so racing dispatchers queue), so two dispatchers never take the
 same row. Each claimed chunk is decided and logged in one transaction
-(``outreach.outbox.batch.prepare``): the message rows are committed ``sending`` before any
+(``outreach.outbox.batch``): the message rows are committed ``sending`` before any
 provider call, so a crash can never send twice; a row left ``sending`` is reconciled on a later
 pass. Provider calls run on worker threads (``DISPATCH_WORKERS``, default 32) that touch no
 database, so provider latency is hidden; replies are recorded a handful per transaction while the
@@ -16,25 +16,26 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.audit import log as audit
 from outreach.campaigns.config import load_config
 from outreach.campaigns.stops import batch_stop_reasons
-from outreach.channels import ChannelError, SendResult, get_channel
-from outreach.db import HIDE_PARAMETERS, _sqlite_pragmas, sqlite_connect_args
+from outreach.channels import ChannelError, Channels, SendResult, channels_for
+from outreach.channels.base import FindsSent
 from outreach.models import Message, OutboxItem
-from outreach.outbox.batch import SendJob, SlotMissed, prepare, record_results, reslot, send
+from outreach.outbox.batch import prepare
+from outreach.outbox.jobs import SendJob
+from outreach.outbox.provider_calls import SlotMissed, reslot, send
+from outreach.outbox.results import record_results
+from outreach.outbox.worker_engine import worker_engine
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
             )
         session.commit()
         return ids
-    # SQLite: the dispatcher's claim session begins with BEGIN IMMEDIATE (``_worker_engine``),
+    # SQLite: the dispatcher's claim session begins with BEGIN IMMEDIATE (``worker_engine``),
     # so this read and the update below hold the write lock together: racing dispatchers queue.
     ids = list(session.scalars(due))
     if ids:
@@ -102,20 +103,24 @@ def stale_after() -> timedelta:
         return STALE_CLAIM
 
 
-def _ask_provider(settings: Settings | None, msg: Message) -> str | bool | None:
+def _ask_provider(channels: Channels | None, msg: Message) -> str | bool | None:
     """The provider's SID for a message we lost track of; None if it never arrived; False if
-    the provider cannot be asked (email, sandbox, outage)."""
-    if settings is None or msg.channel not in ("sms", "whatsapp") or settings.demo_mode:
+    the provider cannot be asked (email, web, sandbox, outage)."""
+    if channels is None or msg.channel not in ("sms", "whatsapp"):
         return False
-    channel = get_channel(settings, msg.channel)
+    channel = channels.get(msg.channel)
+    if not isinstance(channel, FindsSent):  # the sandbox keeps no list to ask
+        return False
     try:
         return channel.find_sent(msg.address, msg.body, msg.created_at - timedelta(minutes=1))
     except ChannelError:
         return False
 
 
-def reconcile(session: Session, now: datetime, settings: Settings | None = None) -> int:
+def reconcile(session: Session, now: datetime, channels: Channels | None = None) -> int:
     """Rows left ``sending`` by a crashed dispatcher, so nothing is sent twice or lost.
+
+    ``channels``: where to ask the provider; without them nothing can be asked (as for email).
 
     - no message logged: the provider was never called; back to the queue;
     - message logged and finished (sent, failed, blocked): the row takes its outcome;
@@ -135,7 +140,7 @@ def reconcile(session: Session, now: datetime, settings: Settings | None = None)
         if msg is None:
             item.status = "pending"
         elif msg.status == "sending":
-            sid = _ask_provider(settings, msg)
+            sid = _ask_provider(channels, msg)
             if sid:
                 msg.provider_sid, msg.status, item.status = sid, "sent", "sent"
             elif sid is None:
@@ -158,53 +163,6 @@ def reconcile(session: Session, now: datetime, settings: Settings | None = None)
     return count
 
 
-def _worker_engine(bind: Engine) -> Engine:
-    """PostgreSQL: the app's engine. SQLite: one whose transactions start with BEGIN IMMEDIATE,
-    so concurrent dispatchers queue for the write lock (busy_timeout) instead of failing with
-    "database is locked" when a read snapshot cannot be upgraded to a write."""
-    if bind.dialect.name != "sqlite":
-        return bind
-    return _immediate_engine(bind.url.render_as_string(hide_password=False))
-
-
-@lru_cache(maxsize=8)
-def _immediate_engine(url: str) -> Engine:
-    engine = create_engine(
-        url,
-        connect_args=sqlite_connect_args(url),
-        pool_size=10,
-        max_overflow=20,
-        hide_parameters=HIDE_PARAMETERS,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection, record)
-        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below starts them
-
-    # One writer at a time inside this process (e.g. two scheduler jobs dispatching at once):
-    # they queue on a lock instead of polling SQLite's busy handler, which can starve one past
-    # busy_timeout. Other processes queue in BEGIN IMMEDIATE.
-    lock = threading.Lock()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        lock.acquire()
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            lock.release()
-            raise
-
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _end(conn: Any) -> None:
-        if lock.locked():
-            lock.release()
-
-    return engine
-
-
 def _workers() -> int:
     try:
         return max(1, int(os.environ.get("DISPATCH_WORKERS", "32")))
@@ -217,26 +175,29 @@ def dispatch(
     settings: Settings,
     now: datetime,
     *,
+    channels: Channels | None = None,
     workers: int | None = None,
     limit: int = BATCH,
 ) -> DispatchReport:
     """One dispatcher pass: reconcile stale claims, then claim up to ``limit`` due rows in chunks
-    and deliver them; returns what happened to them."""
+    and deliver them through ``channels`` (without them, the shared registry for ``settings``);
+    returns what happened to them."""
+    channels = channels or channels_for(settings)
     config = load_config()
-    factory = sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
+    factory = sessionmaker(bind=worker_engine(session.get_bind()), expire_on_commit=False)
     n = workers or _workers()
     chunk = max(1, min(limit, CHUNK_PER_WORKER * n))
     report = DispatchReport()
     replies: queue.SimpleQueue[tuple[SendJob, SendResult | Exception]] = queue.SimpleQueue()
 
     def send_job(job: SendJob) -> None:
-        replies.put((job, send(settings, job)))
+        replies.put((job, send(channels, settings, job)))
 
     with (
         factory() as db,  # on SQLite: BEGIN IMMEDIATE, so racing claims queue, not fail
         ThreadPoolExecutor(max_workers=n, thread_name_prefix="dispatch") as pool,
     ):
-        report.reconciled = reconcile(db, now, settings)
+        report.reconciled = reconcile(db, now, channels)
         left, in_flight = limit, 0
         redo: list[OutboxItem] = []
         while True:

@@ -8,6 +8,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach.channels import Channels
 from outreach.conversations.rasa_client import RasaClient
 from outreach.settings import Settings
 
@@ -26,6 +27,11 @@ def settings() -> Settings:
 def rasa() -> RasaClient:
     """The app's one Rasa client (built by create_app): its call slots bound the whole process."""
     return current_app.extensions["rasa"]
+
+
+def channels() -> Channels:
+    """The app's channel registry (``create_app``), to hand to the services that send."""
+    return current_app.extensions["channels"]
 
 
 def request_now() -> datetime:

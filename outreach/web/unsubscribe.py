@@ -19,12 +19,10 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from outreach.audit import log as audit
-from outreach.messaging.links import LinkRead, read_unsubscribe_token, unsubscribe_url
+from outreach.messaging.links import LinkRead, read_unsubscribe_token
 from outreach.models import Borrower, ContactPoint
 from outreach.selfservice.locale import language_of
 from outreach.web import db, request_now, settings
-
-__all__ = ["bp", "unsubscribe_url"]
 
 bp = Blueprint("unsubscribe", __name__, url_prefix="/unsubscribe")
 STATUS = {"expired": 410, "invalid": 404}

@@ -20,6 +20,7 @@ from outreach.models import (
     PromiseToPay,
 )
 from tests.integration.test_console import handed_off
+from tests.support.channels import FakeChannels
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 
@@ -187,6 +188,45 @@ def test_it_offers_only_templates_outside_the_whatsapp_session(client, session, 
     client.post(f"/console/cases/{case.id}/reply", data={"body": "hi"})
     blocked = session.scalar(select(Message).where(Message.sender == "officer"))
     assert blocked.status == "blocked" and "whatsapp_session_closed" in blocked.decision["reasons"]
+
+
+def test_it_sends_an_approved_whatsapp_template_through_the_apps_channels(
+    app, client, session, settings
+):
+    provider = FakeChannels()
+    app.extensions["channels"] = provider  # what create_app hands the console
+    case = handed_off(session, settings, channel="whatsapp")
+    old = app_clock.now() - timedelta(hours=30)
+    for m in session.scalars(select(Message)):
+        m.created_at = old
+    session.commit()
+    officer = make_officer(session)
+    login(client, officer)
+    client.post(f"/console/cases/{case.id}/claim")
+    variables = {"lender": "Demo Lender", "amount": "120.00", "due_date": "1 December"}
+    client.post(
+        f"/console/cases/{case.id}/reply",
+        data={"template": "payment_reminder", "var_link": "https://x.test/c"}
+        | {f"var_{name}": value for name, value in variables.items()},
+    )
+    ((channel, to, _body, kwargs),) = provider.sent
+    assert (channel, to) == ("whatsapp", case.conversation.address)
+    assert kwargs["content_sid"] == "HX00000000000000000000000000000001"
+    assert kwargs["content_variables"] == {
+        "1": "Demo Lender",
+        "2": "120.00",
+        "3": "1 December",
+        "4": "https://x.test/c",
+    }
+    sent = session.scalar(select(Message).where(Message.sender == "officer"))
+    assert (sent.status, sent.template, sent.officer_id) == (
+        "queued",
+        "payment_reminder",
+        officer.id,
+    )
+    assert sent.decision["facts"]["message"]["kind"] == "template"
+    logged = session.scalar(select(AuditEvent).where(AuditEvent.action == "message.out"))
+    assert logged.actor == f"officer:{officer.id}" and logged.subject == f"message:{sent.id}"
 
 
 def test_it_shows_the_segment_counter_for_sms_replies(client, session, settings):

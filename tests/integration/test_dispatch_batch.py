@@ -10,30 +10,18 @@ from sqlalchemy import func, select
 
 from outreach.audit import log as audit
 from outreach.campaigns.planner import plan
-from outreach.channels import SendResult
 from outreach.messaging.contact_policy import load_facts
 from outreach.models import AuditEvent, ContactPoint, Loan, Message, OutboxItem
-from outreach.outbox import batch as dispatch_batch
 from outreach.outbox.dispatcher import dispatch
+from tests.support.channels import FakeChannels
 from tests.support.factories import make_borrower
 
 INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def provider(monkeypatch):
-    sent = []
-
-    def channel(settings, name):
-        class Recording:
-            def send(self, to, body, **kwargs):
-                sent.append((name, to))
-                return SendResult(provider_sid=f"SM{len(sent):032d}", status="queued")
-
-        return Recording()
-
-    monkeypatch.setattr(dispatch_batch, "get_channel", channel)
-    return sent
+def provider():
+    return FakeChannels()
 
 
 def test_two_reminders_for_one_borrower_in_one_batch_are_held_to_the_daily_cap(
@@ -59,11 +47,11 @@ def test_two_reminders_for_one_borrower_in_one_batch_are_held_to_the_daily_cap(
     plan(session, INSIDE)
     assert session.scalar(select(func.count()).select_from(OutboxItem)) == 2
 
-    report = dispatch(session, settings, INSIDE)
+    report = dispatch(session, settings, INSIDE, channels=provider)
 
     # SMS at most once a day (config/policy/default.yaml per_channel_24h): the second row of
     # the same batch waits for tomorrow instead of going out alongside the first.
-    assert (report.sent, report.deferred) == (1, 1) and len(provider) == 1
+    assert (report.sent, report.deferred) == (1, 1) and len(provider.sent) == 1
     waiting = session.scalar(select(OutboxItem).where(OutboxItem.status == "pending"))
     assert waiting.not_before > INSIDE + timedelta(hours=12)
     assert any("cap" in reason for reason in waiting.last_decision["reasons"])
@@ -79,7 +67,7 @@ def test_the_audit_chain_holds_after_batched_appends(session, settings, provider
     audit.record(session, "test", "before.dispatch")  # a single append before the batch
     session.commit()
 
-    report = dispatch(session, settings, INSIDE, workers=4)
+    report = dispatch(session, settings, INSIDE, channels=provider, workers=4)
 
     assert (report.sent, report.cancelled) == (20, 10)
     # 20 message.out and 10 message.blocked, appended in two chunks (4 workers: 16 rows each)
@@ -97,9 +85,9 @@ def test_a_row_that_cannot_be_rendered_goes_back_to_the_queue_and_the_rest_go_ou
     broken.template = "no_such_template"
     session.commit()
 
-    report = dispatch(session, settings, INSIDE)
+    report = dispatch(session, settings, INSIDE, channels=provider)
 
-    assert (report.sent, report.retried) == (2, 1) and len(provider) == 2
+    assert (report.sent, report.retried) == (2, 1) and len(provider.sent) == 2
     session.refresh(broken)
     assert broken.status == "pending" and broken.not_before > INSIDE
     assert broken.last_error == "dispatch error: LookupError"

@@ -12,13 +12,14 @@ import yaml
 from sqlalchemy.orm import sessionmaker
 
 from outreach.campaigns.planner import plan
-from outreach.channels import SendResult
 from outreach.models import SendRateSlot
-from outreach.outbox import batch as dispatch_batch
-from outreach.outbox.batch import LATE_TOLERANCE
-from outreach.outbox.dispatcher import _worker_engine, dispatch
+from outreach.outbox import provider_calls
+from outreach.outbox.dispatcher import dispatch
+from outreach.outbox.provider_calls import LATE_TOLERANCE
 from outreach.outbox.send_rate import reserve_slots, sender_key
+from outreach.outbox.worker_engine import worker_engine
 from outreach.settings import ROOT
+from tests.support.channels import FakeChannels
 from tests.support.factories import make_borrower
 
 INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
@@ -26,7 +27,7 @@ INSIDE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 
 def dispatcher_sessions(session):
     """Sessions made the way a dispatcher makes them (SQLite: BEGIN IMMEDIATE)."""
-    return sessionmaker(bind=_worker_engine(session.get_bind()), expire_on_commit=False)
+    return sessionmaker(bind=worker_engine(session.get_bind()), expire_on_commit=False)
 
 
 def test_two_dispatchers_never_get_the_same_slot(session, settings):
@@ -76,32 +77,20 @@ def slow_sms(tmp_path, monkeypatch):
     return 20
 
 
-def test_the_dispatcher_sends_no_faster_than_the_senders_limit(
-    session, settings, slow_sms, monkeypatch
-):
-    sent_at: list[float] = []
-
-    def channel(settings, name):
-        class Recording:
-            def send(self, to, body, **kwargs):
-                sent_at.append(time.time())
-                return SendResult(provider_sid=f"SM{len(sent_at):032d}{to[-4:]}", status="queued")
-
-        return Recording()
-
-    monkeypatch.setattr(dispatch_batch, "get_channel", channel)
+def test_the_dispatcher_sends_no_faster_than_the_senders_limit(session, settings, slow_sms):
+    provider = FakeChannels()
     for i in range(12):
         make_borrower(session, phone=f"+1312777{i:04d}", loan={"days_past_due": 3})
     plan(session, INSIDE)
 
-    assert dispatch(session, settings, INSIDE, workers=8).sent == 12
+    assert dispatch(session, settings, INSIDE, channels=provider, workers=8).sent == 12
 
     # Each message leaves inside its own slot (1/20 s apart, at most LATE_TOLERANCE late), so
     # any quarter of a second carries at most 20 x (0.25 + tolerance) + 1 of them; unthrottled,
     # all 12 would leave within a few milliseconds.
     window = 0.25
     most = slow_sms * (window + LATE_TOLERANCE) + 1
-    times = sorted(sent_at)
+    times = sorted(provider.sent_at)
     for i, first in enumerate(times):
         assert sum(1 for t in times[i:] if t < first + window) <= most
     assert times[-1] - times[0] >= 11 / slow_sms - LATE_TOLERANCE
@@ -110,28 +99,20 @@ def test_the_dispatcher_sends_no_faster_than_the_senders_limit(
 def test_a_message_that_missed_its_slot_gets_a_new_one_and_still_goes_out(
     session, settings, slow_sms, monkeypatch
 ):
-    sent = []
-
-    def channel(settings, name):
-        class Recording:
-            def send(self, to, body, **kwargs):
-                sent.append(to)
-                return SendResult(provider_sid=f"SM{len(sent):032d}", status="queued")
-
-        return Recording()
-
-    monkeypatch.setattr(dispatch_batch, "get_channel", channel)
+    provider = FakeChannels()
     # Every worker "arrives late": each message is sent back for a new slot MAX_RESLOTS times,
     # then goes anyway (an overloaded machine must not hold a reminder back forever).
-    monkeypatch.setattr(dispatch_batch, "LATE_TOLERANCE", -1.0)
+    monkeypatch.setattr(provider_calls, "LATE_TOLERANCE", -1.0)
     for i in range(3):
         make_borrower(session, phone=f"+1312888{i:04d}", loan={"days_past_due": 3})
     plan(session, INSIDE)
 
     started = time.time()
-    assert dispatch(session, settings, INSIDE, workers=4).sent == 3
+    assert dispatch(session, settings, INSIDE, channels=provider, workers=4).sent == 3
     # Exactly once each, however many slots it took.
-    assert sorted(sent) == [f"+1312888{i:04d}" for i in range(3)]
+    assert sorted(to for _channel, to, *_ in provider.sent) == [
+        f"+1312888{i:04d}" for i in range(3)
+    ]
     # Slots reserved for every round (the first, then MAX_RESLOTS new ones), one after another.
     reserved = session.get(SendRateSlot, sender_key(settings, "sms")).next_free
-    assert reserved >= started + 3 * (1 + dispatch_batch.MAX_RESLOTS) / slow_sms
+    assert reserved >= started + 3 * (1 + provider_calls.MAX_RESLOTS) / slow_sms

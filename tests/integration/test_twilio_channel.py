@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from outreach.campaigns.planner import plan
-from outreach.channels import ChannelError, get_channel
+from outreach.channels import ChannelError, ChannelRegistry
 from outreach.channels.twilio_channel import TwilioChannel
 from outreach.outbox.dispatcher import dispatch
 from tests.conftest import make_settings
@@ -29,7 +29,7 @@ def twilio_settings(database_url, prism_url):
 
 
 def test_it_sends_sms_through_the_twilio_api(twilio_settings):
-    channel = get_channel(twilio_settings, "sms")
+    channel = ChannelRegistry(twilio_settings).get("sms")
     assert isinstance(channel, TwilioChannel)
     result = channel.send(
         "+13125550100",
@@ -41,14 +41,14 @@ def test_it_sends_sms_through_the_twilio_api(twilio_settings):
 
 
 def test_it_sends_whatsapp_with_the_whatsapp_prefix(twilio_settings):
-    channel = get_channel(twilio_settings, "whatsapp")
+    channel = ChannelRegistry(twilio_settings).get("whatsapp")
     assert channel.from_ == "whatsapp:+14155238886"
     assert channel._address("+13125550100") == "whatsapp:+13125550100"
     assert channel.send("+13125550100", "hello").provider_sid
 
 
 def test_it_sends_an_approved_whatsapp_content_template(twilio_settings):
-    channel = get_channel(twilio_settings, "whatsapp")
+    channel = ChannelRegistry(twilio_settings).get("whatsapp")
     result = channel.send(
         "+13125550100",
         "Demo Lender: a payment is due 1 December.",
@@ -59,7 +59,7 @@ def test_it_sends_an_approved_whatsapp_content_template(twilio_settings):
 
 
 def test_it_turns_a_contract_violation_into_a_permanent_error(twilio_settings):
-    channel = get_channel(twilio_settings, "sms")
+    channel = ChannelRegistry(twilio_settings).get("sms")
     with pytest.raises(ChannelError) as err:
         channel.send(None, "hello")  # no To: the request breaks Twilio's contract, Prism says 422
     assert err.value.permanent
@@ -74,7 +74,7 @@ def test_it_treats_an_unreachable_api_as_transient(database_url):
         TWILIO_API_BASE_URL="http://127.0.0.1:9",
     )
     with pytest.raises(ChannelError) as err:
-        get_channel(settings, "sms").send("+13125550100", "hello")
+        ChannelRegistry(settings).get("sms").send("+13125550100", "hello")
     assert not err.value.permanent
 
 

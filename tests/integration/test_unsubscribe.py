@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from outreach.messaging.links import unsubscribe_url
 from outreach.models import AuditEvent, ContactPoint
-from outreach.web.unsubscribe import unsubscribe_url
 from tests.conftest import PUBLIC_BASE_URL
 from tests.support.factories import make_borrower
 

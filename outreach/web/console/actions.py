@@ -29,6 +29,18 @@ def _back(case: HandoffCase) -> Any:
     return redirect(url_for("console.case_view", case_id=case.id))
 
 
+def _audit(officer_id: int, action: str, case: HandoffCase, details: dict[str, Any]) -> None:
+    """The audit event for an officer's action on a case (committed with the action)."""
+    audit.record(
+        db(),
+        f"officer:{officer_id}",
+        action,
+        subject=f"case:{case.id}",
+        borrower_id=case.borrower_id,
+        details=details,
+    )
+
+
 def _loan(case: HandoffCase) -> Loan | None:
     loan_id = request.form.get("loan_id", "")
     loan_key = params.to_int(loan_id, minimum=1)  # "²" passed isdigit (finding 20)
@@ -70,14 +82,7 @@ def add_note(case_id: int) -> Any:
     note = CaseNote(case_id=case.id, borrower_id=case.borrower_id, officer_id=officer.id, body=body)
     db().add(note)
     db().flush()
-    audit.record(
-        db(),
-        f"officer:{officer.id}",
-        "case.note_added",
-        subject=f"case:{case.id}",
-        borrower_id=case.borrower_id,
-        details={"note_id": note.id},
-    )
+    _audit(officer.id, "case.note_added", case, {"note_id": note.id})
     db().commit()
     return _back(case)
 
@@ -96,14 +101,7 @@ def set_flag(case_id: int) -> Any:
         flash(f"flag: one of {', '.join(console_data.CONSOLE_FLAGS)}.")
     elif action == "set" and flag not in case.borrower.active_flags():
         db().add(BorrowerFlag(borrower_id=case.borrower.id, flag=flag, reason=reason))
-        audit.record(
-            db(),
-            f"officer:{officer.id}",
-            "flag.set",
-            subject=f"case:{case.id}",
-            borrower_id=case.borrower_id,
-            details={"flag": flag},
-        )
+        _audit(officer.id, "flag.set", case, {"flag": flag})
         db().commit()
         flash(f"Flag {flag} set.")
     elif action == "clear":
@@ -111,14 +109,7 @@ def set_flag(case_id: int) -> Any:
         for row in case.borrower.flags:
             if row.flag == flag and row.cleared_at is None:
                 row.cleared_at = request_now()
-        audit.record(
-            db(),
-            f"officer:{officer.id}",
-            "flag.cleared",
-            subject=f"case:{case.id}",
-            borrower_id=case.borrower_id,
-            details={"flag": flag, "reason": reason},
-        )
+        _audit(officer.id, "flag.cleared", case, {"flag": flag, "reason": reason})
         db().commit()
         flash(f"Flag {flag} cleared.")
     return _back(case)
@@ -212,13 +203,11 @@ def propose_plan(case_id: int) -> Any:
     )
     db().add(approval)
     db().flush()
-    audit.record(
-        db(),
-        f"officer:{officer.id}",
+    _audit(
+        officer.id,
         "plan.approval_requested",
-        subject=f"case:{case.id}",
-        borrower_id=case.borrower_id,
-        details={"approval_id": approval.id, "violations": quote.violations},
+        case,
+        {"approval_id": approval.id, "violations": quote.violations},
     )
     db().commit()
     flash("Outside policy (" + ", ".join(quote.violations) + "): sent to a supervisor.")
@@ -281,13 +270,11 @@ def decide_plan(case_id: int, approval_id: int) -> Any:
             flash(str(exc))
             return _back(case)
         approval.plan_id = plan.id
-    audit.record(
-        db(),
-        f"officer:{supervisor.id}",
+    _audit(
+        supervisor.id,
         f"plan.{approval.status}",
-        subject=f"case:{case.id}",
-        borrower_id=case.borrower_id,
-        details={"approval_id": approval.id, "plan_id": approval.plan_id},
+        case,
+        {"approval_id": approval.id, "plan_id": approval.plan_id},
     )
     db().commit()
     flash(f"Proposal {approval.status}.")

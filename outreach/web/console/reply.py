@@ -8,13 +8,11 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from jinja2 import TemplateError
 
-from outreach.audit import log as audit
-from outreach.channels import ChannelError, get_channel
 from outreach.conversations import replies
 from outreach.messaging import templates as message_templates
-from outreach.messaging.send import record_blocked, status_callback_url
+from outreach.messaging.send import record_blocked, send_message
 from outreach.models import HandoffCase, Message
-from outreach.web import db, request_now, settings
+from outreach.web import channels, db, request_now, settings
 from outreach.web.auth import current_officer, require_role
 from outreach.web.console import data as console_data
 from outreach.web.console.blueprint import MAX_REPLY_CHARS, OFFICER_ROLES, bp, load_case, policy_now
@@ -61,7 +59,7 @@ def _report(msg: Message) -> None:
 
 
 def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
-    """Send an approved WhatsApp template: policy (kind=template), log row, then provider."""
+    """Send an approved WhatsApp template: policy (kind=template), then ``send_message``."""
     conv = case.conversation
     entry = console_data.whatsapp_templates().get(name)
     if conv.channel != "whatsapp" or entry is None:
@@ -96,47 +94,23 @@ def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
             )
         )
         return
-    msg = Message(
-        conversation_id=conv.id,
-        borrower_id=conv.borrower_id,
-        direction="out",
+    # The row is committed before the provider call (messaging.send's rule); the rendered body
+    # is kept for the log, the Content template is what Twilio sends.
+    msg = send_message(
+        db(),
+        settings(),
         channel="whatsapp",
         address=conv.address,
+        body=body,
         sender="officer",
+        conversation=conv,
         officer_id=officer_id,
         template=name,
-        body=body,
-        status="sending",
-        initiated_by=decision.get("facts", {}).get("initiated_by", "lender"),
         decision=decision,
+        send_kwargs={
+            "content_sid": entry["content_sid"],
+            "content_variables": {str(i): values[v] for i, v in enumerate(entry["variables"], 1)},
+        },
+        channels=channels(),
     )
-    db().add(msg)
-    db().flush()
-    audit.record(
-        db(),
-        f"officer:{officer_id}",
-        "message.out",
-        subject=f"message:{msg.id}",
-        borrower_id=msg.borrower_id,
-        details={"channel": "whatsapp", "template": name, "allowed": True},
-    )
-    db().commit()  # the row exists before the provider call (messaging.py's rule)
-    try:
-        result = get_channel(settings(), "whatsapp").send(
-            conv.address,
-            body,
-            status_callback=status_callback_url(settings()),
-            content_sid=entry["content_sid"],
-            content_variables={str(i): values[v] for i, v in enumerate(entry["variables"], 1)},
-        )
-    except ChannelError as exc:
-        msg.status, msg.error = "failed", str(exc)[:500]
-    else:
-        msg.provider_sid, msg.status, msg.sent_at = (
-            result.provider_sid,
-            result.status,
-            request_now(),
-        )
-    conv.last_message_at = request_now()
-    db().commit()
     _report(msg)
