@@ -16,7 +16,7 @@ from babel.numbers import format_currency
 
 from outreach import clock
 from outreach import config_files as bot_config
-from outreach.arrangements import limits as plans
+from outreach.arrangements import agreements, limits
 from outreach.audit import log as audit
 from outreach.db import session_scope
 from outreach.selfservice.locale import BOT_LANGUAGES, reply_locale
@@ -28,7 +28,7 @@ FREQUENCY_WORDS = {
 }
 
 
-# Why a proposal is outside the limits, first violation first (plans._violations' order).
+# Why a proposal is outside the limits, first violation first (limits._violations' order).
 REASONS = {
     "en": {
         "frequency_not_allowed": "that frequency isn't available for this loan",
@@ -95,9 +95,9 @@ class PromiseView:
 
 def _terms(
     amount: str, count: int | str, frequency: str, start: str, first_amount: str | None = None
-) -> plans.PlanTerms:
+) -> limits.PlanTerms:
     try:
-        return plans.PlanTerms(
+        return limits.PlanTerms(
             Decimal(str(amount)),
             int(float(count)),
             str(frequency),
@@ -109,7 +109,7 @@ def _terms(
 
 
 def _view(
-    terms: plans.PlanTerms,
+    terms: limits.PlanTerms,
     schedule: list[tuple[date, Decimal]],
     currency: str,
     locale: str,
@@ -167,21 +167,21 @@ def quote_plan(
             return None
         conv, loan, locale, lang = ctx
         today = loan.borrower.today(clock.now())
-        quote = plans.evaluate_proposal(
+        quote = limits.evaluate_proposal(
             loan, _terms(amount, count, frequency, start, first_amount), today
         )
         proposal = _view(quote.terms, quote.schedule, loan.currency, locale, lang)
         counter = None
         if quote.counter_offer is not None:
-            offer = plans.evaluate_proposal(loan, quote.counter_offer, today)
+            offer = limits.evaluate_proposal(loan, quote.counter_offer, today)
             counter = _view(offer.terms, offer.schedule, loan.currency, locale, lang)
-        limits = plans.limits_for(loan)
+        bounds = limits.limits_for(loan)
         words = {
-            "min_instalment": money_text(limits["min_instalment"], loan.currency, locale),
-            "max_count": str(limits["max_count"]),
-            "owed": money_text(limits["owed"], loan.currency, locale),
-            "min_first_payment": money_text(limits["min_first_payment"], loan.currency, locale),
-            "max_start_days": str(limits["max_start_days"]),
+            "min_instalment": money_text(bounds["min_instalment"], loan.currency, locale),
+            "max_count": str(bounds["max_count"]),
+            "owed": money_text(bounds["owed"], loan.currency, locale),
+            "min_first_payment": money_text(bounds["min_first_payment"], loan.currency, locale),
+            "max_start_days": str(bounds["max_start_days"]),
         }
         reason = REASONS[lang][quote.violations[0]].format(**words) if quote.violations else ""
         audit.record(
@@ -217,7 +217,7 @@ def accept_plan(
         if ctx is None:
             return None
         conv, loan, locale, lang = ctx
-        plan = plans.create_plan(
+        plan = agreements.create_plan(
             session,
             loan,
             _terms(amount, count, frequency, start, first_amount),
@@ -226,7 +226,7 @@ def accept_plan(
             today=loan.borrower.today(clock.now()),
         )
         schedule = [(i.due_date, i.amount) for i in plan.instalments]
-        terms = plans.PlanTerms(
+        terms = limits.PlanTerms(
             plan.instalment_amount,
             plan.instalment_count,
             plan.frequency,
@@ -238,7 +238,7 @@ def accept_plan(
 
 def promise_limit() -> int:
     """How many days ahead a promised date may be (config/bot.yaml promise.max_days)."""
-    return plans.promise_max_days()
+    return agreements.promise_max_days()
 
 
 def promise_to_pay(
@@ -257,7 +257,7 @@ def promise_to_pay(
             return None
         conv, loan, locale, _ = ctx
         value = loan.past_due_amount if amount in (None, "", "all") else Decimal(str(amount))
-        promise = plans.record_promise(
+        promise = agreements.record_promise(
             session,
             loan,
             date.fromisoformat(promised),
