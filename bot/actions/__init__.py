@@ -1,8 +1,8 @@
 """Custom actions, served by `python -m rasa_sdk --actions bot.actions` in the app's venv.
 
 Importing a module registers its actions with the action server. Actions call the
-app only through `outreach.selfservice.services`, looked up at call time, so nothing touches
-the database at import and tests can replace the services.
+app only through the `outreach.selfservice` package (`selfservice.balance_for(...)`), looked up
+at call time, so nothing touches the database at import and tests can replace a function there.
 """
 
 from bot.actions import balance, handoff, plans, promise, session, verification

@@ -21,7 +21,7 @@ from bot.actions.common import (
     latest_intent,
     not_verified_events,
 )
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 
 logger = logging.getLogger(__name__)
 # Only these intents carry terms; anything else ("agent", "i dispute this") is left to the
@@ -31,7 +31,7 @@ TERM_INTENTS = ("inform", "propose_plan", "provide_date", "promise_to_pay", "aff
 
 def today(tracker: Tracker) -> date:
     """The borrower's own date (their zone, from the app's clock): "friday" means their Friday."""
-    return bot_services.borrower_today(tracker.sender_id)
+    return selfservice.borrower_today(tracker.sender_id)
 
 
 def _text(tracker: Tracker) -> str:
@@ -203,7 +203,7 @@ class ActionQuotePlan(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         try:
-            offer = bot_services.quote_plan(
+            offer = selfservice.quote_plan(
                 tracker.sender_id, language=language(tracker), **_terms(tracker)
             )
         except ValueError:
@@ -242,7 +242,7 @@ class ActionCreatePlan(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         try:
-            confirmation = bot_services.accept_plan(
+            confirmation = selfservice.accept_plan(
                 tracker.sender_id, language=language(tracker), **_terms(tracker)
             )
         except ValueError:

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import parsing
 from bot.actions.common import PROMISE_RECORDED, PROMISE_SLOTS, language, not_verified_events
 from bot.actions.plans import first_found, term_texts, today
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class ValidatePromiseForm(FormValidationAction):
             day = date.fromisoformat(str(slot_value))
         except ValueError:
             return {"promise_date": None}
-        max_days = bot_services.promise_limit()
+        max_days = selfservice.promise_limit()
         if day < today(tracker):
             dispatcher.utter_message(response="utter_promise_in_past")
             return {"promise_date": None}
@@ -96,7 +96,7 @@ class ActionRecordPromise(Action):
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in PROMISE_SLOTS]
         try:
-            view = bot_services.promise_to_pay(
+            view = selfservice.promise_to_pay(
                 tracker.sender_id,
                 str(tracker.get_slot("promise_date") or ""),
                 tracker.get_slot("promise_amount"),
@@ -122,7 +122,7 @@ class ActionPaymentMethods(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        lines = bot_services.payment_methods(language(tracker))
+        lines = selfservice.payment_methods(language(tracker))
         dispatcher.utter_message(
             response="utter_payment_methods", methods="\n".join(f"- {line}" for line in lines)
         )

@@ -1,6 +1,6 @@
 """Handing a conversation to the officers from the app's side, when the bot could not.
 
-The bot normally opens the case itself (``action_handoff`` -> ``bot_services.open_handoff``).
+The bot normally opens the case itself (``action_handoff`` -> ``selfservice.open_handoff``).
 When that action fails (action server down, an action raising) the borrower who asked for a
 person must still reach one (security finding 17): ``bot_turns`` opens the case here, in the
 request's own session, with the same reasons and priorities the bot would have used.
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from outreach.audit import log as audit
 from outreach.models import Conversation, HandoffCase
-from outreach.selfservice.services import URGENT_REASONS
+from outreach.selfservice.handoff import URGENT_REASONS
 
 # Intents whose rules end in action_handoff (bot/data/rules/handoff.yml), with the case reason
 # the action gives them (bot/actions/common.py: REASON_REQUESTED and FLAGGING_INTENTS).

@@ -1,7 +1,9 @@
-"""Plans, promises and payment methods for the bot (re-exported by ``bot_services``).
+"""Plans, promises and payment methods for the bot.
 
 Every function re-checks in the database that the conversation is verified; the bot never
-creates a plan outside the limits (only an officer can, from the console).
+creates a plan outside the limits (only an officer can, from the console). The limits are
+:mod:`outreach.arrangements.limits`; what was agreed is stored by
+:mod:`outreach.arrangements.agreements`.
 """
 
 from __future__ import annotations
@@ -9,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency
+from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach import config_files as bot_config
 from outreach.arrangements import agreements, limits
 from outreach.audit import log as audit
 from outreach.db import session_scope
+from outreach.models import Conversation, Loan
+from outreach.selfservice.access import main_loan, verified_conversation
 from outreach.selfservice.locale import BOT_LANGUAGES, reply_locale
 from outreach.settings import Settings
 
@@ -133,9 +137,11 @@ def _view(
     )
 
 
-def _context(session: Any, conversation_id: str, language: str | None):
-    from outreach.selfservice.services import main_loan, verified_conversation
-
+def _context(
+    session: Session, conversation_id: str, language: str | None
+) -> tuple[Conversation, Loan, str, str] | None:
+    """The verified conversation, its main loan, the reply locale and language; None unless
+    the database confirms a fresh verification."""
     conv = verified_conversation(session, conversation_id)
     loan = main_loan(session, conv) if conv is not None else None
     if conv is None or loan is None:

@@ -12,7 +12,7 @@ import scheduler as scheduler_module
 from outreach.conversations.notices import NOTICES
 from outreach.conversations.resume import retry_pending_resumes
 from outreach.models import AuditEvent, BotTurn, Conversation
-from outreach.selfservice.services import open_handoff
+from outreach.selfservice import open_handoff
 from outreach.settings import Settings
 from tests.conftest import make_settings
 from tests.integration.test_bot_turns import text_in
