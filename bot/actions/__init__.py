@@ -3,6 +3,7 @@
 Importing a module registers its actions with the action server. Actions call the
 app only through the `outreach.selfservice` package (`selfservice.balance_for(...)`), looked up
 at call time, so nothing touches the database at import and tests can replace a function there.
+Plans and promises share `terms` (reading days and terms, handing them to the app).
 """
 
 from bot.actions import balance, handoff, plans, promise, session, verification

@@ -23,6 +23,7 @@ from outreach.selfservice.identity import VerifyResult
 from outreach.selfservice.locale import BOT_LANGUAGES
 from outreach.selfservice.plans import (
     PlanOffer,
+    PlanRequest,
     accept_plan,
     payment_methods,
     promise_limit,
@@ -36,6 +37,7 @@ __all__ = [
     "AccountEffect",
     "BalanceView",
     "PlanOffer",
+    "PlanRequest",
     "VerifyResult",
     "accept_plan",
     "balance_for",

@@ -58,6 +58,32 @@ REASONS = {
 
 
 @dataclass(frozen=True)
+class PlanRequest:
+    """The terms the borrower asked for, as the bot holds them (slot text): ``count`` payments
+    of ``amount`` every ``frequency`` (weekly|biweekly|monthly) from ``start`` (an ISO date);
+    ``first_amount`` replaces the first payment (a counter-offer's)."""
+
+    amount: str
+    count: int | str
+    frequency: str
+    start: str
+    first_amount: str | None = None
+
+    def terms(self) -> limits.PlanTerms:
+        """The terms as numbers and a date; ValueError ("terms: malformed") when one is not."""
+        try:
+            return limits.PlanTerms(
+                Decimal(str(self.amount)),
+                int(float(self.count)),
+                str(self.frequency),
+                date.fromisoformat(str(self.start)),
+                Decimal(str(self.first_amount)) if self.first_amount else None,
+            )
+        except (InvalidOperation, ValueError, TypeError) as exc:
+            raise ValueError(f"terms: malformed ({exc.__class__.__name__})") from exc
+
+
+@dataclass(frozen=True)
 class TermsView:
     """Terms as the bot shows them (formatted) and as it passes them back (raw)."""
 
@@ -95,21 +121,6 @@ class PromiseView:
     promise_id: int
     date_text: str
     amount_text: str
-
-
-def _terms(
-    amount: str, count: int | str, frequency: str, start: str, first_amount: str | None = None
-) -> limits.PlanTerms:
-    try:
-        return limits.PlanTerms(
-            Decimal(str(amount)),
-            int(float(count)),
-            str(frequency),
-            date.fromisoformat(str(start)),
-            Decimal(str(first_amount)) if first_amount else None,
-        )
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValueError(f"terms: malformed ({exc.__class__.__name__})") from exc
 
 
 def _view(
@@ -156,12 +167,8 @@ def money_text(amount: Decimal | str, currency: str, locale: str) -> str:
 
 def quote_plan(
     conversation_id: str,
-    amount: str,
-    count: int | str,
-    frequency: str,
-    start: str,
+    request: PlanRequest,
     language: str | None = None,
-    first_amount: str | None = None,
     settings: Settings | None = None,
 ) -> PlanOffer | None:
     """Check the borrower's proposal; a counter-offer when it is outside the limits.
@@ -173,9 +180,7 @@ def quote_plan(
             return None
         conv, loan, locale, lang = ctx
         today = loan.borrower.today(clock.now())
-        quote = limits.evaluate_proposal(
-            loan, _terms(amount, count, frequency, start, first_amount), today
-        )
+        quote = limits.evaluate_proposal(loan, request.terms(), today)
         proposal = _view(quote.terms, quote.schedule, loan.currency, locale, lang)
         counter = None
         if quote.counter_offer is not None:
@@ -207,12 +212,8 @@ def quote_plan(
 
 def accept_plan(
     conversation_id: str,
-    amount: str,
-    count: int | str,
-    frequency: str,
-    start: str,
+    request: PlanRequest,
     language: str | None = None,
-    first_amount: str | None = None,
     settings: Settings | None = None,
 ) -> PlanConfirmation | None:
     """Store the plan the borrower confirmed (re-checked: only within the limits).
@@ -226,7 +227,7 @@ def accept_plan(
         plan = agreements.create_plan(
             session,
             loan,
-            _terms(amount, count, frequency, start, first_amount),
+            request.terms(),
             created_by="bot",
             conversation_id=conv.id,
             today=loan.borrower.today(clock.now()),

@@ -14,6 +14,7 @@ from outreach import selfservice
 from outreach.conversations.inbound import open_conversation
 from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, IdentityCheck, Message
+from outreach.selfservice import PlanRequest
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 
@@ -237,7 +238,10 @@ def test_it_ends_a_verification_after_idle_minutes(settings, session, clock):
     assert selfservice.balance_for(sms.public_id, settings) is None
     start = (clock.now() + timedelta(days=3)).date().isoformat()
     assert (
-        selfservice.quote_plan(sms.public_id, "100", 5, "monthly", start, settings=settings) is None
+        selfservice.quote_plan(
+            sms.public_id, PlanRequest("100", 5, "monthly", start), settings=settings
+        )
+        is None
     )
 
 

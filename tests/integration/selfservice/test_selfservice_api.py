@@ -19,6 +19,7 @@ from outreach.models import (
     Message,
     PaymentPlan,
 )
+from outreach.selfservice import PlanRequest
 from tests.support.factories import make_borrower
 
 NUMBER = "+13125550100"
@@ -85,21 +86,27 @@ def test_it_never_verifies_a_number_no_borrower_has(settings, session) -> None:
 def test_it_quotes_and_stores_plans_only_for_a_verified_conversation(settings, session, conv):
     start = (app_clock.now() + timedelta(days=3)).date().isoformat()
     assert (
-        selfservice.quote_plan(conv.public_id, "100", 5, "monthly", start, settings=settings)
+        selfservice.quote_plan(
+            conv.public_id, PlanRequest("100", 5, "monthly", start), settings=settings
+        )
         is None
     )
     submit(settings, conv, "date_of_birth", "14/03/1985")
     submit(settings, conv, "loan_last4", "1234")
     offer = selfservice.quote_plan(
-        conv.public_id, "30", 14, "monthly", start, "es", settings=settings
+        conv.public_id, PlanRequest("30", 14, "monthly", start), "es", settings=settings
     )
     assert not offer.within_policy and offer.counter_offer.count == 6
     assert offer.reason == "un plan puede tener como máximo 6 pagos"
     assert offer.counter_offer.frequency_words == "cada mes"
     with pytest.raises(ValueError, match=r"^terms: outside policy"):
-        selfservice.accept_plan(conv.public_id, "30", 14, "monthly", start, settings=settings)
+        selfservice.accept_plan(
+            conv.public_id, PlanRequest("30", 14, "monthly", start), settings=settings
+        )
     done = selfservice.accept_plan(
-        conv.public_id, offer.counter_offer.amount, 6, "monthly", start, settings=settings
+        conv.public_id,
+        PlanRequest(offer.counter_offer.amount, 6, "monthly", start),
+        settings=settings,
     )
     assert done.terms.total_text == "$420.00"
     plan = session.scalar(select(PaymentPlan))

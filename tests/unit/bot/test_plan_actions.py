@@ -13,7 +13,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, SlotSet
 
-from bot.actions import plans as plan_actions
+from bot.actions import terms as term_reading
 from bot.actions.handoff import ActionFallback, ActionHandoff, ActionOptOut
 from bot.actions.plans import ActionCreatePlan, ActionQuotePlan, ValidatePlanForm
 from bot.actions.promise import ActionPaymentMethods, ActionRecordPromise, ValidatePromiseForm
@@ -82,8 +82,7 @@ def slots_set(events: list[dict]) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan_actions, "today", lambda tracker: TODAY)
-    monkeypatch.setattr("bot.actions.promise.today", lambda tracker: TODAY)
+    monkeypatch.setattr(term_reading, "today", lambda tracker: TODAY)
 
 
 def test_it_reads_every_term_named_in_one_message(tracker_state, dispatcher, domain) -> None:
@@ -161,7 +160,8 @@ def test_it_shows_a_counter_offer_and_keeps_it_for_the_yes(
         plan_start="2026-12-01",
     )
     events = run(ActionQuotePlan(), dispatcher, tracker, domain)
-    assert quote.calls[0][1]["amount"] == "30" and quote.calls[0][1]["count"] == "14"
+    request = quote.calls[0][0][1]  # (conversation id, PlanRequest)
+    assert request.amount == "30" and request.count == "14"
     assert rendered(dispatcher)[0].startswith(
         "That's outside what I can approve: a plan can have at most 6 payments. "
         "The closest I can offer: 6 payments of $70.00 every month"
