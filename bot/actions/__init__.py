@@ -1,8 +1,9 @@
 """Custom actions, served by `python -m rasa_sdk --actions bot.actions` in the app's venv.
 
 Importing a module registers its actions with the action server. Actions call the
-app only through `outreach.selfservice.services`, looked up at call time, so nothing touches
-the database at import and tests can replace the services.
+app only through the `outreach.selfservice` package (`selfservice.balance_for(...)`), looked up
+at call time, so nothing touches the database at import and tests can replace a function there.
+Plans and promises share `terms` (reading days and terms, handing them to the app).
 """
 
 from bot.actions import balance, handoff, plans, promise, session, verification

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import BALANCE_SHOWN, language, not_verified_events
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 
 
 class ActionShowBalance(Action):
@@ -22,7 +22,7 @@ class ActionShowBalance(Action):
     ) -> list[EventType]:
         # The slot only routes the dialogue; the app re-checks authorisation, so a
         # forged or stale slot still discloses nothing.
-        view = bot_services.balance_for(tracker.sender_id, language=language(tracker))
+        view = selfservice.balance_for(tracker.sender_id, language=language(tracker))
         if view is None:
             dispatcher.utter_message(response="utter_need_verification")
             # Emptying the factor slots makes the next identity check ask for them.

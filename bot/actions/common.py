@@ -21,7 +21,7 @@ PLAN_ATTEMPTED = "plan_attempted"
 PROMISE_SLOTS = ("promise_date", "promise_amount")
 PROMISE_RECORDED = "promise_recorded"
 
-# Handoff reasons understood by outreach.selfservice.services.open_handoff.
+# Handoff reasons understood by outreach.selfservice.open_handoff.
 REASON_REQUESTED = "requested"
 REASON_VERIFICATION_FAILED = "verification_failed"
 REASON_MISUNDERSTOOD = "misunderstood"

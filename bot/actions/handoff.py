@@ -27,7 +27,7 @@ from bot.actions.common import (
     latest_intent,
     slot_is_true,
 )
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def hand_off(
 ) -> list[EventType]:
     """Open the case, tell the borrower when a person will answer, pause the bot."""
     try:
-        case_id = bot_services.open_handoff(
+        case_id = selfservice.open_handoff(
             tracker.sender_id, reason, handoff_summary(tracker, reason, request)
         )
     except Exception:
@@ -71,7 +71,7 @@ def hand_off(
         return []
     logger.info("Opened handoff case %s (reason=%s)", case_id, reason)
     dispatcher.utter_message(
-        response="utter_handoff", when=bot_services.handoff_eta(language(tracker))
+        response="utter_handoff", when=selfservice.handoff_eta(language(tracker))
     )
     # Rasa stops answering; Flask marks the conversation officer-owned. Closing the
     # case POSTs {"event": "resume"} to the tracker events API.
@@ -95,10 +95,10 @@ class ActionHandoff(Action):
             flag, acknowledgement, referred_ack = FLAGGING_INTENTS[intent]
             effect = None
             try:
-                effect = bot_services.flag_account(tracker.sender_id, flag)
+                effect = selfservice.flag_account(tracker.sender_id, flag)
             except Exception:  # the officer still gets the case with its reason
                 logger.exception("Could not flag the account (flag=%s)", flag)
-            if effect == bot_services.AccountEffect.REFERRED:
+            if effect == selfservice.AccountEffect.REFERRED:
                 # Unverified web chat: nothing was flagged; the officer decides (finding 9).
                 dispatcher.utter_message(response=referred_ack)
                 request = {"kind": "flag", "flag": flag, "applied": False, "verified": False}
@@ -146,16 +146,16 @@ class ActionOptOut(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        effect = bot_services.opt_out(tracker.sender_id)
-        if effect == bot_services.AccountEffect.REFERRED:
+        effect = selfservice.opt_out(tracker.sender_id)
+        if effect == selfservice.AccountEffect.REFERRED:
             # Unverified web chat: nothing was opted out; an officer confirms it with the
             # borrower (finding 9). The case carries the request.
             dispatcher.utter_message(response="utter_opt_out_referred")
             request = {"kind": "opt_out", "applied": False, "verified": False}
             return hand_off(dispatcher, tracker, REASON_OPT_OUT_REQUEST, request)
-        if effect == bot_services.AccountEffect.APPLIED:
+        if effect == selfservice.AccountEffect.APPLIED:
             # One confirmation at most: the app sends it like a STOP confirmation.
             dispatcher.utter_message(
-                response="utter_opt_out_confirmed", lender=bot_services.lender_name()
+                response="utter_opt_out_confirmed", lender=selfservice.lender_name()
             )
         return []

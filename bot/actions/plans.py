@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -12,53 +10,24 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import parsing
+from bot.actions import parsing, terms
 from bot.actions.common import (
     PLAN_ATTEMPTED,
     PLAN_PENDING,
     PLAN_SLOTS,
-    language,
     latest_intent,
     not_verified_events,
 )
-from outreach.selfservice import services as bot_services
-
-logger = logging.getLogger(__name__)
-# Only these intents carry terms; anything else ("agent", "i dispute this") is left to the
-# rules, even if the message happens to hold a number.
-TERM_INTENTS = ("inform", "propose_plan", "provide_date", "promise_to_pay", "affirm")
-
-
-def today(tracker: Tracker) -> date:
-    """The borrower's own date (their zone, from the app's clock): "friday" means their Friday."""
-    return bot_services.borrower_today(tracker.sender_id)
-
-
-def _text(tracker: Tracker) -> str:
-    return str((tracker.latest_message or {}).get("text") or "")
-
-
-def term_texts(tracker: Tracker, trigger: str) -> list[str]:
-    """The texts to read terms from: the latest message and, when the form is just starting
-    (nothing requested yet), the message that asked for it, which may have come before the
-    identity check ("i'll pay in 3 days" -> date of birth -> last four -> the form)."""
-    texts = [_text(tracker)] if latest_intent(tracker) in TERM_INTENTS else []
-    if tracker.get_slot("requested_slot") is None:
-        for event in reversed(tracker.events):
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if event.get("event") == "user" and intent == trigger:
-                if event.get("text") and event.get("text") not in texts:
-                    texts.append(str(event["text"]))
-                break
-    return texts
-
-
-def first_found(texts: list[str], read: Any) -> Any:
-    for text in texts:
-        value = read(text)
-        if value is not None and value != (None, None):
-            return value
-    return None
+from bot.actions.terms import (
+    REFUSED,
+    TERM_INTENTS,
+    ask_app,
+    day_named,
+    first_found,
+    slot_day,
+    term_texts,
+)
+from outreach import selfservice
 
 
 class ValidatePlanForm(FormValidationAction):
@@ -110,10 +79,7 @@ class ValidatePlanForm(FormValidationAction):
     async def extract_plan_start(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        day = first_found(
-            term_texts(tracker, "propose_plan"),
-            lambda t: parsing.parse_day(t, today(tracker), language(tracker)),
-        )
+        day = day_named(tracker, "propose_plan")
         return {"plan_start": day.isoformat()} if day else {}
 
     def validate_plan_amount(
@@ -147,11 +113,8 @@ class ValidatePlanForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        try:
-            day = date.fromisoformat(str(slot_value))
-        except ValueError:
-            day = None
-        if day is None or day < today(tracker):
+        day = slot_day(slot_value)
+        if day is None or day < terms.today(tracker):
             dispatcher.utter_message(response="utter_plan_start_invalid")
             return {"plan_start": None}
         return {"plan_start": day.isoformat()}
@@ -181,14 +144,15 @@ class ValidatePlanForm(FormValidationAction):
         return events
 
 
-def _terms(tracker: Tracker) -> dict[str, Any]:
-    return {
-        "amount": tracker.get_slot("plan_amount"),
-        "count": tracker.get_slot("plan_count"),
-        "frequency": tracker.get_slot("plan_frequency"),
-        "start": tracker.get_slot("plan_start"),
-        "first_amount": tracker.get_slot("plan_first_amount"),
-    }
+def _request(tracker: Tracker) -> selfservice.PlanRequest:
+    """The terms in the slots, for the app to check (it re-reads every one)."""
+    return selfservice.PlanRequest(
+        amount=tracker.get_slot("plan_amount"),
+        count=tracker.get_slot("plan_count"),
+        frequency=tracker.get_slot("plan_frequency"),
+        start=tracker.get_slot("plan_start"),
+        first_amount=tracker.get_slot("plan_first_amount"),
+    )
 
 
 def _reset() -> list[EventType]:
@@ -202,17 +166,13 @@ class ActionQuotePlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            offer = bot_services.quote_plan(
-                tracker.sender_id, language=language(tracker), **_terms(tracker)
-            )
-        except ValueError:
-            logger.warning("plan terms could not be read (conversation %s)", tracker.sender_id)
-            offer = "unreadable"
+        offer = ask_app(
+            tracker, "plan terms could not be read", selfservice.quote_plan, _request(tracker)
+        )
         if offer is None:  # the app does not confirm verification: nothing is disclosed
             dispatcher.utter_message(response="utter_need_verification")
             return [*_reset(), SlotSet(PLAN_PENDING, False), *not_verified_events()]
-        if offer == "unreadable" or (not offer.within_policy and offer.counter_offer is None):
+        if offer is REFUSED or (not offer.within_policy and offer.counter_offer is None):
             dispatcher.utter_message(response="utter_plan_no_offer")
             return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(PLAN_ATTEMPTED, "outside")]
         if offer.within_policy:
@@ -241,14 +201,10 @@ class ActionCreatePlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            confirmation = bot_services.accept_plan(
-                tracker.sender_id, language=language(tracker), **_terms(tracker)
-            )
-        except ValueError:
-            logger.warning("plan not created (conversation %s)", tracker.sender_id)
-            confirmation = None
-        if confirmation is None:
+        confirmation = ask_app(
+            tracker, "plan not created", selfservice.accept_plan, _request(tracker)
+        )
+        if confirmation is None or confirmation is REFUSED:
             dispatcher.utter_message(response="utter_plan_failed")
             return [*_reset(), SlotSet(PLAN_PENDING, False)]
         dispatcher.utter_message(response="utter_plan_created", **asdict(confirmation.terms))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from babel.dates import format_date
@@ -13,12 +12,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import parsing
+from bot.actions import parsing, terms
 from bot.actions.common import PROMISE_RECORDED, PROMISE_SLOTS, language, not_verified_events
-from bot.actions.plans import first_found, term_texts, today
-from outreach.selfservice import services as bot_services
-
-logger = logging.getLogger(__name__)
+from bot.actions.terms import REFUSED, ask_app, day_named, first_found, slot_day, term_texts
+from outreach import selfservice
 
 
 class ValidatePromiseForm(FormValidationAction):
@@ -28,10 +25,7 @@ class ValidatePromiseForm(FormValidationAction):
     async def extract_promise_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        day = first_found(
-            term_texts(tracker, "promise_to_pay"),
-            lambda t: parsing.parse_day(t, today(tracker), language(tracker)),
-        )
+        day = day_named(tracker, "promise_to_pay")
         return {"promise_date": day.isoformat()} if day else {}
 
     async def extract_promise_amount(
@@ -55,16 +49,16 @@ class ValidatePromiseForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        try:
-            day = date.fromisoformat(str(slot_value))
-        except ValueError:
+        day = slot_day(slot_value)
+        if day is None:
             return {"promise_date": None}
-        max_days = bot_services.promise_limit()
-        if day < today(tracker):
+        max_days = selfservice.promise_limit()
+        today = terms.today(tracker)
+        if day < today:
             dispatcher.utter_message(response="utter_promise_in_past")
             return {"promise_date": None}
-        if (day - today(tracker)).days > max_days:
-            latest = today(tracker) + timedelta(days=max_days)
+        if (day - today).days > max_days:
+            latest = today + timedelta(days=max_days)
             dispatcher.utter_message(
                 response="utter_promise_too_late",
                 max_days=max_days,
@@ -95,15 +89,14 @@ class ActionRecordPromise(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in PROMISE_SLOTS]
-        try:
-            view = bot_services.promise_to_pay(
-                tracker.sender_id,
-                str(tracker.get_slot("promise_date") or ""),
-                tracker.get_slot("promise_amount"),
-                language=language(tracker),
-            )
-        except ValueError:
-            logger.warning("promise not recorded (conversation %s)", tracker.sender_id)
+        view = ask_app(
+            tracker,
+            "promise not recorded",
+            selfservice.promise_to_pay,
+            str(tracker.get_slot("promise_date") or ""),
+            tracker.get_slot("promise_amount"),
+        )
+        if view is REFUSED:
             dispatcher.utter_message(response="utter_promise_failed")
             return reset
         if view is None:  # not verified in the database: nothing recorded, nothing said
@@ -122,7 +115,7 @@ class ActionPaymentMethods(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        lines = bot_services.payment_methods(language(tracker))
+        lines = selfservice.payment_methods(language(tracker))
         dispatcher.utter_message(
             response="utter_payment_methods", methods="\n".join(f"- {line}" for line in lines)
         )

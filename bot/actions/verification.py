@@ -23,7 +23,7 @@ from bot.actions.common import (
     VERIFICATION_LOCKED,
     slot_is_true,
 )
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 
 # Stored in the slot once a factor is in: the form only needs "filled".
 CHECKED = "provided"
@@ -54,7 +54,7 @@ class ValidateVerifyForm(FormValidationAction):
     ) -> list[str]:
         # The factors this conversation needs, in config/bot.yaml's order (a web visitor who
         # typed the loan number is asked typed_loan_factors instead of its last four digits).
-        factors = bot_services.verification_factors(tracker.sender_id)
+        factors = selfservice.verification_factors(tracker.sender_id)
         return [f for f in factors if f in domain_slots]
 
     async def next_requested_slot(
@@ -69,7 +69,7 @@ class ValidateVerifyForm(FormValidationAction):
     def _check(
         self, factor: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
-        result = bot_services.factor_outcome(tracker.sender_id, factor)
+        result = selfservice.factor_outcome(tracker.sender_id, factor)
 
         if result is None:
             # The app checked no answer for this message: ask again, nothing is assumed.

@@ -1,14 +1,13 @@
-"""Instalment plans and promises to pay: policy limits, evaluation, counter-offers, storage.
+"""Instalment plan limits: what a plan may be, how a proposal measures up, counter-offers.
 
-Contract used by the bot (bot_services) and the officers' console:
+Pure (no database): the contract used by the bot (``outreach.selfservice.plans``), the officers'
+console and :mod:`outreach.arrangements.agreements`, which stores what was agreed:
 
 * ``limits_for(loan)``: the limits from config/plans.yaml for the loan's product and
   days-past-due bucket, with the amount a plan must cover (``owed``).
 * ``evaluate_proposal(loan, terms, today)``: a ``PlanQuote`` naming every violated limit and,
   when outside the limits, the closest terms within them (same frequency if allowed, the
   borrower's instalment amount raised only as far as the limits require).
-* ``create_plan(...)``: stores an accepted plan with its schedule (audited).
-* ``record_promise(...)``: stores an open promise to pay (audited).
 
 A schedule always sums to exactly the amount covered: the first payment (``first_amount`` or the
 instalment amount), then regular instalments, the last one taking the remainder.
@@ -22,17 +21,11 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from outreach import clock
 from outreach import config_files as bot_config
-from outreach.audit import log as audit
-from outreach.models import Loan, PaymentPlan, PlanInstalment, PromiseToPay
+from outreach.models import Loan
 from outreach.models.arrangements import PLAN_FREQUENCIES
 
 CENT = Decimal("0.01")
-ACTIVE_PLAN_STATUSES = ("proposed", "accepted", "current")
 
 
 @dataclass(frozen=True)
@@ -56,7 +49,8 @@ class PlanQuote:
     schedule: list[tuple[date, Decimal]]
 
 
-def _money(value: Any, field: str) -> Decimal:
+def to_money(value: Any, field: str) -> Decimal:
+    """``value`` rounded to the cent; ValueError naming ``field`` unless it is zero or more."""
     try:
         amount = Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
     except (InvalidOperation, ValueError) as exc:
@@ -81,7 +75,7 @@ def limits_for(loan: Loan) -> dict[str, Any]:
         product["buckets"][-1],
     )
     owed = loan.outstanding if covers == "outstanding" else loan.past_due_amount
-    owed = _money(owed or 0, "owed")
+    owed = to_money(owed or 0, "owed")
     pct_floor = (owed * Decimal(str(bucket.get("min_first_payment_pct", 0))) / 100).quantize(
         CENT, ROUND_CEILING
     )
@@ -92,12 +86,12 @@ def limits_for(loan: Loan) -> dict[str, Any]:
         "owed": owed,
         "currency": loan.currency,
         "frequencies": list(product.get("frequencies") or PLAN_FREQUENCIES),
-        "min_instalment": _money(bucket["min_instalment"], "min_instalment"),
+        "min_instalment": to_money(bucket["min_instalment"], "min_instalment"),
         "max_count": int(bucket["max_count"]),
         "max_term_days": int(bucket["max_term_days"]),
         # Never more than the whole amount: paying everything at once is always acceptable.
         "min_first_payment": min(
-            owed, max(_money(bucket.get("min_first_payment", 0), "min_first_payment"), pct_floor)
+            owed, max(to_money(bucket.get("min_first_payment", 0), "min_first_payment"), pct_floor)
         ),
         "max_start_days": int(bucket.get("max_start_days", 30)),
     }
@@ -126,17 +120,17 @@ def _check_terms(terms: PlanTerms) -> None:
         raise ValueError(f"frequency: must be one of {', '.join(PLAN_FREQUENCIES)}")
     if not isinstance(terms.instalment_count, int) or terms.instalment_count < 1:
         raise ValueError("instalment_count: must be a whole number of at least 1")
-    if _money(terms.instalment_amount, "instalment_amount") <= 0:
+    if to_money(terms.instalment_amount, "instalment_amount") <= 0:
         raise ValueError("instalment_amount: must be more than zero")
-    if terms.first_amount is not None and _money(terms.first_amount, "first_amount") <= 0:
+    if terms.first_amount is not None and to_money(terms.first_amount, "first_amount") <= 0:
         raise ValueError("first_amount: must be more than zero")
 
 
 def _normalise(terms: PlanTerms, owed: Decimal) -> tuple[PlanTerms, list[tuple[date, Decimal]]]:
     """Round amounts to cents, trim the count when fewer instalments already pay everything,
     and build the schedule whose last instalment takes the remainder (sum == owed)."""
-    amount = _money(terms.instalment_amount, "instalment_amount")
-    first = _money(terms.first_amount, "first_amount") if terms.first_amount is not None else None
+    amount = to_money(terms.instalment_amount, "instalment_amount")
+    first = to_money(terms.first_amount, "first_amount") if terms.first_amount is not None else None
     head = min(first if first is not None else amount, owed)
     amounts = [head]
     while len(amounts) < terms.instalment_count and sum(amounts) < owed:
@@ -199,14 +193,14 @@ def _counter_offer(terms: PlanTerms, limits: dict[str, Any], today: date) -> Pla
         and (due_date(start, frequency, max_count) - today).days <= limits["max_term_days"]
     ):
         max_count += 1
-    floor = max(_money(terms.instalment_amount, "instalment_amount"), limits["min_instalment"])
+    floor = max(to_money(terms.instalment_amount, "instalment_amount"), limits["min_instalment"])
     if terms.first_amount is None:
         # Equal instalments if the first of them already meets the minimum first payment.
         amount = min(max(floor, (owed / max_count).quantize(CENT, ROUND_CEILING)), owed)
         first = max(amount, limits["min_first_payment"])
     else:
         first = min(
-            max(_money(terms.first_amount, "first_amount"), limits["min_first_payment"]), owed
+            max(to_money(terms.first_amount, "first_amount"), limits["min_first_payment"]), owed
         )
         amount = floor
     rest = owed - first
@@ -232,134 +226,12 @@ def evaluate_proposal(loan: Loan, terms: PlanTerms, today: date) -> PlanQuote:
     return PlanQuote(not violations, violations, normal, counter, schedule)
 
 
-def create_plan(
-    session: Session,
-    loan: Loan,
-    terms: PlanTerms,
-    *,
-    created_by: str,
-    conversation_id: int | None = None,
-    outside_policy: bool = False,
-    approved_by_id: int | None = None,
-    today: date,
-) -> PaymentPlan:
-    """Store an accepted plan with its instalments; earlier active plans on the loan are
-    cancelled. A proposal outside the limits needs ``outside_policy=True`` (an officer's
-    decision, with ``approved_by_id``); otherwise ValueError naming the violated limits.
-    ``today`` is the borrower's date (``Borrower.today``), which the limits count from."""
-    quote = evaluate_proposal(loan, terms, today)
-    if not quote.within_policy and not outside_policy:
-        raise ValueError(f"terms: outside policy ({', '.join(quote.violations)})")
-    now = clock.now()
-    for old in session.scalars(
-        select(PaymentPlan).where(
-            PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
-        )
-    ):
-        old.status = "cancelled"
-    plan = PaymentPlan(
-        loan_id=loan.id,
-        borrower_id=loan.borrower_id,
-        conversation_id=conversation_id,
-        status="accepted",
-        instalment_amount=quote.terms.instalment_amount,
-        instalment_count=len(quote.schedule),
-        frequency=quote.terms.frequency,
-        start_date=quote.terms.start_date,
-        first_amount=quote.schedule[0][1],
-        total=sum((a for _, a in quote.schedule), Decimal("0")),
-        outside_policy=not quote.within_policy,
-        created_by=created_by,
-        approved_by_id=approved_by_id,
-        accepted_at=now,
-    )
-    session.add(plan)
-    session.flush()
-    for seq, (due, amount) in enumerate(quote.schedule, start=1):
-        session.add(PlanInstalment(plan_id=plan.id, seq=seq, due_date=due, amount=amount))
-    session.flush()
-    audit.record(
-        session,
-        created_by,
-        "plan.created",
-        subject=f"plan:{plan.id}",
-        borrower_id=loan.borrower_id,
-        details={
-            "loan_id": loan.id,
-            "count": plan.instalment_count,
-            "frequency": plan.frequency,
-            "total": str(plan.total),
-            "outside_policy": plan.outside_policy,
-            "violations": quote.violations,
-            "approved_by_id": approved_by_id,
-        },
-    )
-    return plan
-
-
-def promise_max_days() -> int:
-    return int((bot_config.bot().get("promise") or {}).get("max_days", 14))
-
-
-def record_promise(
-    session: Session,
-    loan: Loan,
-    promised_date: date,
-    amount: Decimal | None,
-    *,
-    created_by: str,
-    conversation_id: int | None = None,
-    today: date,
-) -> PromiseToPay:
-    """Store an open promise (earlier open promises on the loan are cancelled). ValueError
-    naming the field for a date in the past or beyond config/bot.yaml ``promise.max_days``,
-    or an amount that is not positive."""
-    max_days = promise_max_days()
-    if promised_date < today:
-        raise ValueError("promised_date: must be today or later")
-    if (promised_date - today).days > max_days:
-        raise ValueError(f"promised_date: must be within {max_days} days")
-    if amount is not None:
-        amount = _money(amount, "amount")
-        if amount <= 0:
-            raise ValueError("amount: must be more than zero")
-    for old in session.scalars(
-        select(PromiseToPay).where(PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open")
-    ):
-        old.status, old.resolved_at = "cancelled", clock.now()
-    promise = PromiseToPay(
-        loan_id=loan.id,
-        borrower_id=loan.borrower_id,
-        conversation_id=conversation_id,
-        amount=amount,
-        promised_date=promised_date,
-        status="open",
-        created_by=created_by,
-    )
-    session.add(promise)
-    session.flush()
-    audit.record(
-        session,
-        created_by,
-        "promise.recorded",
-        subject=f"promise:{promise.id}",
-        borrower_id=loan.borrower_id,
-        details={
-            "loan_id": loan.id,
-            "date": promised_date.isoformat(),
-            "amount": str(amount) if amount is not None else None,
-        },
-    )
-    return promise
-
-
 __all__ = [
     "PlanQuote",
     "PlanTerms",
     "add_months",
-    "create_plan",
     "due_date",
     "evaluate_proposal",
     "limits_for",
-    "record_promise",
+    "to_money",
 ]

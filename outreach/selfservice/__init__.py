@@ -1,1 +1,57 @@
-"""selfservice."""
+"""Self-service: what the bot's custom actions call (the action server runs in the app's venv).
+
+Actions import this package (``from outreach import selfservice``) and look each function up
+on it when they call it, so tests replace one by patching the attribute here.
+
+Contract: actions know only the opaque conversation id (``tracker.sender_id``, the
+conversation's ``public_id``). Every call re-checks authorisation in the database itself: a slot
+in Rasa is never trusted for access to account details, and nothing here trusts a caller's
+word that the borrower is verified. Each call opens its own session; none touches the database
+at import.
+
+Modules: ``access`` (which conversation, which loan), ``verification`` (the identity factors),
+``balance``, ``plans`` (plans, promises, payment methods), ``account`` (flags, opt-out),
+``handoff`` (cases for officers), ``hours`` (when an officer answers).
+"""
+
+from outreach.selfservice.access import borrower_today
+from outreach.selfservice.account import AccountEffect, flag_account, lender_name, opt_out
+from outreach.selfservice.balance import BalanceView, balance_for
+from outreach.selfservice.handoff import open_handoff
+from outreach.selfservice.hours import handoff_eta
+from outreach.selfservice.identity import VerifyResult
+from outreach.selfservice.locale import BOT_LANGUAGES
+from outreach.selfservice.plans import (
+    PlanOffer,
+    PlanRequest,
+    accept_plan,
+    payment_methods,
+    promise_limit,
+    promise_to_pay,
+    quote_plan,
+)
+from outreach.selfservice.verification import factor_outcome, submit_factor, verification_factors
+
+__all__ = [
+    "BOT_LANGUAGES",
+    "AccountEffect",
+    "BalanceView",
+    "PlanOffer",
+    "PlanRequest",
+    "VerifyResult",
+    "accept_plan",
+    "balance_for",
+    "borrower_today",
+    "factor_outcome",
+    "flag_account",
+    "handoff_eta",
+    "lender_name",
+    "open_handoff",
+    "opt_out",
+    "payment_methods",
+    "promise_limit",
+    "promise_to_pay",
+    "quote_plan",
+    "submit_factor",
+    "verification_factors",
+]

@@ -1,5 +1,5 @@
 """Account effects a borrower asks the bot for: flags (dispute, hardship, complaint) and
-opting out in words. Re-exported by ``bot_services`` for the actions.
+opting out in words, with the lender's name that opens an opt-out confirmation.
 
 Finding 9: from a web chat that has not passed a fresh identity check these are recorded as
 requests for an officer (the handoff case carries them), never applied: a visitor who knows a
@@ -20,13 +20,10 @@ from outreach.db import session_scope
 from outreach.models import BorrowerFlag, ContactPoint, Conversation
 from outreach.models.borrowers import FLAGS, NON_BLOCKING_FLAGS
 from outreach.selfservice import identity
+from outreach.selfservice.access import find_conversation
 from outreach.settings import Settings
 
 PHONE_CHANNELS = ("sms", "whatsapp")
-
-
-def _conversation(session: Session, conversation_id: str) -> Conversation | None:
-    return session.scalar(select(Conversation).where(Conversation.public_id == conversation_id))
 
 
 class AccountEffect(StrEnum):
@@ -69,7 +66,7 @@ def flag_account(
         raise ValueError(f"flag: unknown flag {flag!r}")
     settings = settings or Settings.from_env()
     with session_scope(settings.database_url) as session:
-        conv = _conversation(session, conversation_id)
+        conv = find_conversation(session, conversation_id)
         if conv is None:
             return AccountEffect.UNCHANGED
         if _referred(session, conv, "flag.requested", {"flag": flag}):
@@ -110,7 +107,7 @@ def opt_out(conversation_id: str, settings: Settings | None = None) -> AccountEf
     from an unverified web chat (nothing opted out; the request goes to an officer)."""
     settings = settings or Settings.from_env()
     with session_scope(settings.database_url) as session:
-        conv = _conversation(session, conversation_id)
+        conv = find_conversation(session, conversation_id)
         if conv is None:
             return AccountEffect.UNCHANGED
         if _referred(session, conv, "consent.opt_out_requested", {"via": "bot"}):
@@ -146,3 +143,8 @@ def opt_out(conversation_id: str, settings: Settings | None = None) -> AccountEf
             },
         )
         return AccountEffect.APPLIED if points and not already else AccountEffect.UNCHANGED
+
+
+def lender_name(settings: Settings | None = None) -> str:
+    """The lender's name, which opens every opt-out confirmation (carrier rules)."""
+    return (settings or Settings.from_env()).lender_name

@@ -1,7 +1,9 @@
-"""Plans, promises and payment methods for the bot (re-exported by ``bot_services``).
+"""Plans, promises and payment methods for the bot.
 
 Every function re-checks in the database that the conversation is verified; the bot never
-creates a plan outside the limits (only an officer can, from the console).
+creates a plan outside the limits (only an officer can, from the console). The limits are
+:mod:`outreach.arrangements.limits`; what was agreed is stored by
+:mod:`outreach.arrangements.agreements`.
 """
 
 from __future__ import annotations
@@ -9,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency
+from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach import config_files as bot_config
-from outreach.arrangements import limits as plans
+from outreach.arrangements import agreements, limits
 from outreach.audit import log as audit
 from outreach.db import session_scope
+from outreach.models import Conversation, Loan
+from outreach.selfservice.access import main_loan, verified_conversation
 from outreach.selfservice.locale import BOT_LANGUAGES, reply_locale
 from outreach.settings import Settings
 
@@ -28,7 +32,7 @@ FREQUENCY_WORDS = {
 }
 
 
-# Why a proposal is outside the limits, first violation first (plans._violations' order).
+# Why a proposal is outside the limits, first violation first (limits._violations' order).
 REASONS = {
     "en": {
         "frequency_not_allowed": "that frequency isn't available for this loan",
@@ -51,6 +55,32 @@ REASONS = {
         "short_of_balance": "no cubre los {owed} vencidos",
     },
 }
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """The terms the borrower asked for, as the bot holds them (slot text): ``count`` payments
+    of ``amount`` every ``frequency`` (weekly|biweekly|monthly) from ``start`` (an ISO date);
+    ``first_amount`` replaces the first payment (a counter-offer's)."""
+
+    amount: str
+    count: int | str
+    frequency: str
+    start: str
+    first_amount: str | None = None
+
+    def terms(self) -> limits.PlanTerms:
+        """The terms as numbers and a date; ValueError ("terms: malformed") when one is not."""
+        try:
+            return limits.PlanTerms(
+                Decimal(str(self.amount)),
+                int(float(self.count)),
+                str(self.frequency),
+                date.fromisoformat(str(self.start)),
+                Decimal(str(self.first_amount)) if self.first_amount else None,
+            )
+        except (InvalidOperation, ValueError, TypeError) as exc:
+            raise ValueError(f"terms: malformed ({exc.__class__.__name__})") from exc
 
 
 @dataclass(frozen=True)
@@ -93,23 +123,8 @@ class PromiseView:
     amount_text: str
 
 
-def _terms(
-    amount: str, count: int | str, frequency: str, start: str, first_amount: str | None = None
-) -> plans.PlanTerms:
-    try:
-        return plans.PlanTerms(
-            Decimal(str(amount)),
-            int(float(count)),
-            str(frequency),
-            date.fromisoformat(str(start)),
-            Decimal(str(first_amount)) if first_amount else None,
-        )
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValueError(f"terms: malformed ({exc.__class__.__name__})") from exc
-
-
 def _view(
-    terms: plans.PlanTerms,
+    terms: limits.PlanTerms,
     schedule: list[tuple[date, Decimal]],
     currency: str,
     locale: str,
@@ -133,9 +148,11 @@ def _view(
     )
 
 
-def _context(session: Any, conversation_id: str, language: str | None):
-    from outreach.selfservice.services import main_loan, verified_conversation
-
+def _context(
+    session: Session, conversation_id: str, language: str | None
+) -> tuple[Conversation, Loan, str, str] | None:
+    """The verified conversation, its main loan, the reply locale and language; None unless
+    the database confirms a fresh verification."""
     conv = verified_conversation(session, conversation_id)
     loan = main_loan(session, conv) if conv is not None else None
     if conv is None or loan is None:
@@ -150,12 +167,8 @@ def money_text(amount: Decimal | str, currency: str, locale: str) -> str:
 
 def quote_plan(
     conversation_id: str,
-    amount: str,
-    count: int | str,
-    frequency: str,
-    start: str,
+    request: PlanRequest,
     language: str | None = None,
-    first_amount: str | None = None,
     settings: Settings | None = None,
 ) -> PlanOffer | None:
     """Check the borrower's proposal; a counter-offer when it is outside the limits.
@@ -167,21 +180,19 @@ def quote_plan(
             return None
         conv, loan, locale, lang = ctx
         today = loan.borrower.today(clock.now())
-        quote = plans.evaluate_proposal(
-            loan, _terms(amount, count, frequency, start, first_amount), today
-        )
+        quote = limits.evaluate_proposal(loan, request.terms(), today)
         proposal = _view(quote.terms, quote.schedule, loan.currency, locale, lang)
         counter = None
         if quote.counter_offer is not None:
-            offer = plans.evaluate_proposal(loan, quote.counter_offer, today)
+            offer = limits.evaluate_proposal(loan, quote.counter_offer, today)
             counter = _view(offer.terms, offer.schedule, loan.currency, locale, lang)
-        limits = plans.limits_for(loan)
+        bounds = limits.limits_for(loan)
         words = {
-            "min_instalment": money_text(limits["min_instalment"], loan.currency, locale),
-            "max_count": str(limits["max_count"]),
-            "owed": money_text(limits["owed"], loan.currency, locale),
-            "min_first_payment": money_text(limits["min_first_payment"], loan.currency, locale),
-            "max_start_days": str(limits["max_start_days"]),
+            "min_instalment": money_text(bounds["min_instalment"], loan.currency, locale),
+            "max_count": str(bounds["max_count"]),
+            "owed": money_text(bounds["owed"], loan.currency, locale),
+            "min_first_payment": money_text(bounds["min_first_payment"], loan.currency, locale),
+            "max_start_days": str(bounds["max_start_days"]),
         }
         reason = REASONS[lang][quote.violations[0]].format(**words) if quote.violations else ""
         audit.record(
@@ -201,12 +212,8 @@ def quote_plan(
 
 def accept_plan(
     conversation_id: str,
-    amount: str,
-    count: int | str,
-    frequency: str,
-    start: str,
+    request: PlanRequest,
     language: str | None = None,
-    first_amount: str | None = None,
     settings: Settings | None = None,
 ) -> PlanConfirmation | None:
     """Store the plan the borrower confirmed (re-checked: only within the limits).
@@ -217,16 +224,16 @@ def accept_plan(
         if ctx is None:
             return None
         conv, loan, locale, lang = ctx
-        plan = plans.create_plan(
+        plan = agreements.create_plan(
             session,
             loan,
-            _terms(amount, count, frequency, start, first_amount),
+            request.terms(),
             created_by="bot",
             conversation_id=conv.id,
             today=loan.borrower.today(clock.now()),
         )
         schedule = [(i.due_date, i.amount) for i in plan.instalments]
-        terms = plans.PlanTerms(
+        terms = limits.PlanTerms(
             plan.instalment_amount,
             plan.instalment_count,
             plan.frequency,
@@ -238,7 +245,7 @@ def accept_plan(
 
 def promise_limit() -> int:
     """How many days ahead a promised date may be (config/bot.yaml promise.max_days)."""
-    return plans.promise_max_days()
+    return agreements.promise_max_days()
 
 
 def promise_to_pay(
@@ -257,7 +264,7 @@ def promise_to_pay(
             return None
         conv, loan, locale, _ = ctx
         value = loan.past_due_amount if amount in (None, "", "all") else Decimal(str(amount))
-        promise = plans.record_promise(
+        promise = agreements.record_promise(
             session,
             loan,
             date.fromisoformat(promised),

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from outreach.conversations.inbound import open_conversation, receive_inbound
 from outreach.conversations.rasa_client import RasaClient
 from outreach.messaging.links import make_token
-from outreach.selfservice.services import open_handoff
+from outreach.selfservice import open_handoff
 from tests.support import servers
 from tests.support.browser import ARTIFACTS, csp_violations, sign_in
 from tests.support.factories import make_borrower

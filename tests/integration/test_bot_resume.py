@@ -13,7 +13,7 @@ from outreach.conversations.notices import NOTICES
 from outreach.conversations.rasa_client import RasaClient
 from outreach.conversations.resume import retry_pending_resumes
 from outreach.models import AuditEvent, BotTurn, Conversation
-from outreach.selfservice.services import open_handoff
+from outreach.selfservice import open_handoff
 from outreach.settings import Settings
 from tests.conftest import make_settings
 from tests.integration.test_bot_turns import text_in

@@ -7,7 +7,7 @@ from outreach import clock as app_clock
 from outreach.conversations.notices import BOT_UNAVAILABLE
 from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, Message
-from outreach.selfservice.services import open_handoff
+from outreach.selfservice import open_handoff
 from tests.support.factories import make_borrower
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from outreach.models import AuditEvent, Conversation, HandoffCase, Message
-from outreach.selfservice.services import open_handoff
+from outreach.selfservice import open_handoff
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from outreach import selfservice
 from outreach.conversations.inbound import receive_inbound
 from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Conversation
-from outreach.selfservice import services as bot_services
 from tests.conftest import make_settings
 from tests.support import servers
 from tests.support.factories import make_borrower
@@ -104,9 +104,9 @@ def test_it_sends_rasa_a_placeholder_instead_of_each_answer(app, session, rasa):
     session.refresh(conv)
     assert conv.identity_verified_at is not None  # Flask checked the real text itself
     # What the form validation reads for that turn, once.
-    outcome = bot_services.factor_outcome(conv.public_id, "loan_last4", settings)
+    outcome = selfservice.factor_outcome(conv.public_id, "loan_last4", settings)
     assert outcome.verified
-    assert bot_services.factor_outcome(conv.public_id, "loan_last4", settings) is None
+    assert selfservice.factor_outcome(conv.public_id, "loan_last4", settings) is None
 
 
 def test_it_masks_several_dates_and_passes_words_through(app, session, rasa):
@@ -117,7 +117,7 @@ def test_it_masks_several_dates_and_passes_words_through(app, session, rasa):
         say(session, settings, text)
     assert [r["message"] for r in fake.received] == ["balance", "/provide_date", "I want an agent"]
     conv = session.scalar(select(Conversation))
-    outcome = bot_services.factor_outcome(conv.public_id, "date_of_birth", settings)
+    outcome = selfservice.factor_outcome(conv.public_id, "date_of_birth", settings)
     assert outcome is not None and not outcome.understood  # "agent" is no date: asked again
 
 
@@ -129,7 +129,7 @@ def test_it_checks_nothing_when_no_identity_question_is_open(app, session, rasa)
     say(session, settings, "I'll pay on 12/05/2026")  # a promise date, not an answer
     assert [r["message"] for r in fake.received] == ["hello", "I'll pay on 12/05/2026"]
     conv = session.scalar(select(Conversation))
-    assert bot_services.factor_outcome(conv.public_id, "date_of_birth", settings) is None
+    assert selfservice.factor_outcome(conv.public_id, "date_of_birth", settings) is None
 
 
 def test_it_treats_a_question_rasa_has_forgotten_as_closed(app, session, rasa, clock):
@@ -141,4 +141,4 @@ def test_it_treats_a_question_rasa_has_forgotten_as_closed(app, session, rasa, c
     say(session, settings, "can I pay 50 on friday")
     assert [r["message"] for r in fake.received] == ["balance", "can I pay 50 on friday"]
     conv = session.scalar(select(Conversation))
-    assert bot_services.factor_outcome(conv.public_id, "date_of_birth", settings) is None
+    assert selfservice.factor_outcome(conv.public_id, "date_of_birth", settings) is None

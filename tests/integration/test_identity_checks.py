@@ -10,10 +10,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from outreach import selfservice
 from outreach.conversations.inbound import open_conversation
 from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, Conversation, IdentityCheck, Message
-from outreach.selfservice import services as bot_services
+from outreach.selfservice import PlanRequest
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 
@@ -42,10 +43,10 @@ def identified_chat(client, session, loan_number: str, address: str = "127.0.0.1
     return conv
 
 
-def answer(settings, conv, *pairs: tuple[str, str]) -> bot_services.VerifyResult:
+def answer(settings, conv, *pairs: tuple[str, str]) -> selfservice.VerifyResult:
     result = None
     for factor, text in pairs:
-        result = bot_services.submit_factor(conv.public_id, factor, text, settings)
+        result = selfservice.submit_factor(conv.public_id, factor, text, settings)
     return result
 
 
@@ -60,10 +61,10 @@ def test_it_refuses_a_message_holding_every_date_of_a_year_as_one_answer(setting
     make_borrower(session)
     conv = open_conversation(session, "sms", NUMBER)
     session.commit()
-    many = bot_services.submit_factor(conv.public_id, "date_of_birth", EVERY_DAY_OF_1985, settings)
+    many = selfservice.submit_factor(conv.public_id, "date_of_birth", EVERY_DAY_OF_1985, settings)
     assert (many.verified, many.pending, many.several) == (False, False, True)
     # Nothing was given: the last four digits alone decide nothing, and no attempt was spent.
-    last4 = bot_services.submit_factor(conv.public_id, "loan_last4", "1234", settings)
+    last4 = selfservice.submit_factor(conv.public_id, "loan_last4", "1234", settings)
     assert not last4.verified and last4.pending
     assert session.scalar(select(func.count(IdentityCheck.id))) == 0
     assert answer(settings, conv, ("date_of_birth", "14/03/1985")).verified  # one date: read
@@ -95,7 +96,7 @@ def test_it_counts_failures_per_borrower_across_conversations_and_channels(
     # Locked everywhere, right answers included, in conversations that never failed.
     _, fresh = web_chat(client, session, link=link)
     assert answer(settings, fresh, *RIGHT).locked
-    assert bot_services.balance_for(fresh.public_id, settings) is None
+    assert selfservice.balance_for(fresh.public_id, settings) is None
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "identity.locked"))
 
 
@@ -124,14 +125,14 @@ def test_it_locks_a_typed_loan_number_the_same_whether_or_not_it_exists(client, 
 def test_it_never_accepts_the_last_four_digits_a_visitor_just_typed(client, settings, session):
     borrower = make_borrower(session)
     conv = identified_chat(client, session, borrower.loans[0].loan_number)
-    assert bot_services.verification_factors(conv.public_id, settings) == [
+    assert selfservice.verification_factors(conv.public_id, settings) == [
         "date_of_birth",
         "postal_code",
     ]
     typed = answer(settings, conv, ("date_of_birth", "14/03/1985"), ("loan_last4", "1234"))
     assert not typed.verified and not typed.understood  # not a factor of this conversation
     assert answer(settings, conv, ("postal_code", "60601")).verified
-    assert bot_services.balance_for(conv.public_id, settings) is not None
+    assert selfservice.balance_for(conv.public_id, settings) is not None
 
 
 def test_it_opens_the_check_again_when_the_lock_out_ends_and_doubles_the_next(
@@ -160,7 +161,7 @@ def test_it_shows_the_lock_out_to_the_officer_who_releases_it(app, client, setti
     session.commit()
     for _ in range(3):
         answer(settings, sms, *WRONG)
-    case_id = bot_services.open_handoff(sms.public_id, "verification_failed", {}, settings)
+    case_id = selfservice.open_handoff(sms.public_id, "verification_failed", {}, settings)
     officer = make_officer(session)
     login(client, officer)
     client.post(f"/console/cases/{case_id}/claim")
@@ -186,7 +187,7 @@ def test_it_lets_only_the_officer_holding_the_case_release_the_lock(client, sett
     session.commit()
     for _ in range(3):
         answer(settings, sms, *WRONG)
-    case_id = bot_services.open_handoff(sms.public_id, "verification_failed", {}, settings)
+    case_id = selfservice.open_handoff(sms.public_id, "verification_failed", {}, settings)
     login(client, make_officer(session))
     resp = client.post(f"/console/cases/{case_id}/identity-release", follow_redirects=True)
     assert "claim the case first" in resp.get_data(as_text=True)
@@ -199,10 +200,10 @@ def test_it_checks_the_value_again_in_a_conversation_verified_before(settings, s
     sms = open_conversation(session, "sms", NUMBER)
     session.commit()
     assert answer(settings, sms, *RIGHT).verified
-    wrong = bot_services.submit_factor(sms.public_id, "date_of_birth", "01/01/1990", settings)
+    wrong = selfservice.submit_factor(sms.public_id, "date_of_birth", "01/01/1990", settings)
     assert not wrong.verified
     assert not answer(settings, sms, ("loan_last4", "1234")).verified
-    assert bot_services.balance_for(sms.public_id, settings) is None
+    assert selfservice.balance_for(sms.public_id, settings) is None
 
 
 def borrower_writes(session, conv, text: str = "ok") -> None:
@@ -230,14 +231,16 @@ def test_it_ends_a_verification_after_idle_minutes(settings, session, clock):
         clock.advance(minutes=10)
         borrower_writes(session, sms)
     clock.advance(minutes=10)
-    assert bot_services.balance_for(sms.public_id, settings) is not None
+    assert selfservice.balance_for(sms.public_id, settings) is not None
     clock.advance(minutes=6)  # 16 minutes since the borrower last wrote
-    assert bot_services.balance_for(sms.public_id, settings) is None
+    assert selfservice.balance_for(sms.public_id, settings) is None
     borrower_writes(session, sms, "what's my balance")  # coming back does not revive it
-    assert bot_services.balance_for(sms.public_id, settings) is None
+    assert selfservice.balance_for(sms.public_id, settings) is None
     start = (clock.now() + timedelta(days=3)).date().isoformat()
     assert (
-        bot_services.quote_plan(sms.public_id, "100", 5, "monthly", start, settings=settings)
+        selfservice.quote_plan(
+            sms.public_id, PlanRequest("100", 5, "monthly", start), settings=settings
+        )
         is None
     )
 
@@ -257,7 +260,7 @@ def test_it_starts_a_new_unverified_conversation_after_a_quiet_day_on_sms(settin
     assert second.identity_verified_at is None
     session.refresh(first)
     assert first.status == "closed"
-    assert bot_services.balance_for(first.public_id, settings) is None
+    assert selfservice.balance_for(first.public_id, settings) is None
     closed = session.scalar(select(AuditEvent).where(AuditEvent.action == "conversation.closed"))
     assert closed.details == {"reason": "idle", "idle_hours": 24}
 
@@ -266,7 +269,7 @@ def test_it_keeps_an_officers_conversation_open_however_quiet(settings, session,
     make_borrower(session)
     conv = open_conversation(session, "sms", NUMBER)
     session.commit()
-    bot_services.open_handoff(conv.public_id, "requested", {}, settings)
+    selfservice.open_handoff(conv.public_id, "requested", {}, settings)
     session.expire_all()
     clock.advance(hours=48)
     assert open_conversation(session, "sms", NUMBER).id == conv.id

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from outreach import selfservice
 from outreach.conversations.inbound import open_conversation
 from outreach.messaging.links import make_token
 from outreach.models import AuditEvent, BorrowerFlag, ContactPoint, Conversation
-from outreach.selfservice import services as bot_services
-from outreach.selfservice.services import AccountEffect
+from outreach.selfservice import AccountEffect
 from tests.support.factories import make_borrower
 
 
@@ -35,7 +35,7 @@ def test_it_records_an_unverified_web_opt_out_as_a_request(client, session, sett
         linked_chat(client, session, settings, borrower),
         typed_chat(client, session, borrower.loans[0].loan_number),
     ):
-        assert bot_services.opt_out(conv.public_id, settings) == AccountEffect.REFERRED
+        assert selfservice.opt_out(conv.public_id, settings) == AccountEffect.REFERRED
     session.expire_all()
     assert all(p.opted_out_at is None for p in session.scalars(select(ContactPoint)))
     assert events(session, "consent.opt_out") == []
@@ -49,7 +49,7 @@ def test_it_records_an_unverified_web_opt_out_as_a_request(client, session, sett
 def test_it_records_an_unverified_web_dispute_as_a_request(client, session, settings):
     borrower = make_borrower(session)
     conv = typed_chat(client, session, borrower.loans[0].loan_number)
-    effect = bot_services.flag_account(conv.public_id, "dispute_open", settings)
+    effect = selfservice.flag_account(conv.public_id, "dispute_open", settings)
     assert effect == AccountEffect.REFERRED
     assert session.scalar(select(BorrowerFlag)) is None  # outreach is not paused
     [requested] = events(session, "flag.requested")
@@ -64,10 +64,10 @@ def test_it_records_an_unverified_web_dispute_as_a_request(client, session, sett
 def test_it_applies_what_a_verified_web_borrower_asks_for(client, session, settings):
     borrower = make_borrower(session)
     conv = linked_chat(client, session, settings, borrower)
-    bot_services.submit_factor(conv.public_id, "date_of_birth", "14/03/1985", settings)
-    assert bot_services.submit_factor(conv.public_id, "loan_last4", "1234", settings).verified
-    assert bot_services.opt_out(conv.public_id, settings) == AccountEffect.APPLIED
-    assert bot_services.flag_account(conv.public_id, "dispute_open", settings) == (
+    selfservice.submit_factor(conv.public_id, "date_of_birth", "14/03/1985", settings)
+    assert selfservice.submit_factor(conv.public_id, "loan_last4", "1234", settings).verified
+    assert selfservice.opt_out(conv.public_id, settings) == AccountEffect.APPLIED
+    assert selfservice.flag_account(conv.public_id, "dispute_open", settings) == (
         AccountEffect.APPLIED
     )
     session.expire_all()
@@ -80,8 +80,8 @@ def test_it_keeps_the_phone_rules_on_sms(session, settings):
     make_borrower(session)
     conv = open_conversation(session, "sms", "+13125550100")
     session.commit()
-    assert bot_services.flag_account(conv.public_id, "dispute_open", settings) == (
+    assert selfservice.flag_account(conv.public_id, "dispute_open", settings) == (
         AccountEffect.APPLIED
     )
-    assert bot_services.opt_out(conv.public_id, settings) == AccountEffect.APPLIED
+    assert selfservice.opt_out(conv.public_id, settings) == AccountEffect.APPLIED
     assert [d["verified"] for d in events(session, "flag.set")] == [False]

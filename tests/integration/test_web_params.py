@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from outreach.models import ContactPoint, Conversation, HandoffCase, Message
-from outreach.selfservice.services import open_handoff
+from outreach.selfservice import open_handoff
 from tests.support.factories import make_borrower
 from tests.support.officers import PASSWORD, make_officer
 

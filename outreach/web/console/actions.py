@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 
+from outreach.arrangements import agreements
 from outreach.arrangements import limits as plans
 from outreach.audit import log as audit
 from outreach.models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval
@@ -126,7 +127,7 @@ def promise(case_id: int) -> Any:
         flash("loan_id: choose one of this borrower's loans.")
         return _back(case)
     try:
-        promise = plans.record_promise(
+        promise = agreements.record_promise(
             db(),
             loan,
             _day("promised_date"),
@@ -174,7 +175,7 @@ def propose_plan(case_id: int) -> Any:
         today = loan.borrower.today(request_now())
         quote = plans.evaluate_proposal(loan, terms, today)
         if quote.within_policy or officer.role in ("supervisor", "admin"):
-            plan = plans.create_plan(
+            plan = agreements.create_plan(
                 db(),
                 loan,
                 terms,
@@ -255,7 +256,7 @@ def decide_plan(case_id: int, approval_id: int) -> Any:
         )
         loan = db().get(Loan, approval.loan_id)
         try:
-            plan = plans.create_plan(
+            plan = agreements.create_plan(
                 db(),
                 loan,
                 terms,

@@ -2,18 +2,14 @@
 
 trackers/*.json are the trackers Rasa 3.6 actually sent to the action server in live
 conversations (Rasa + action server + the app's services on a demo database), saved as-is.
-The app's services are replaced in every test (monkeypatch on `bot_services`), so nothing
-here touches a database.
+The app's services are replaced in every test (monkeypatch on the `outreach.selfservice`
+package, which the actions look each function up on), so nothing here touches a database.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
-import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,57 +20,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 HERE = Path(__file__).resolve().parent
 DOMAIN_DIR = HERE.parents[2] / "bot" / "domain"
-
-
-def _install_stand_in_bot_services() -> None:
-    """Only while the app's `outreach.selfservice.services` cannot be imported: put a stand-in with the
-    agreed contract in sys.modules so the actions import. Tests replace its functions anyway."""
-    try:
-        importlib.import_module("outreach.selfservice.services")
-        return
-    except ImportError:
-        pass
-
-    @dataclass(frozen=True)
-    class VerifyResult:
-        verified: bool
-        locked: bool
-        attempts_left: int
-        pending: bool = False
-        understood: bool = True
-        several: bool = False
-        locked_minutes: int = 0
-
-    @dataclass(frozen=True)
-    class BalanceView:
-        loan_ref: str
-        outstanding: str
-        past_due: str
-        days_past_due: int
-        next_due_date: str
-        next_due_amount: str
-
-    def unpatched(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("a test must replace this bot_services function")
-
-    module = types.ModuleType("outreach.selfservice.services")
-    module.VerifyResult = VerifyResult  # type: ignore[attr-defined]
-    module.BalanceView = BalanceView  # type: ignore[attr-defined]
-    module.factor_outcome = unpatched  # type: ignore[attr-defined]
-    module.verification_factors = unpatched  # type: ignore[attr-defined]
-    module.balance_for = unpatched  # type: ignore[attr-defined]
-    module.open_handoff = unpatched  # type: ignore[attr-defined]
-    try:
-        package = importlib.import_module("outreach")
-    except ImportError:
-        package = types.ModuleType("outreach")
-        package.__path__ = []  # type: ignore[attr-defined]
-        sys.modules["outreach"] = package
-    package.bot_services = module  # type: ignore[attr-defined]
-    sys.modules["outreach.selfservice.services"] = module
-
-
-_install_stand_in_bot_services()
 
 
 def load_domain() -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The bot's custom actions, run on trackers saved from real conversations.
 
-Every call into the app goes through `outreach.selfservice.services`, replaced here by fakes that
-record what they were asked.
+Every call into the app goes through the `outreach.selfservice` package, replaced here by
+fakes that record what they were asked.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from rasa_sdk.executor import ActionExecutor
 from bot.actions.balance import ActionShowBalance
 from bot.actions.handoff import ActionHandoff
 from bot.actions.verification import ValidateVerifyForm
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 
 ACTIONS_DIR = Path(__file__).resolve().parents[3] / "bot" / "actions"
 
-PAST_DUE_VIEW = bot_services.BalanceView(
+PAST_DUE_VIEW = selfservice.BalanceView(
     loan_ref="••••0000",
     outstanding="$4,039.43",
     past_due="$1,666.66",
@@ -31,7 +31,7 @@ PAST_DUE_VIEW = bot_services.BalanceView(
     next_due_date="December 8, 2026",
     next_due_amount="$833.33",
 )
-CURRENT_VIEW = bot_services.BalanceView(
+CURRENT_VIEW = selfservice.BalanceView(
     loan_ref="••••3757",
     outstanding="$362.10",
     past_due="$0.00",
@@ -64,10 +64,10 @@ def fake(monkeypatch: pytest.MonkeyPatch, target: str, **kwargs: Any) -> Recorde
     return recorder
 
 
-VERIFY = "bot.actions.verification.bot_services.factor_outcome"
-FACTORS = "bot.actions.verification.bot_services.verification_factors"
-BALANCE = "bot.actions.balance.bot_services.balance_for"
-HANDOFF = "bot.actions.handoff.bot_services.open_handoff"
+VERIFY = "bot.actions.verification.selfservice.factor_outcome"
+FACTORS = "bot.actions.verification.selfservice.verification_factors"
+BALANCE = "bot.actions.balance.selfservice.balance_for"
+HANDOFF = "bot.actions.handoff.selfservice.open_handoff"
 # The bot stops; the listen ends the turn so the conversation resumes cleanly later.
 PAUSED = [ConversationPaused(), ActionExecuted("action_listen")]
 
@@ -96,7 +96,7 @@ def two_factors(monkeypatch):
 def test_it_sets_identity_verified_when_the_app_verifies_the_date(
     monkeypatch, tracker, dispatcher, domain
 ):
-    verify = fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(True, False, 3))
+    verify = fake(monkeypatch, VERIFY, result=selfservice.VerifyResult(True, False, 3))
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
@@ -116,7 +116,7 @@ def test_it_sets_identity_verified_when_the_app_verifies_the_date(
 def test_it_keeps_no_copy_of_the_date_of_birth_in_the_slot(
     monkeypatch, tracker, dispatcher, domain
 ):
-    fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(True, False, 3))
+    fake(monkeypatch, VERIFY, result=selfservice.VerifyResult(True, False, 3))
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
@@ -126,7 +126,7 @@ def test_it_keeps_no_copy_of_the_date_of_birth_in_the_slot(
 def test_it_asks_again_after_a_wrong_date_without_verifying(
     monkeypatch, tracker, dispatcher, domain, rendered
 ):
-    fake(monkeypatch, VERIFY, result=bot_services.VerifyResult(False, False, 2))
+    fake(monkeypatch, VERIFY, result=selfservice.VerifyResult(False, False, 2))
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)
 
@@ -148,7 +148,7 @@ def test_it_locks_and_ends_the_form_when_the_app_says_locked(
     fake(
         monkeypatch,
         VERIFY,
-        result=bot_services.VerifyResult(False, True, 0, locked_minutes=30),
+        result=selfservice.VerifyResult(False, True, 0, locked_minutes=30),
     )
     handoff = fake(monkeypatch, HANDOFF, result=1)
 
@@ -180,7 +180,7 @@ def test_it_asks_for_one_date_when_the_answer_held_several(
     fake(
         monkeypatch,
         VERIFY,
-        result=bot_services.VerifyResult(False, False, 3, understood=False, several=True),
+        result=selfservice.VerifyResult(False, False, 3, understood=False, several=True),
     )
 
     events = run(ValidateVerifyForm(), dispatcher, tracker("dob_given"), domain)

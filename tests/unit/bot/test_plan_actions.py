@@ -13,12 +13,12 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, SlotSet
 
-from bot.actions import plans as plan_actions
+from bot.actions import terms as term_reading
 from bot.actions.handoff import ActionFallback, ActionHandoff, ActionOptOut
 from bot.actions.plans import ActionCreatePlan, ActionQuotePlan, ValidatePlanForm
 from bot.actions.promise import ActionPaymentMethods, ActionRecordPromise, ValidatePromiseForm
 from bot.actions.session import ActionSessionStart
-from outreach.selfservice import services as bot_services
+from outreach import selfservice
 from outreach.selfservice.plans import PlanOffer, PromiseView, TermsView
 
 TODAY = date(2026, 11, 23)
@@ -49,7 +49,7 @@ class Recorder:
 
 def fake(monkeypatch: pytest.MonkeyPatch, name: str, result: Any = None) -> Recorder:
     recorder = Recorder(result)
-    monkeypatch.setattr(bot_services, name, recorder)
+    monkeypatch.setattr(selfservice, name, recorder)
     return recorder
 
 
@@ -82,8 +82,7 @@ def slots_set(events: list[dict]) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan_actions, "today", lambda tracker: TODAY)
-    monkeypatch.setattr("bot.actions.promise.today", lambda tracker: TODAY)
+    monkeypatch.setattr(term_reading, "today", lambda tracker: TODAY)
 
 
 def test_it_reads_every_term_named_in_one_message(tracker_state, dispatcher, domain) -> None:
@@ -161,7 +160,8 @@ def test_it_shows_a_counter_offer_and_keeps_it_for_the_yes(
         plan_start="2026-12-01",
     )
     events = run(ActionQuotePlan(), dispatcher, tracker, domain)
-    assert quote.calls[0][1]["amount"] == "30" and quote.calls[0][1]["count"] == "14"
+    request = quote.calls[0][0][1]  # (conversation id, PlanRequest)
+    assert request.amount == "30" and request.count == "14"
     assert rendered(dispatcher)[0].startswith(
         "That's outside what I can approve: a plan can have at most 6 payments. "
         "The closest I can offer: 6 payments of $70.00 every month"
@@ -290,7 +290,7 @@ def test_it_hands_off_on_the_second_misunderstanding_in_a_row(
 def test_it_flags_a_dispute_before_handing_off_with_its_reason(
     monkeypatch, tracker_state, dispatcher, domain
 ) -> None:
-    flag = fake(monkeypatch, "flag_account", bot_services.AccountEffect.APPLIED)
+    flag = fake(monkeypatch, "flag_account", selfservice.AccountEffect.APPLIED)
     handoff = fake(monkeypatch, "open_handoff", 5)
     run(ActionHandoff(), dispatcher, turn(tracker_state, "not my debt", "dispute"), domain)
     assert flag.calls[0][0][1] == "dispute_open"
@@ -304,7 +304,7 @@ def test_it_hands_an_unflagged_dispute_to_an_officer_without_saying_reminders_pa
     monkeypatch, tracker_state, dispatcher, domain, rendered
 ) -> None:
     # Finding 9: from an unverified web chat the app records the dispute as a request.
-    fake(monkeypatch, "flag_account", bot_services.AccountEffect.REFERRED)
+    fake(monkeypatch, "flag_account", selfservice.AccountEffect.REFERRED)
     handoff = fake(monkeypatch, "open_handoff", 6)
     events = run(ActionHandoff(), dispatcher, turn(tracker_state, "not my debt", "dispute"), domain)
     [((_, reason, summary), _)] = handoff.calls
@@ -327,7 +327,7 @@ def test_it_hands_an_unflagged_dispute_to_an_officer_without_saying_reminders_pa
 def test_it_hands_an_unverified_web_opt_out_to_an_officer(
     monkeypatch, tracker_state, dispatcher, domain, rendered
 ) -> None:
-    fake(monkeypatch, "opt_out", bot_services.AccountEffect.REFERRED)
+    fake(monkeypatch, "opt_out", selfservice.AccountEffect.REFERRED)
     handoff = fake(monkeypatch, "open_handoff", 7)
     events = run(
         ActionOptOut(), dispatcher, turn(tracker_state, "stop texting me", "opt_out"), domain
@@ -348,11 +348,11 @@ def test_it_hands_an_unverified_web_opt_out_to_an_officer(
 def test_it_confirms_an_opt_out_once_as_a_keyword_confirmation(
     monkeypatch, tracker_state, dispatcher, domain
 ) -> None:
-    fake(monkeypatch, "opt_out", bot_services.AccountEffect.APPLIED)
+    fake(monkeypatch, "opt_out", selfservice.AccountEffect.APPLIED)
     run(ActionOptOut(), dispatcher, turn(tracker_state, "no more reminders", "opt_out"), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_opt_out_confirmed"]
     # already opted out: nothing more is sent
-    fake(monkeypatch, "opt_out", bot_services.AccountEffect.UNCHANGED)
+    fake(monkeypatch, "opt_out", selfservice.AccountEffect.UNCHANGED)
     run(ActionOptOut(), dispatcher, turn(tracker_state, "no more reminders", "opt_out"), domain)
     assert len(dispatcher.messages) == 1
     assert domain["responses"]["utter_opt_out_confirmed"][-1]["custom"]["send_as"] == (

@@ -1,4 +1,4 @@
-"""What the actions call (outreach.selfservice.services), against the test database."""
+"""What the actions call (the outreach.selfservice package), against the test database."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach import clock as app_clock
+from outreach import selfservice
 from outreach.conversations.bot_turns import conversation_language, run_turn
 from outreach.conversations.inbound import open_conversation
 from outreach.conversations.notices import BOT_UNAVAILABLE
@@ -20,7 +21,7 @@ from outreach.models import (
     Message,
     PaymentPlan,
 )
-from outreach.selfservice import services as bot_services
+from outreach.selfservice import PlanRequest
 from tests.support.factories import make_borrower
 
 NUMBER = "+13125550100"
@@ -38,7 +39,7 @@ def conv(session):
 
 
 def submit(settings, conv, factor, text):
-    return bot_services.submit_factor(conv.public_id, factor, text, settings)
+    return selfservice.submit_factor(conv.public_id, factor, text, settings)
 
 
 def test_it_verifies_only_when_both_factors_match(settings, session, conv) -> None:
@@ -81,27 +82,33 @@ def test_it_never_verifies_a_number_no_borrower_has(settings, session) -> None:
     submit(settings, stranger, "date_of_birth", "14/03/1985")
     result = submit(settings, stranger, "loan_last4", "1234")
     assert not result.verified
-    assert bot_services.balance_for(stranger.public_id, settings) is None
+    assert selfservice.balance_for(stranger.public_id, settings) is None
 
 
 def test_it_quotes_and_stores_plans_only_for_a_verified_conversation(settings, session, conv):
     start = (app_clock.now() + timedelta(days=3)).date().isoformat()
     assert (
-        bot_services.quote_plan(conv.public_id, "100", 5, "monthly", start, settings=settings)
+        selfservice.quote_plan(
+            conv.public_id, PlanRequest("100", 5, "monthly", start), settings=settings
+        )
         is None
     )
     submit(settings, conv, "date_of_birth", "14/03/1985")
     submit(settings, conv, "loan_last4", "1234")
-    offer = bot_services.quote_plan(
-        conv.public_id, "30", 14, "monthly", start, "es", settings=settings
+    offer = selfservice.quote_plan(
+        conv.public_id, PlanRequest("30", 14, "monthly", start), "es", settings=settings
     )
     assert not offer.within_policy and offer.counter_offer.count == 6
     assert offer.reason == "un plan puede tener como máximo 6 pagos"
     assert offer.counter_offer.frequency_words == "cada mes"
     with pytest.raises(ValueError, match=r"^terms: outside policy"):
-        bot_services.accept_plan(conv.public_id, "30", 14, "monthly", start, settings=settings)
-    done = bot_services.accept_plan(
-        conv.public_id, offer.counter_offer.amount, 6, "monthly", start, settings=settings
+        selfservice.accept_plan(
+            conv.public_id, PlanRequest("30", 14, "monthly", start), settings=settings
+        )
+    done = selfservice.accept_plan(
+        conv.public_id,
+        PlanRequest(offer.counter_offer.amount, 6, "monthly", start),
+        settings=settings,
     )
     assert done.terms.total_text == "$420.00"
     plan = session.scalar(select(PaymentPlan))
@@ -112,31 +119,31 @@ def test_it_records_a_promise_for_all_that_is_past_due(settings, session, conv) 
     submit(settings, conv, "date_of_birth", "14/03/1985")
     submit(settings, conv, "loan_last4", "1234")
     day = (app_clock.now() + timedelta(days=2)).date().isoformat()
-    view = bot_services.promise_to_pay(conv.public_id, day, "all", "en", settings)
+    view = selfservice.promise_to_pay(conv.public_id, day, "all", "en", settings)
     assert view.amount_text == "$420.00"
     too_late = (app_clock.now() + timedelta(days=20)).date().isoformat()
     with pytest.raises(ValueError, match=r"^promised_date:"):
-        bot_services.promise_to_pay(conv.public_id, too_late, "50", "en", settings)
+        selfservice.promise_to_pay(conv.public_id, too_late, "50", "en", settings)
 
 
 def test_it_flags_a_dispute_as_blocking_and_hardship_as_a_note(settings, session, conv) -> None:
-    applied, unchanged = bot_services.AccountEffect.APPLIED, bot_services.AccountEffect.UNCHANGED
-    assert bot_services.flag_account(conv.public_id, "dispute_open", settings) == applied
-    assert bot_services.flag_account(conv.public_id, "dispute_open", settings) == unchanged
-    assert bot_services.flag_account(conv.public_id, "hardship", settings) == applied
+    applied, unchanged = selfservice.AccountEffect.APPLIED, selfservice.AccountEffect.UNCHANGED
+    assert selfservice.flag_account(conv.public_id, "dispute_open", settings) == applied
+    assert selfservice.flag_account(conv.public_id, "dispute_open", settings) == unchanged
+    assert selfservice.flag_account(conv.public_id, "hardship", settings) == applied
     session.expire_all()
     borrower = conv.borrower
     assert borrower.active_flags() == ["dispute_open"]  # what the contact policy blocks on
     assert borrower.active_notes() == ["hardship"]
     with pytest.raises(ValueError, match=r"^flag:"):
-        bot_services.flag_account(conv.public_id, "angry", settings)
+        selfservice.flag_account(conv.public_id, "angry", settings)
 
 
 def test_it_opts_out_sms_and_whatsapp_for_the_number_once(settings, session, conv) -> None:
-    effect = bot_services.AccountEffect
-    assert bot_services.opt_out(conv.public_id, settings) == effect.APPLIED
+    effect = selfservice.AccountEffect
+    assert selfservice.opt_out(conv.public_id, settings) == effect.APPLIED
     # one confirmation at most
-    assert bot_services.opt_out(conv.public_id, settings) == effect.UNCHANGED
+    assert selfservice.opt_out(conv.public_id, settings) == effect.UNCHANGED
     session.expire_all()
     points = session.scalars(select(ContactPoint)).all()
     assert {p.channel for p in points} == {"sms", "whatsapp"}
@@ -161,7 +168,7 @@ def test_it_opts_out_sms_and_whatsapp_for_the_number_once(settings, session, con
     ],
 )
 def test_it_tells_when_an_officer_will_answer(now, language, expected) -> None:
-    assert bot_services.handoff_eta(language, now) == expected
+    assert selfservice.handoff_eta(language, now) == expected
 
 
 def test_it_answers_in_the_borrowers_language_or_the_one_they_write_in(session, conv) -> None:

@@ -1,4 +1,4 @@
-"""Storing plans and promises (outreach.arrangements.limits.create_plan / record_promise) in the database."""
+"""Storing plans and promises (outreach.arrangements.agreements: create_plan, record_promise)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from outreach.arrangements.limits import PlanTerms, create_plan, record_promise
+from outreach.arrangements.agreements import create_plan, record_promise
+from outreach.arrangements.limits import PlanTerms
 from outreach.models import AuditEvent, Loan, PaymentPlan, PromiseToPay
 from tests.support.factories import make_borrower
 
