@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from outreach.messaging.links import make_token
-from tests.integration.test_console import handed_off
 from tests.support import servers
 from tests.support.browser import csp_violations, sign_in
+from tests.support.cases import handed_off
 from tests.support.officers import make_officer
 
 pytestmark = [pytest.mark.browser]

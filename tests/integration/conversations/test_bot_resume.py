@@ -16,10 +16,10 @@ from outreach.models import AuditEvent, BotTurn, Conversation
 from outreach.selfservice import open_handoff
 from outreach.settings import Settings
 from tests.conftest import make_settings
-from tests.integration.test_bot_turns import text_in
 from tests.support.factories import make_borrower
 from tests.support.fake_rasa import FakeRasa
 from tests.support.officers import login, make_officer
+from tests.support.sms import text_in
 
 NUMBER = "+13125550100"
 

@@ -3,32 +3,8 @@
 from sqlalchemy import select
 
 from outreach.models import AuditEvent, Conversation, HandoffCase, Message
-from outreach.selfservice import open_handoff
-from tests.support.factories import make_borrower
+from tests.support.cases import handed_off
 from tests.support.officers import login, make_officer
-
-
-def handed_off(session, settings, channel="sms"):
-    borrower = make_borrower(session, whatsapp=channel == "whatsapp")
-    conv = Conversation(channel=channel, address="+13125550100", borrower_id=borrower.id)
-    session.add(conv)
-    session.add(
-        Message(
-            conversation=conv,
-            borrower_id=borrower.id,
-            direction="in",
-            channel=channel,
-            address=conv.address,
-            sender="borrower",
-            body="<script>alert(1)</script> I need a person",
-            status="received",
-        )
-    )
-    session.commit()
-    case_id = open_handoff(
-        conv.public_id, "requested", {"intents": ["request_human"]}, settings=settings
-    )
-    return session.get(HandoffCase, case_id)
 
 
 def test_it_sends_anonymous_visitors_to_login(client):

@@ -8,7 +8,7 @@ import yaml
 
 from outreach.conversations.handoffs import HANDOFF_INTENTS
 
-RULES = Path(__file__).resolve().parents[2] / "bot" / "data" / "rules"
+RULES = Path(__file__).resolve().parents[3] / "bot" / "data" / "rules"
 
 
 def test_it_knows_every_intent_the_bot_hands_off_on() -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from outreach.models import BorrowerFlag, OutboxItem
 from tests.support.factories import make_borrower
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_it_shows_what_would_go_out_and_what_is_blocked_without_sending(runner, session, tmp_path):

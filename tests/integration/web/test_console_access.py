@@ -16,8 +16,7 @@ from outreach.models import (
     PlanApproval,
     PromiseToPay,
 )
-from tests.integration.test_console import handed_off
-from tests.integration.test_console_casework import plan_form
+from tests.support.cases import handed_off, plan_form
 from tests.support.officers import login, make_officer
 
 pytestmark = pytest.mark.usefixtures("clock")

@@ -4,7 +4,6 @@ stand-in server of tests/support/fake_rasa.py (the real one: tests/e2e)."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import pytest
@@ -12,45 +11,17 @@ from sqlalchemy import select
 
 from outreach.conversations.notices import NOTICES
 from outreach.conversations.rasa_client import RasaClient
-from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase, Message
+from outreach.models import AuditEvent, BotTurn, Conversation, HandoffCase
 from outreach.settings import Settings
-from tests.conftest import PUBLIC_BASE_URL, make_settings
+from tests.conftest import make_settings
 from tests.support.factories import make_borrower
 from tests.support.fake_rasa import FakeRasa, turn_summary
-from tests.support.twilio_signing import signed_post
-
-NUMBER = "+13125550100"
-_sids = itertools.count(1)
+from tests.support.sms import NUMBER, text_in
 
 
 @pytest.fixture
 def settings(database_url: str, fake_rasa: FakeRasa) -> Settings:
     return make_settings(database_url, RASA_URL=fake_rasa.url)
-
-
-def text_in(client, settings: Settings, body: str, **extra: str) -> list[str]:
-    """A signed SMS webhook from NUMBER; the bodies sent back to NUMBER for it."""
-    form = {"MessageSid": f"SM{next(_sids):032d}", "From": NUMBER, "To": "+15005550006"}
-    resp = signed_post(
-        client,
-        "/webhooks/twilio/sms",
-        {**form, "Body": body, **extra},
-        token=settings.sandbox_auth_token,
-        base_url=PUBLIC_BASE_URL,
-    )
-    assert resp.status_code == 200
-    inbound = client.application.extensions["sessions"]()
-    try:
-        last_in = inbound.scalar(select(Message).where(Message.provider_sid == form["MessageSid"]))
-        return list(
-            inbound.scalars(
-                select(Message.body)
-                .where(Message.id > last_in.id, Message.direction == "out")
-                .order_by(Message.id)
-            )
-        )
-    finally:
-        inbound.close()
 
 
 def last_turn(session) -> BotTurn:

@@ -28,7 +28,7 @@ ROLES = (None, "officer", "supervisor", "auditor", "admin")
 # The health endpoints answer 503 when a collaborator is down (Rasa is not running here): their
 # contract with a monitor.
 EXPECTED_5XX = {"health.healthz": {503}, "health.ready": {503}}
-WEB = Path(__file__).resolve().parents[2] / "outreach"
+WEB = Path(__file__).resolve().parents[3] / "outreach"
 # ``args.get("x")``, ``request.args["x"]``, ``query_id("x")``, ``query_date("x")`` in the views
 # and in the search filter they hand the query string to.
 _READS = re.compile(r"""(?:args\.get|args\[|query_id|query_date)\(?\s*["']([a-z_]+)["']""")

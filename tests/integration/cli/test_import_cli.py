@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from outreach.models import Borrower, ContactPoint, Loan
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "loan-book.csv"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "loan-book.csv"
 
 
 def example_rows():

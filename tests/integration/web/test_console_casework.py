@@ -19,7 +19,7 @@ from outreach.models import (
     PlanApproval,
     PromiseToPay,
 )
-from tests.integration.test_console import handed_off
+from tests.support.cases import handed_off, plan_form
 from tests.support.channels import FakeChannels
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
@@ -114,19 +114,6 @@ def test_it_records_a_promise_and_names_the_bad_field(client, session, settings)
     )
     promise = session.scalar(select(PromiseToPay))
     assert promise.promised_date.isoformat() == day and str(promise.amount) == "100.00"
-
-
-def plan_form(loan, **over):
-    start = (app_clock.now() + timedelta(days=5)).date().isoformat()
-    form = {
-        "loan_id": loan.id,
-        "instalment_amount": "140.00",
-        "instalment_count": "3",
-        "frequency": "monthly",
-        "start_date": start,
-    }
-    form.update(over)
-    return form
 
 
 def test_it_stores_a_plan_within_policy_at_once(client, session, settings):

@@ -11,7 +11,7 @@ import pytest
 from outreach import create_app
 from outreach.messaging.links import make_token
 from tests.conftest import make_settings
-from tests.integration.test_console import handed_off
+from tests.support.cases import handed_off
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 
