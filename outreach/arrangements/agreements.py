@@ -16,8 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach import clock
-from outreach import config_files as bot_config
+from outreach import clock, config_files
 from outreach.arrangements.limits import PlanTerms, evaluate_proposal, to_money
 from outreach.audit import log as audit
 from outreach.models import Loan, PaymentPlan, PlanInstalment, PromiseToPay
@@ -93,7 +92,7 @@ def create_plan(
 
 def promise_max_days() -> int:
     """How many days ahead a promised date may be (config/bot.yaml ``promise.max_days``)."""
-    return int((bot_config.bot().get("promise") or {}).get("max_days", 14))
+    return int((config_files.bot().get("promise") or {}).get("max_days", 14))
 
 
 def record_promise(

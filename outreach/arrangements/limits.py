@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from outreach import config_files as bot_config
+from outreach import config_files
 from outreach.models import Loan
 from outreach.models.arrangements import PLAN_FREQUENCIES
 
@@ -64,11 +64,11 @@ def limits_for(loan: Loan) -> dict[str, Any]:
     """Limits for this loan: product (or ``default``) then the first bucket covering its
     days past due. Money values are Decimal; ``min_first_payment`` already includes the
     percentage rule applied to ``owed``."""
-    config = bot_config.plans()
+    config = config_files.plans()
     covers = config.get("covers", "past_due")
     product = (config.get("products") or {}).get(loan.product) or config.get("default")
     if not product or not product.get("buckets"):
-        raise bot_config.ConfigError(f"plans.yaml: no limits for product {loan.product!r}")
+        raise config_files.ConfigError(f"plans.yaml: no limits for product {loan.product!r}")
     dpd = loan.days_past_due or 0
     bucket = next(
         (b for b in product["buckets"] if b.get("max_dpd") is None or dpd <= int(b["max_dpd"])),

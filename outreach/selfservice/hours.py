@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from outreach import clock
-from outreach import config_files as bot_config
+from outreach import clock, config_files
 from outreach.selfservice.locale import BOT_LANGUAGES
 
 _SOON = {
@@ -23,7 +22,7 @@ _NEAR = {
 
 
 def _hours() -> tuple[ZoneInfo, set[int], time, time]:
-    cfg = bot_config.bot().get("office_hours") or {}
+    cfg = config_files.bot().get("office_hours") or {}
     zone = ZoneInfo(cfg.get("timezone", "UTC"))
     days = {int(d) for d in cfg.get("days", [1, 2, 3, 4, 5])}
     return (
@@ -50,7 +49,7 @@ def next_opening(now: datetime) -> datetime | None:
         start = datetime.combine(day, opens, zone)
         if day.isoweekday() in days and start > local:
             return start
-    raise bot_config.ConfigError("bot.yaml: office_hours.days: no office day in the week")
+    raise config_files.ConfigError("bot.yaml: office_hours.days: no office day in the week")
 
 
 def handoff_eta(language: str | None = None, now: datetime | None = None) -> str:

@@ -16,8 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from sqlalchemy.orm import Session
 
-from outreach import clock
-from outreach import config_files as bot_config
+from outreach import clock, config_files
 from outreach.arrangements import agreements, limits
 from outreach.audit import log as audit
 from outreach.db import session_scope
@@ -282,7 +281,7 @@ def promise_to_pay(
 
 def payment_methods(language: str | None = None) -> list[str]:
     """The lines listing how to pay, with the payment link, in the borrower's language."""
-    cfg = bot_config.bot()
+    cfg = config_files.bot()
     lang = language if language in BOT_LANGUAGES else "en"
     methods = (cfg.get("payment_methods") or {}).get(lang) or []
     return [str(m).format(link=cfg.get("payment_link", "")) for m in methods]

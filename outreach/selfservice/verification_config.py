@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from outreach import config_files as bot_config
+from outreach import config_files
 
 FACTORS = ("date_of_birth", "loan_last4", "postal_code")
 DEFAULTS: dict[str, Any] = {
@@ -34,16 +34,16 @@ class VerificationConfig:
 
 def verification_config() -> VerificationConfig:
     """``verification:`` in config/bot.yaml, checked (the error names the key)."""
-    raw = {**DEFAULTS, **(bot_config.bot().get("verification") or {})}
+    raw = {**DEFAULTS, **(config_files.bot().get("verification") or {})}
     for key in ("factors", "typed_loan_factors"):
         value = raw[key]
         if not isinstance(value, list) or not value or any(f not in FACTORS for f in value):
-            raise bot_config.ConfigError(
+            raise config_files.ConfigError(
                 f"bot.yaml: verification.{key}: a list of {', '.join(FACTORS)}"
             )
     if "loan_last4" in raw["typed_loan_factors"]:
         # The visitor typed the whole loan number: its last four digits prove nothing.
-        raise bot_config.ConfigError(
+        raise config_files.ConfigError(
             "bot.yaml: verification.typed_loan_factors: loan_last4 proves nothing there"
         )
     numbers: dict[str, int] = {}
@@ -51,7 +51,7 @@ def verification_config() -> VerificationConfig:
         if key.endswith(("_attempts", "_minutes", "_hours")):
             value = raw[key]
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise bot_config.ConfigError(f"bot.yaml: verification.{key}: a whole number > 0")
+                raise config_files.ConfigError(f"bot.yaml: verification.{key}: a whole number > 0")
             numbers[key] = value
     return VerificationConfig(
         factors=tuple(raw["factors"]),

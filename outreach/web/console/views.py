@@ -1,7 +1,7 @@
 """Officer console: the queue of handed-off conversations, a case view, claim, reassign, close.
 
-Replies live in console_reply.py, casework actions (notes, flags, promises, plans) in
-console_actions.py. Every route names the roles it admits (auth.require_role).
+Replies live in reply.py, casework actions (notes, flags, promises, plans) in
+actions.py. Every route names the roles it admits (auth.require_role).
 """
 
 from __future__ import annotations
