@@ -90,7 +90,7 @@ def replay_inbound_spool(settings: Settings, now: datetime) -> None:
     """Store the inbound messages webhooks spooled while the database could not take them."""
     from outreach.conversations.spool import replay
 
-    replay(settings, RasaClient.from_settings(settings))
+    replay(settings, RasaClient.from_settings(settings), ChannelRegistry(settings))
 
 
 JOBS = {

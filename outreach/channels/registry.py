@@ -71,9 +71,10 @@ _shared_lock = threading.Lock()
 
 
 def channels_for(settings: Settings) -> ChannelRegistry:
-    """The registry for callers that were not handed one (the bot's and keyword replies sent
-    from ``outreach.conversations``): one per settings object for as long as it lives, so those
-    sends keep reusing their thread's Twilio connection as they did before the registry."""
+    """The registry for a ``dispatch`` caller that was not handed one (the benchmark, tests
+    against a local Twilio or SMTP double; the app's CLI and the scheduler pass theirs): one per
+    settings object for as long as it lives, so repeated passes keep reusing their thread's
+    Twilio connection. ``send_message`` and ``outreach.conversations`` take no fallback."""
     key = id(settings)
     with _shared_lock:
         entry = _shared.get(key)

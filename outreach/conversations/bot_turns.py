@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
+from outreach.channels import Channels
 from outreach.conversations import identity_turns
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
@@ -111,10 +112,15 @@ def _converse(
 
 
 def run_turn(
-    session: Session, settings: Settings, rasa: RasaClient, conv: Conversation, inbound: Message
+    session: Session,
+    settings: Settings,
+    rasa: RasaClient,
+    channels: Channels,
+    conv: Conversation,
+    inbound: Message,
 ) -> list[Message]:
-    """Hand the message to the bot (through ``rasa``) and deliver what it answers; never
-    raises for Rasa, and never leaves the borrower without an answer."""
+    """Hand the message to the bot (through ``rasa``) and deliver what it answers (through
+    ``channels``); never raises for Rasa, and never leaves the borrower without an answer."""
     language = conversation_language(conv, inbound.body)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
@@ -135,9 +141,11 @@ def run_turn(
     for element in elements:
         custom = element.get("custom") if isinstance(element.get("custom"), dict) else {}
         if custom.get("send_as") == "keyword_confirmation" and custom.get("text"):
-            replies.append(send_keyword_confirmation(session, settings, conv, str(custom["text"])))
+            text = str(custom["text"])
+            replies.append(send_keyword_confirmation(session, settings, channels, conv, text))
         elif element.get("text") and "turn" not in custom:
-            replies.append(send_reply(session, settings, conv, element["text"], sender="bot"))
+            text = element["text"]
+            replies.append(send_reply(session, settings, channels, conv, text, sender="bot"))
     turn.reply_ids = [m.id for m in replies]
     session.add(turn)
     session.commit()

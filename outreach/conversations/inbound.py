@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
+from outreach.channels import Channels
 from outreach.conversations import bot_turns
 from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
 from outreach.conversations.rasa_client import RasaClient
@@ -164,22 +165,27 @@ def store_inbound(
 
 
 def route_inbound(
-    session: Session, settings: Settings, rasa: RasaClient, result: InboundResult
+    session: Session,
+    settings: Settings,
+    rasa: RasaClient,
+    channels: Channels,
+    result: InboundResult,
 ) -> InboundResult:
-    """Act on a stored inbound message: keywords first, then whoever owns the conversation."""
+    """Act on a stored inbound message: keywords first, then whoever owns the conversation.
+    ``rasa`` answers for the bot; ``channels`` deliver the replies (the caller's registry)."""
     msg = result.message
     if result.duplicate or msg is None or msg.conversation is None:
         return result
     conv = msg.conversation
     keyword = keyword_of(session, msg)
     if keyword != "none":
-        result.replies = apply_keyword(session, settings, conv, keyword, msg.body)
+        result.replies = apply_keyword(session, settings, channels, conv, keyword, msg.body)
         session.commit()
         return result
     if conv.owner != "bot":
         return result  # an officer owns it: the console shows the new message
     # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
-    result.replies = bot_turns.run_turn(session, settings, rasa, conv, msg)
+    result.replies = bot_turns.run_turn(session, settings, rasa, channels, conv, msg)
     return result
 
 
@@ -187,6 +193,7 @@ def receive_inbound(
     session: Session,
     settings: Settings,
     rasa: RasaClient,
+    channels: Channels,
     *,
     channel: str,
     address: str,
@@ -203,4 +210,4 @@ def receive_inbound(
         provider_sid=provider_sid,
         received_at=received_at,
     )
-    return route_inbound(session, settings, rasa, stored)
+    return route_inbound(session, settings, rasa, channels, stored)

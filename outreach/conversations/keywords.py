@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
+from outreach.channels import Channels
 from outreach.conversations.replies import send_keyword_confirmation
 from outreach.models import ContactPoint, Conversation, Message
 from outreach.policy import classify_keyword
@@ -52,10 +53,16 @@ def keyword_of(session: Session, msg: Message) -> str:
 
 
 def apply_keyword(
-    session: Session, settings: Settings, conv: Conversation, kind: str, raw_text: str
+    session: Session,
+    settings: Settings,
+    channels: Channels,
+    conv: Conversation,
+    kind: str,
+    raw_text: str,
 ) -> list[Message]:
     """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number; the
-    confirmation sent (none for a repeated STOP or a START a flag outranks). Not committed."""
+    confirmation sent through ``channels`` (none for a repeated STOP or a START a flag
+    outranks). Not committed."""
     lender = settings.lender_name
     points = session.scalars(
         select(ContactPoint).where(
@@ -84,7 +91,7 @@ def apply_keyword(
         if already:
             return []  # one confirmation at most
         body = OPT_OUT_CONFIRMATION.format(lender=lender)
-        return [send_keyword_confirmation(session, settings, conv, body)]
+        return [send_keyword_confirmation(session, settings, channels, conv, body)]
     if kind == "opt_in":
         flags = conv.borrower.active_flags() if conv.borrower else []
         if flags:
@@ -111,6 +118,6 @@ def apply_keyword(
             details={"channel": conv.channel, "text": raw_text},
         )
         body = OPT_IN_CONFIRMATION.format(lender=lender)
-        return [send_keyword_confirmation(session, settings, conv, body)]
+        return [send_keyword_confirmation(session, settings, channels, conv, body)]
     body = HELP_TEXT.format(lender=lender)
-    return [send_keyword_confirmation(session, settings, conv, body)]
+    return [send_keyword_confirmation(session, settings, channels, conv, body)]

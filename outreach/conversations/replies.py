@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach.channels import Channels
 from outreach.messaging.contact_policy import check_contact, decide_scenario
 from outreach.messaging.send import record_blocked, send_message
 from outreach.models import Conversation, Message
@@ -84,6 +85,7 @@ def _unknown_sender_scenario(conv: Conversation, now: datetime) -> dict:
 def send_reply(
     session: Session,
     settings: Settings,
+    channels: Channels,
     conv: Conversation,
     body: str,
     *,
@@ -91,8 +93,8 @@ def send_reply(
     officer_id: int | None = None,
     initiated_by: str = "borrower",
 ) -> Message:
-    """Answer on the conversation's channel, after the policy check for a reply; a reply the
-    policy refuses is recorded as blocked, not sent."""
+    """Answer on the conversation's channel through ``channels`` (the caller's registry), after
+    the policy check for a reply; a reply the policy refuses is recorded as blocked, not sent."""
     now = clock.now()
     if conv.channel == "web":
         decision = web_session_decision(session, conv, now)
@@ -123,11 +125,12 @@ def send_reply(
         conversation=conv,
         officer_id=officer_id,
         decision=decision,
+        channels=channels,
     )
 
 
 def send_keyword_confirmation(
-    session: Session, settings: Settings, conv: Conversation, body: str
+    session: Session, settings: Settings, channels: Channels, conv: Conversation, body: str
 ) -> Message:
     """A STOP / START / HELP confirmation (or the bot's opt-out confirmation), from "system".
 
@@ -148,4 +151,5 @@ def send_keyword_confirmation(
             "basis": "keyword_confirmation",
             "initiated_by": "borrower",
         },
+        channels=channels,
     )

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 
+from outreach.channels import Channels
 from outreach.conversations.inbound import receive_inbound
 from outreach.conversations.inbound_form import FormError, InboundForm, parse_inbound
 from outreach.conversations.rasa_client import RasaClient
@@ -107,10 +108,10 @@ def _reject(path: Path, reason: str) -> None:
     log.error("spooled inbound %s cannot be replayed (%s): moved to %s/", path.name, reason, aside)
 
 
-def replay(settings: Settings, rasa: RasaClient) -> ReplayReport:
-    """Store (and route: ``rasa`` answers for the bot) every spooled message, oldest first;
-    stops while the database is still unavailable. A file is removed only after its message is
-    committed (or was already)."""
+def replay(settings: Settings, rasa: RasaClient, channels: Channels) -> ReplayReport:
+    """Store (and route: ``rasa`` answers for the bot, ``channels`` deliver the replies) every
+    spooled message, oldest first; stops while the database is still unavailable. A file is
+    removed only after its message is committed (or was already)."""
     report = ReplayReport()
     directory = spool_dir(settings)
     if not directory.is_dir():
@@ -129,6 +130,7 @@ def replay(settings: Settings, rasa: RasaClient) -> ReplayReport:
                     session,
                     settings,
                     rasa,
+                    channels,
                     channel=form.channel,
                     address=form.address,
                     body=form.body,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
-from outreach.channels import ChannelError, Channels, channels_for
+from outreach.channels import ChannelError, Channels
 from outreach.channels.sms_encoding import analyse
 from outreach.models import Conversation, Message
 from outreach.settings import Settings
@@ -91,12 +91,13 @@ def send_message(
     before_send: Callable[[Message], None] | None = None,
     after_send: Callable[[Message], None] | None = None,
     raise_errors: bool = False,
-    channels: Channels | None = None,
+    channels: Channels,
 ) -> Message:
     """Log and send one outbound message.
 
-    ``channels``: where the message goes (the caller's registry; without one, the shared
-    registry for ``settings``). ``send_kwargs`` go to the channel (WhatsApp ``content_sid``/``content_variables``; email
+    ``channels``: where the message goes, always the caller's registry (the app's from
+    ``outreach.web.channels()``, one built from settings in a job); there is no fallback, so
+    no send can bypass the registry a caller was given. ``send_kwargs`` go to the channel (WhatsApp ``content_sid``/``content_variables``; email
     ``subject``/``html``/``unsubscribe_url``). ``before_send`` runs in the transaction that commits
     the ``sending`` row (the dispatcher links its outbox row there, so a crash is reconcilable).
     A provider failure is recorded on the row; it is re-raised only with ``raise_errors``.
@@ -137,7 +138,7 @@ def send_message(
         },
     )
     session.commit()
-    provider = (channels or channels_for(settings)).get(channel)
+    provider = channels.get(channel)
     try:
         result = provider.send(
             address,

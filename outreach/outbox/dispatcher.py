@@ -180,8 +180,12 @@ def dispatch(
     limit: int = BATCH,
 ) -> DispatchReport:
     """One dispatcher pass: reconcile stale claims, then claim up to ``limit`` due rows in chunks
-    and deliver them through ``channels`` (without them, the shared registry for ``settings``);
-    returns what happened to them."""
+    and deliver them through ``channels``; returns what happened to them.
+
+    The app's CLI and the scheduler hand in their registry. Without one (the benchmark, tests
+    that point real Twilio or SMTP clients at a local double) the shared registry for
+    ``settings`` is used (``channels_for``): the only fallback left; nothing that answers a
+    borrower (``outreach.conversations``, ``send_message``) relies on one."""
     channels = channels or channels_for(settings)
     config = load_config()
     factory = sessionmaker(bind=worker_engine(session.get_bind()), expire_on_commit=False)

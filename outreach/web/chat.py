@@ -38,7 +38,7 @@ from outreach.conversations.inbound import receive_inbound
 from outreach.messaging.links import read_link, timed_serializer
 from outreach.models import Conversation, Message
 from outreach.selfservice import identity
-from outreach.web import db, params, rasa, settings
+from outreach.web import channels, db, params, rasa, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
 KEY_SALT = "web-chat-key.v1"
@@ -202,6 +202,7 @@ def post_message() -> Any:
         db(),
         settings(),
         rasa(),
+        channels(),
         channel="web",
         address=conv.address,
         body=text.strip(),

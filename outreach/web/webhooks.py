@@ -20,7 +20,7 @@ from outreach.conversations.inbound_form import FormError, parse_inbound
 from outreach.conversations.spool import DATABASE_UNAVAILABLE, spool
 from outreach.models import Message
 from outreach.outbox.delivery import record_report
-from outreach.web import db, rasa, request_now, settings
+from outreach.web import channels, db, rasa, request_now, settings
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 # Twilio's forms are small (a Body is at most 1,600 characters, ~19 KB fully percent-encoded,
@@ -101,7 +101,7 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
             path.name,
         )
         return _twiml()
-    route_inbound(session, settings(), rasa(), stored)
+    route_inbound(session, settings(), rasa(), channels(), stored)
     return _twiml()
 
 

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, expect
 
+from outreach.channels import ChannelRegistry
 from outreach.conversations.inbound import open_conversation, receive_inbound
 from outreach.conversations.rasa_client import RasaClient
 from outreach.messaging.links import make_token
@@ -155,6 +156,7 @@ def test_it_shows_html_from_borrowers_as_text_everywhere(
         bot_session,
         bot_settings,
         RasaClient.from_settings(bot_settings),
+        ChannelRegistry(bot_settings),
         channel="sms",
         address="+13125550100",
         body=PAYLOAD,

@@ -41,6 +41,7 @@ def send_reply(case_id: int) -> Any:
         msg = replies.send_reply(
             db(),
             settings(),
+            channels(),
             conv,
             body,
             sender="officer",

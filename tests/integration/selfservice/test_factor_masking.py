@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from outreach import selfservice
+from outreach.channels import ChannelRegistry
 from outreach.conversations.inbound import receive_inbound
 from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Conversation
@@ -84,6 +85,7 @@ def say(session, settings, text: str) -> None:
         session,
         settings,
         RasaClient.from_settings(settings),
+        ChannelRegistry(settings),
         channel="sms",
         address=NUMBER,
         body=text,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from outreach import clock as app_clock
 from outreach import selfservice
+from outreach.channels import ChannelRegistry
 from outreach.conversations.bot_turns import conversation_language, run_turn
 from outreach.conversations.inbound import open_conversation
 from outreach.conversations.notices import BOT_UNAVAILABLE
@@ -192,7 +193,8 @@ def test_it_logs_the_turn_and_apologises_when_rasa_is_down(settings, session, co
     )
     session.add(inbound)
     session.commit()
-    replies = run_turn(session, settings, RasaClient.from_settings(settings), conv, inbound)
+    rasa = RasaClient.from_settings(settings)
+    replies = run_turn(session, settings, rasa, ChannelRegistry(settings), conv, inbound)
     assert [r.body for r in replies] == [BOT_UNAVAILABLE]
     turn = session.scalar(select(BotTurn))
     assert (turn.error, turn.message_id, turn.reply_ids) == (
