@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         chat,
         console,
         health,
+        payment_webhooks,
         ratelimit,
         sandbox,
         security_headers,
@@ -68,9 +69,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)
 
-    for module in (auth, console, audit, sandbox, webhooks, health, chat, admin):
+    for module in (auth, console, audit, sandbox, webhooks, payment_webhooks, health, chat, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
+    csrf.exempt(payment_webhooks.bp)  # providers sign (or token-guard) their callbacks
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
     ratelimit.install(app)
     security_headers.install(app, settings)

@@ -12,6 +12,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field, fields
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,6 +116,21 @@ class Settings:
     # A monitor's bearer token for /healthz/ready (the detailed health); empty: admins only.
     health_token: str = ""
     allow_sqlite_in_production: bool = False  # README "Production": why SQLite is refused
+    # Payment providers (contracts/payments.md); one without its credentials is not offered.
+    stripe_api_key: str = ""
+    stripe_webhook_secret: str = ""  # whsec_...: the endpoint's signing secret
+    stripe_api_base: str = ""  # empty: Stripe's own
+    mpesa_consumer_key: str = ""
+    mpesa_consumer_secret: str = ""
+    mpesa_shortcode: str = ""
+    mpesa_passkey: str = ""
+    mpesa_callback_token: str = ""  # the secret path segment of every M-Pesa callback URL
+    mpesa_api_base: str = "https://sandbox.safaricom.co.ke"
+    mpesa_allowed_ips: str = ""  # comma-separated addresses or networks; empty: any caller
+    razorpay_key_id: str = ""
+    razorpay_key_secret: str = ""
+    razorpay_webhook_secret: str = ""
+    razorpay_api_base: str = ""  # empty: Razorpay's own
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -166,6 +182,11 @@ class Settings:
         proxies = values.get("trusted_proxy_count", 0)
         if isinstance(proxies, int) and proxies < 0:
             errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")
+        if "mpesa_allowed_ips" in values:
+            try:  # a typo must not quietly open (or shut) the M-Pesa callbacks
+                allowed_networks(str(values["mpesa_allowed_ips"]))
+            except ValueError as exc:
+                errors.append(f"MPESA_ALLOWED_IPS: {exc}")
         if values.get("app_env", "development") not in APP_ENVS:
             # A typo such as "prod" must not quietly start a development server.
             errors.append(f"APP_ENV: one of {', '.join(APP_ENVS)}, got {values['app_env']!r}")
@@ -235,6 +256,12 @@ class Settings:
     def sandbox_auth_token(self) -> str:
         """The token Twilio signatures are checked against (a derived one in demo mode)."""
         return self.twilio_auth_token or self.secret_key
+
+
+def allowed_networks(spec: str) -> list[IPv4Network | IPv6Network]:
+    """``MPESA_ALLOWED_IPS`` as networks (an address is a network of one). ValueError if any
+    entry is not an address or network."""
+    return [ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
 
 
 def _weak_secret(value: str, minimum: int) -> str | None:

@@ -70,6 +70,7 @@ def _review_plan(
     borrower: Borrower,
     now: datetime,
     report: ArrangementReport,
+    actor: str,
 ) -> None:
     today = borrower.today(now)
     paid_total = sum((amt for at, amt in payments if at >= plan.created_at), ZERO)
@@ -99,7 +100,7 @@ def _review_plan(
     if new != plan.status:
         audit.record(
             session,
-            "scheduler",
+            actor,
             f"plan.{new}",
             subject=f"plan:{plan.id}",
             borrower_id=plan.borrower_id,
@@ -116,6 +117,7 @@ def _review_promise(
     borrower: Borrower,
     now: datetime,
     report: ArrangementReport,
+    actor: str,
 ) -> None:
     today = borrower.today(now)
     deadline = ptp.promised_date + timedelta(days=GRACE_DAYS)
@@ -132,7 +134,7 @@ def _review_promise(
     ptp.status, ptp.resolved_at = new, now
     audit.record(
         session,
-        "scheduler",
+        actor,
         f"promise.{new}",
         subject=f"promise:{ptp.id}",
         borrower_id=ptp.borrower_id,
@@ -141,24 +143,42 @@ def _review_promise(
     report._bump(report.promises, new)
 
 
-def review_arrangements(session: Session, now: datetime) -> ArrangementReport:
-    """Mark instalments, plans and promises from the ``payments`` rows (see module docstring)."""
+def _review(
+    session: Session, now: datetime, actor: str, loan_id: int | None = None
+) -> ArrangementReport:
     report = ArrangementReport()
-    plans = session.scalars(
+    plan_query = (
         select(PaymentPlan)
         .where(PaymentPlan.status.in_(("accepted", "current")))
         .options(selectinload(PaymentPlan.instalments))
-    ).all()
-    promises = session.scalars(select(PromiseToPay).where(PromiseToPay.status == "open")).all()
+    )
+    promise_query = select(PromiseToPay).where(PromiseToPay.status == "open")
+    if loan_id is not None:
+        plan_query = plan_query.where(PaymentPlan.loan_id == loan_id)
+        promise_query = promise_query.where(PromiseToPay.loan_id == loan_id)
+    plans = session.scalars(plan_query).all()
+    promises = session.scalars(promise_query).all()
     payments = _payments(session, {p.loan_id for p in plans} | {p.loan_id for p in promises})
     ids = {p.borrower_id for p in plans} | {p.borrower_id for p in promises}
     borrowers = {b.id: b for b in session.scalars(select(Borrower).where(Borrower.id.in_(ids)))}
     for plan in plans:
         borrower = borrowers[plan.borrower_id]
-        _review_plan(session, plan, payments.get(plan.loan_id, []), borrower, now, report)
+        _review_plan(session, plan, payments.get(plan.loan_id, []), borrower, now, report, actor)
     for ptp in promises:
         borrower = borrowers[ptp.borrower_id]
-        _review_promise(session, ptp, payments.get(ptp.loan_id, []), borrower, now, report)
+        _review_promise(session, ptp, payments.get(ptp.loan_id, []), borrower, now, report, actor)
+    return report
+
+
+def review_arrangements(session: Session, now: datetime) -> ArrangementReport:
+    """Mark instalments, plans and promises from the ``payments`` rows (see module docstring)."""
+    report = _review(session, now, "scheduler")
     session.commit()
     log.info("arrangements: %s", report)
     return report
+
+
+def review_loan(session: Session, loan_id: int, now: datetime, actor: str) -> ArrangementReport:
+    """The same review for one loan's arrangements, at once (a payment just arrived); audited
+    as ``actor``, flushed with the caller's transaction, not committed."""
+    return _review(session, now, actor, loan_id)

@@ -2,5 +2,6 @@
 
 ``setup`` registers them (init-db, seed-demo, import-loans, create-officer); ``outreach``
 plans, dispatches and previews templates; ``policy`` replays and explains decisions; ``audit``
-verifies, purges, holds and exports; ``demo_seed`` is the demo book.
+verifies, purges, holds and exports; ``payments`` lists what the payment providers reported;
+``demo_seed`` is the demo book.
 """

@@ -13,6 +13,7 @@ from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
+from outreach.models.provider_payments import ProviderPayment
 
 __all__ = [
     "CHANNELS",
@@ -45,6 +46,7 @@ __all__ = [
     "PlanApproval",
     "PlanInstalment",
     "PromiseToPay",
+    "ProviderPayment",
     "RulePackSnapshot",
     "SendRateSlot",
     "VerificationProgress",
