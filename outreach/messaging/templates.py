@@ -34,6 +34,7 @@ VARIABLES = frozenset(
         "instalment_count",
         "promised_date",
         "collector",
+        "loan_ref",
     }
 )
 

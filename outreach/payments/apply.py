@@ -10,11 +10,13 @@
   loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
   its pending reminders that the payments cover cancelled (``outreach.payments.reminders``).
 
-Receipts to the borrower are not sent yet.
+An applied payment then gets the borrower one receipt (``outreach.payments.receipts``), sent
+after the commit: a duplicate or a parked payment gets none.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,10 +27,14 @@ from sqlalchemy.orm import Session
 
 from outreach.arrangements.review import review_loan
 from outreach.audit import log as audit
+from outreach.channels import Channels
 from outreach.models import Loan, Payment, ProviderPayment
 from outreach.payments.base import PaymentEvent
+from outreach.payments.receipts import send_receipt
 from outreach.payments.reminders import cancel_covered_reminders
+from outreach.settings import Settings
 
+log = logging.getLogger(__name__)
 NOT_LETTER_OR_DIGIT = re.compile(r"[^0-9A-Za-z]")
 
 
@@ -140,8 +146,16 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
     return Outcome("applied", row.id, reminders_cancelled=cancelled)
 
 
-def apply_event(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
-    """Store ``event`` (see the module docstring) and commit."""
+def apply_event(
+    session: Session,
+    event: PaymentEvent,
+    now: datetime,
+    *,
+    settings: Settings,
+    channels: Channels,
+) -> Outcome:
+    """Store ``event`` (see the module docstring), commit, and send the receipt of an applied
+    payment through ``channels`` (the caller's registry)."""
     known = _existing(session, event)
     if known is not None:
         return Outcome("duplicate", known.id)
@@ -154,4 +168,27 @@ def apply_event(session: Session, event: PaymentEvent, now: datetime) -> Outcome
         if known is None:
             raise
         return Outcome("duplicate", known.id)
+    if outcome.status == "applied":
+        _receipt(session, settings, channels, event)
     return outcome
+
+
+def _receipt(session: Session, settings: Settings, channels: Channels, event: PaymentEvent) -> None:
+    # The payment is stored and committed: a receipt that cannot go out is logged, never a
+    # failed callback (the provider would retry, and the retry is a duplicate: no receipt).
+    try:
+        row = _existing(session, event)
+        loan = session.get(Loan, row.loan_id) if row and row.loan_id else None
+        if loan is not None:
+            send_receipt(
+                session,
+                settings,
+                channels,
+                loan,
+                event.amount,
+                event.currency,
+                event.conversation_id,
+            )
+    except Exception:
+        session.rollback()
+        log.exception("payments: receipt for %s %s not sent", event.provider, event.reference)

@@ -52,7 +52,9 @@ class PaymentEvent:
 
     ``loan_number`` is what the callback names (None when it names none): matching it to a loan
     is ``outreach.payments.apply``'s job, never the provider's. ``fuzzy_loan_number``: compare
-    letters and digits only, without case (M-Pesa's typed account reference)."""
+    letters and digits only, without case (M-Pesa's typed account reference).
+    ``conversation_id``: the conversation that asked for the payment, when the request came
+    from one (the receipt goes there)."""
 
     provider: str
     reference: str
@@ -62,6 +64,7 @@ class PaymentEvent:
     received_at: datetime
     raw: dict[str, Any] = field(default_factory=dict)
     fuzzy_loan_number: bool = False
+    conversation_id: int | None = None
 
 
 class PaymentProvider(Protocol):

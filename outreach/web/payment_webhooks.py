@@ -18,7 +18,7 @@ from outreach.payments.apply import apply_event
 from outreach.payments.base import CallbackRejected, CallerNotAllowed, WrongToken
 from outreach.payments.mpesa import ACCEPTED, Mpesa
 from outreach.payments.providers import Provider, configured
-from outreach.web import db, request_now, settings
+from outreach.web import channels, db, request_now, settings
 
 bp = Blueprint("payment_webhooks", __name__, url_prefix="/webhooks/payments")
 # Providers' payment events are a few kilobytes; a larger body is refused before it is read.
@@ -54,7 +54,7 @@ def _handle(provider: Provider) -> dict[str, object]:
         abort(400, description=str(exc))
     if event is None:
         return {"status": "ignored"}
-    outcome = apply_event(db(), event, now)
+    outcome = apply_event(db(), event, now, settings=settings(), channels=channels())
     log.info("payments: %s %s -> %s", provider.name, event.reference, outcome.status)
     return {"status": outcome.status}
 
