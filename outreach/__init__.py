@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         payment_webhooks,
         ratelimit,
         sandbox,
+        sandbox_pay,
         security_headers,
         webhooks,
     )
@@ -69,7 +70,18 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)
 
-    for module in (auth, console, audit, sandbox, webhooks, payment_webhooks, health, chat, admin):
+    for module in (
+        auth,
+        console,
+        audit,
+        sandbox,
+        sandbox_pay,
+        webhooks,
+        payment_webhooks,
+        health,
+        chat,
+        admin,
+    ):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
     csrf.exempt(payment_webhooks.bp)  # providers sign (or token-guard) their callbacks

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from outreach.conversations.inbound_form import MAX_BODY_CHARS
 from outreach.models import Borrower, ContactPoint, Message
+from outreach.payments import sandbox as sandbox_payments
 from outreach.settings import SANDBOX_NUMBER
 from outreach.web import db, settings
 from outreach.web.webhooks import handle_inbound
@@ -70,8 +71,17 @@ def _phone_page(point: ContactPoint, *, error: str = "", draft: str = "", status
         error=error,
         draft=draft,
         max_body=MAX_BODY_CHARS,
+        pay_links=_pay_links(point),
     )
     return page, status
+
+
+def _pay_links(point: ContactPoint) -> list[tuple[str, str]]:
+    """(loan number, sandbox payment page) for each of the borrower's loans, when offered."""
+    if not sandbox_payments.offered(settings()):
+        return []
+    loans = point.borrower.loans
+    return [(loan.loan_number, sandbox_payments.pay_url(settings(), loan.id)) for loan in loans]
 
 
 @bp.get("/phones/<int:point_id>")

@@ -1,0 +1,120 @@
+"""The sandbox payment page of demo mode (``outreach.payments.sandbox``), beside the phones.
+
+``GET /sandbox/pay/<token>`` shows the loan (masked), the arrears and an amount to pay (partial
+down to the configured minimum); its button (a POST with the CSRF token) completes the payment
+through the same code as a provider callback. The done page shows what was stored, looked up by
+the payment's reference, never an amount from its URL. Answers 404 in production or while a
+real provider is configured, and for an altered or expired link. Pages in English or Spanish
+(the borrower's language, else the browser's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import format_currency
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from outreach.models import Loan, ProviderPayment
+from outreach.payments import sandbox
+from outreach.payments.receipts import mask
+from outreach.selfservice.locale import language_of
+from outreach.web import channels, db, request_now, settings
+
+bp = Blueprint("sandbox_pay", __name__, url_prefix="/sandbox/pay")
+
+
+@bp.before_request
+def _demo_only() -> None:
+    if not sandbox.offered(settings()):
+        abort(404)
+
+
+def _language(loan: Loan | None) -> str:
+    if loan is not None and (language := language_of(loan.borrower.locale)):
+        return language
+    return request.accept_languages.best_match(["en", "es"]) or "en"
+
+
+def _link(token: str) -> tuple[sandbox.PayLink, Loan] | None:
+    link = sandbox.read_token(settings(), token)
+    loan = db().get(Loan, link.loan_id) if link is not None else None
+    return (link, loan) if link is not None and loan is not None else None
+
+
+def _money(loan: Loan, amount: Any) -> str:
+    locale = (loan.borrower.locale or "en").replace("-", "_")
+    return format_currency(amount, loan.currency, locale=locale)
+
+
+def _refused() -> Any:
+    return render_template("sandbox/pay.html", state="invalid", lang=_language(None)), 404
+
+
+def _page(loan: Loan, *, draft: str | None = None, error: str = "", status: int = 200) -> Any:
+    due = sandbox.amount_due(loan)
+    page = render_template(
+        "sandbox/pay.html",
+        state="form",
+        lang=_language(loan),
+        lender=settings().lender_name,
+        loan_ref=mask(loan.loan_number),
+        arrears=_money(loan, loan.past_due_amount),
+        outstanding=_money(loan, loan.outstanding),
+        minimum=_money(loan, min(sandbox.minimum(loan.currency), loan.outstanding)),
+        draft=draft if draft is not None else f"{due:.2f}",
+        currency=loan.currency,
+        error=error,
+    )
+    return page, status
+
+
+@bp.get("/<token>")
+def form(token: str) -> Any:
+    found = _link(token)
+    return _page(found[1]) if found else _refused()
+
+
+@bp.post("/<token>")
+def pay(token: str) -> Any:
+    found = _link(token)
+    if found is None:
+        return _refused()
+    link, loan = found
+    typed = request.form.get("amount", "")
+    try:
+        amount = sandbox.checked_amount(loan, typed)
+    except sandbox.AmountRefused as exc:
+        return _page(loan, draft=typed[:32], error=exc.code, status=400)
+    reference, _ = sandbox.pay(
+        db(), settings(), channels(), loan, amount, request_now(), link.conversation_id
+    )
+    return redirect(url_for("sandbox_pay.done", token=token, reference=reference))
+
+
+@bp.get("/<token>/done/<reference>")
+def done(token: str, reference: str) -> Any:
+    found = _link(token)
+    if found is None:
+        return _refused()
+    loan = found[1]
+    row = db().scalar(
+        select(ProviderPayment).where(
+            ProviderPayment.provider == sandbox.NAME,
+            ProviderPayment.reference == reference,
+            ProviderPayment.loan_id == loan.id,
+        )
+    )
+    if row is None:
+        abort(404)
+    page = render_template(
+        "sandbox/pay.html",
+        state="done",
+        lang=_language(loan),
+        lender=settings().lender_name,
+        loan_ref=mask(loan.loan_number),
+        paid=_money(loan, row.amount),
+        outstanding=_money(loan, loan.outstanding),
+    )
+    return page
