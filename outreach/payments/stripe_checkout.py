@@ -5,6 +5,11 @@ Stripe signs ``"<t>.<raw body>"`` with the endpoint's secret (HMAC-SHA256) and s
 any may match). A ``t`` more than ``TOLERANCE`` from now is refused, so a captured callback
 cannot be replayed later. Paid: ``checkout.session.completed`` with ``payment_status`` "paid"
 (card), or ``checkout.session.async_payment_succeeded`` (bank debits, paid later).
+
+Sessions are created with the official ``stripe`` package (``StripeClient``; ``STRIPE_API_BASE``
+points it elsewhere, tests at a fake): one per click on our payment page, because a message's
+link is opened days later and a session expires. Its ``metadata`` names the loan (and the
+conversation that asked), which is what the callback is matched by.
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import stripe
+
 from outreach.payments.base import (
+    ZERO_DECIMAL,
     CallbackRejected,
     NotInThisSlice,
     PaymentEvent,
@@ -51,8 +60,30 @@ def _signature_parts(header: str) -> tuple[int, list[str]]:
     return timestamp, candidates
 
 
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A created Checkout Session: its id and the Stripe-hosted page the borrower pays on."""
+
+    id: str
+    url: str
+
+
+class StripeError(RuntimeError):
+    """Stripe did not create the session (the page says so; nothing is stored)."""
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    """``amount`` in the currency's minor unit, as Stripe takes it."""
+    return int(amount if currency.upper() in ZERO_DECIMAL else (amount * 100).to_integral_value())
+
+
+def _conversation_id(value: object) -> int | None:
+    """The conversation our session's metadata names (a decimal string), else None."""
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else None
+
+
 class StripeCheckout:
-    """The Stripe provider (callbacks; sessions are created by the payment page, later)."""
+    """The Stripe provider: Checkout Sessions for our card page, and their callbacks."""
 
     name = "stripe"
 
@@ -91,10 +122,58 @@ class StripeCheckout:
             currency=currency,
             received_at=now,
             raw=event,
+            conversation_id=_conversation_id(metadata.get("conversation_id")),
         )
 
+    def client(self) -> stripe.StripeClient:
+        base = {"api": self.api_base.rstrip("/")} if self.api_base else None
+        return stripe.StripeClient(self.api_key, base_addresses=base, max_network_retries=2)
+
+    def create_session(
+        self,
+        loan_number: str,
+        amount: Decimal,
+        currency: str,
+        *,
+        description: str,
+        success_url: str,
+        cancel_url: str,
+        conversation_id: int | None = None,
+        locale: str = "auto",
+    ) -> CheckoutSession:
+        """A fresh Checkout Session for paying ``amount`` on ``loan_number``."""
+        metadata = {"loan_number": loan_number}
+        if conversation_id is not None:
+            metadata["conversation_id"] = str(conversation_id)
+        params = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": minor_units(amount, currency),
+                        "product_data": {"name": description},
+                    },
+                }
+            ],
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "client_reference_id": loan_number,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "locale": locale,
+        }
+        try:
+            session = self.client().v1.checkout.sessions.create(params=params)  # type: ignore[arg-type]
+        except stripe.StripeError as exc:
+            raise StripeError(f"Stripe: {exc.user_message or exc.__class__.__name__}") from exc
+        if not session.url:
+            raise StripeError("Stripe: the session has no url")
+        return CheckoutSession(session.id, session.url)
+
     def create_request(self, loan_number: str, amount: Decimal, currency: str) -> str:
-        raise NotInThisSlice("Stripe Checkout sessions")
+        raise NotInThisSlice("Stripe Checkout sessions need our pages' URLs: create_session")
 
     def query_status(self, reference: str) -> str:
         raise NotInThisSlice("Stripe payment status")

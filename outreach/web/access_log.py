@@ -18,7 +18,7 @@ from gunicorn.glogging import Logger
 
 MASK = "[token]"
 # Path segments that are bearer tokens.
-_TOKEN_PATHS = re.compile(r"^(/unsubscribe/|/sandbox/pay/)[^/]+")
+_TOKEN_PATHS = re.compile(r"^(/unsubscribe/|/sandbox/pay/|/pay/)[^/]+")
 # Request headers (atom "{name}i") and environ keys (atom "{key}e") never to log as they are.
 _SECRET_HEADERS = ("cookie", "authorization", "x-chat-key", "x-twilio-signature", "x-api-key")
 _URL_ENVIRON = ("raw_uri", "request_uri", "query_string", "path_info", "script_name")

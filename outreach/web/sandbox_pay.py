@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.numbers import format_currency
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from outreach.models import Loan, ProviderPayment
-from outreach.payments import sandbox
+from outreach.payments import amounts, pay_links, sandbox
 from outreach.payments.receipts import mask
-from outreach.selfservice.locale import language_of
 from outreach.web import channels, db, request_now, settings
+from outreach.web.pay_pages import language, money
 
 bp = Blueprint("sandbox_pay", __name__, url_prefix="/sandbox/pay")
 
@@ -31,38 +30,30 @@ def _demo_only() -> None:
         abort(404)
 
 
-def _language(loan: Loan | None) -> str:
-    if loan is not None and (language := language_of(loan.borrower.locale)):
-        return language
-    return request.accept_languages.best_match(["en", "es"]) or "en"
-
-
-def _link(token: str) -> tuple[sandbox.PayLink, Loan] | None:
-    link = sandbox.read_token(settings(), token)
+def _link(token: str) -> tuple[pay_links.PayLink, Loan] | None:
+    link = pay_links.read_token(settings(), token, pay_links.SANDBOX)
     loan = db().get(Loan, link.loan_id) if link is not None else None
     return (link, loan) if link is not None and loan is not None else None
 
 
-def _money(loan: Loan, amount: Any) -> str:
-    locale = (loan.borrower.locale or "en").replace("-", "_")
-    return format_currency(amount, loan.currency, locale=locale)
-
-
 def _refused() -> Any:
-    return render_template("sandbox/pay.html", state="invalid", lang=_language(None)), 404
+    return render_template(
+        "sandbox/pay.html", state="invalid", sandbox=True, lang=language(None)
+    ), 404
 
 
 def _page(loan: Loan, *, draft: str | None = None, error: str = "", status: int = 200) -> Any:
-    due = sandbox.amount_due(loan)
+    due = amounts.amount_due(loan)
     page = render_template(
         "sandbox/pay.html",
         state="form",
-        lang=_language(loan),
+        sandbox=True,
+        lang=language(loan),
         lender=settings().lender_name,
         loan_ref=mask(loan.loan_number),
-        arrears=_money(loan, loan.past_due_amount),
-        outstanding=_money(loan, loan.outstanding),
-        minimum=_money(loan, min(sandbox.minimum(loan.currency), loan.outstanding)),
+        arrears=money(loan, loan.past_due_amount),
+        outstanding=money(loan, loan.outstanding),
+        minimum=money(loan, amounts.smallest(loan)),
         draft=draft if draft is not None else f"{due:.2f}",
         currency=loan.currency,
         error=error,
@@ -84,8 +75,8 @@ def pay(token: str) -> Any:
     link, loan = found
     typed = request.form.get("amount", "")
     try:
-        amount = sandbox.checked_amount(loan, typed)
-    except sandbox.AmountRefused as exc:
+        amount = amounts.checked_amount(loan, typed)
+    except amounts.AmountRefused as exc:
         return _page(loan, draft=typed[:32], error=exc.code, status=400)
     reference, _ = sandbox.pay(
         db(), settings(), channels(), loan, amount, request_now(), link.conversation_id
@@ -111,10 +102,11 @@ def done(token: str, reference: str) -> Any:
     page = render_template(
         "sandbox/pay.html",
         state="done",
-        lang=_language(loan),
+        sandbox=True,
+        lang=language(loan),
         lender=settings().lender_name,
         loan_ref=mask(loan.loan_number),
-        paid=_money(loan, row.amount),
-        outstanding=_money(loan, loan.outstanding),
+        paid=money(loan, row.amount),
+        outstanding=money(loan, loan.outstanding),
     )
     return page

@@ -37,7 +37,7 @@ CSP = "; ".join(
 )
 HSTS = "max-age=31536000; includeSubDomains"
 EMBEDDED = ("/chat/widget.js", "/chat/widget.css", "/chat/api/")
-TOKEN_PAGES = ("/chat/", "/unsubscribe/", "/sandbox/pay/")
+TOKEN_PAGES = ("/chat/", "/unsubscribe/", "/sandbox/pay/", "/pay/")
 
 
 def install(app: Flask, settings: Settings) -> None:

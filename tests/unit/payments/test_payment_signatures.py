@@ -191,3 +191,12 @@ def test_providers_are_offered_only_with_all_their_credentials():
 def test_a_malformed_allowlist_stops_the_start():
     with pytest.raises(SettingsError, match="MPESA_ALLOWED_IPS"):
         Settings.from_env({"SECRET_KEY": "x" * 40, "MPESA_ALLOWED_IPS": "196.201.214.0/24,nope"})
+
+
+def test_stripe_amounts_go_in_the_currencys_minor_unit():
+    from decimal import Decimal
+
+    from outreach.payments.stripe_checkout import minor_units
+
+    assert minor_units(Decimal("150.05"), "USD") == 15005
+    assert minor_units(Decimal("1500"), "JPY") == 1500
