@@ -21,7 +21,7 @@ from outreach.payments.providers import configured
 from outreach.payments.receipts import mask
 from outreach.payments.stripe_checkout import StripeCheckout, StripeError
 from outreach.web import db, settings
-from outreach.web.pay_pages import language, money
+from outreach.web.payments.pages import language, money
 from outreach.web.security_headers import CSP
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")

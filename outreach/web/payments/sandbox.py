@@ -19,7 +19,7 @@ from outreach.models import Loan, ProviderPayment
 from outreach.payments import amounts, pay_links, sandbox
 from outreach.payments.receipts import mask
 from outreach.web import channels, db, request_now, settings
-from outreach.web.pay_pages import language, money
+from outreach.web.payments.pages import language, money
 
 bp = Blueprint("sandbox_pay", __name__, url_prefix="/sandbox/pay")
 
