@@ -1,8 +1,8 @@
 """Officer console: the queue, a case view, claim/reassign/close (``views``), casework
-(``actions``), replies (``reply``), identity lock releases (``identity``); the blueprint and
+(``actions``), replies (``reply``), identity lock releases (``identity``), payment requests (``payment_request``); the blueprint and
 shared helpers live in ``blueprint``, which imports none of them."""
 
-from outreach.web.console import actions, identity, reply, views
+from outreach.web.console import actions, identity, payment_request, reply, views
 from outreach.web.console.blueprint import bp
 
-__all__ = ["actions", "bp", "identity", "reply", "views"]
+__all__ = ["actions", "bp", "identity", "payment_request", "reply", "views"]

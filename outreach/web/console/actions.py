@@ -30,7 +30,7 @@ def _back(case: HandoffCase) -> Any:
     return redirect(url_for("console.case_view", case_id=case.id))
 
 
-def _audit(officer_id: int, action: str, case: HandoffCase, details: dict[str, Any]) -> None:
+def audit_case(officer_id: int, action: str, case: HandoffCase, details: dict[str, Any]) -> None:
     """The audit event for an officer's action on a case (committed with the action)."""
     audit.record(
         db(),
@@ -42,7 +42,7 @@ def _audit(officer_id: int, action: str, case: HandoffCase, details: dict[str, A
     )
 
 
-def _loan(case: HandoffCase) -> Loan | None:
+def case_loan(case: HandoffCase) -> Loan | None:
     loan_id = request.form.get("loan_id", "")
     loan_key = params.to_int(loan_id, minimum=1)  # "²" passed isdigit (finding 20)
     loan = db().get(Loan, loan_key) if loan_key is not None else None
@@ -83,7 +83,7 @@ def add_note(case_id: int) -> Any:
     note = CaseNote(case_id=case.id, borrower_id=case.borrower_id, officer_id=officer.id, body=body)
     db().add(note)
     db().flush()
-    _audit(officer.id, "case.note_added", case, {"note_id": note.id})
+    audit_case(officer.id, "case.note_added", case, {"note_id": note.id})
     db().commit()
     return _back(case)
 
@@ -102,7 +102,7 @@ def set_flag(case_id: int) -> Any:
         flash(f"flag: one of {', '.join(console_data.CONSOLE_FLAGS)}.")
     elif action == "set" and flag not in case.borrower.active_flags():
         db().add(BorrowerFlag(borrower_id=case.borrower.id, flag=flag, reason=reason))
-        _audit(officer.id, "flag.set", case, {"flag": flag})
+        audit_case(officer.id, "flag.set", case, {"flag": flag})
         db().commit()
         flash(f"Flag {flag} set.")
     elif action == "clear":
@@ -110,7 +110,7 @@ def set_flag(case_id: int) -> Any:
         for row in case.borrower.flags:
             if row.flag == flag and row.cleared_at is None:
                 row.cleared_at = request_now()
-        _audit(officer.id, "flag.cleared", case, {"flag": flag, "reason": reason})
+        audit_case(officer.id, "flag.cleared", case, {"flag": flag, "reason": reason})
         db().commit()
         flash(f"Flag {flag} cleared.")
     return _back(case)
@@ -122,7 +122,7 @@ def promise(case_id: int) -> Any:
     case, officer = load_case(case_id), current_officer()
     if not may_work(case, officer, "promise"):
         return _back(case)
-    loan = _loan(case)
+    loan = case_loan(case)
     if loan is None:
         flash("loan_id: choose one of this borrower's loans.")
         return _back(case)
@@ -166,7 +166,7 @@ def propose_plan(case_id: int) -> Any:
     case, officer = load_case(case_id), current_officer()
     if not may_work(case, officer, "plan"):
         return _back(case)
-    loan = _loan(case)
+    loan = case_loan(case)
     if loan is None:
         flash("loan_id: choose one of this borrower's loans.")
         return _back(case)
@@ -204,7 +204,7 @@ def propose_plan(case_id: int) -> Any:
     )
     db().add(approval)
     db().flush()
-    _audit(
+    audit_case(
         officer.id,
         "plan.approval_requested",
         case,
@@ -271,7 +271,7 @@ def decide_plan(case_id: int, approval_id: int) -> Any:
             flash(str(exc))
             return _back(case)
         approval.plan_id = plan.id
-    _audit(
+    audit_case(
         supervisor.id,
         f"plan.{approval.status}",
         case,

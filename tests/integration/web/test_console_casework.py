@@ -291,3 +291,42 @@ def test_it_names_crafted_casework_numbers_and_dates(client, session, settings):
     assert (
         session.scalar(select(PaymentPlan)) is None and session.scalar(select(PromiseToPay)) is None
     )
+
+
+def test_it_sends_the_borrower_a_payment_link_from_the_case(client, session, settings):
+    case = handed_off(session, settings)
+    officer = make_officer(session)
+    login(client, officer)
+    loan = case.borrower.loans[0]
+    assert b"Send payment request" not in client.get(f"/console/cases/{case.id}").data  # unclaimed
+    client.post(f"/console/cases/{case.id}/claim")
+    assert b"Send payment request" in client.get(f"/console/cases/{case.id}").data
+    resp = client.post(
+        f"/console/cases/{case.id}/payment-request",
+        data={"loan_id": loan.id},
+        follow_redirects=True,
+    )
+    assert b"Payment request sent." in resp.data
+    msg = session.scalar(select(Message).where(Message.template == "payment_request"))
+    assert msg.channel == "sms" and msg.officer_id == officer.id and msg.loan_id == loan.id
+    assert "/sandbox/pay/" in msg.body  # demo mode: the sandbox payment page
+    assert loan.loan_number not in msg.body and loan.loan_number[-4:] in msg.body
+    token = msg.body.rsplit("/sandbox/pay/", 1)[1].split()[0]
+    page = client.get(f"/sandbox/pay/{token}")
+    assert page.status_code == 200  # the link opens the page for this loan
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.requested"))
+    assert event.actor == f"officer:{officer.id}" and event.details["loan_id"] == loan.id
+
+
+def test_it_refuses_a_payment_request_for_another_borrowers_loan(client, session, settings):
+    case = handed_off(session, settings)
+    other = make_borrower(session, phone="+13125550199")
+    login(client, make_officer(session))
+    client.post(f"/console/cases/{case.id}/claim")
+    resp = client.post(
+        f"/console/cases/{case.id}/payment-request",
+        data={"loan_id": other.loans[0].id},
+        follow_redirects=True,
+    )
+    assert b"loan_id: choose one of this borrower" in resp.data
+    assert session.scalar(select(Message).where(Message.template == "payment_request")) is None
