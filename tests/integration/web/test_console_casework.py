@@ -298,9 +298,9 @@ def test_it_sends_the_borrower_a_payment_link_from_the_case(client, session, set
     officer = make_officer(session)
     login(client, officer)
     loan = case.borrower.loans[0]
-    assert b"Send payment request" not in client.get(f"/console/cases/{case.id}").data  # unclaimed
+    assert b"Request a payment" not in client.get(f"/console/cases/{case.id}").data  # unclaimed
     client.post(f"/console/cases/{case.id}/claim")
-    assert b"Send payment request" in client.get(f"/console/cases/{case.id}").data
+    assert b"Request a payment" in client.get(f"/console/cases/{case.id}").data
     resp = client.post(
         f"/console/cases/{case.id}/payment-request",
         data={"loan_id": loan.id},
