@@ -68,28 +68,18 @@ class PaymentEvent:
 
 
 class PaymentProvider(Protocol):
-    """What every provider offers. ``parse_callback`` answers None for an authentic callback the
-    product ignores (another event type, a session not yet paid)."""
+    """What every provider offers: its callbacks verified and parsed. ``parse_callback`` answers
+    None for an authentic callback the product ignores (another event type, a session not yet
+    paid). Creating a payment is provider-specific (Stripe: ``StripeCheckout.create_session``);
+    M-Pesa STK Push, Razorpay links and status queries are not built yet (issue 14's note)."""
 
     name: str
-
-    def create_request(self, loan_number: str, amount: Decimal, currency: str) -> str:
-        """Ask the provider for a payment; answers where the borrower pays (or the request id)."""
-        ...
 
     def parse_callback(
         self, body: bytes, headers: Mapping[str, str], now: datetime
     ) -> PaymentEvent | None:
         """Verify a callback's authenticity and parse it; CallbackRejected if either fails."""
         ...
-
-    def query_status(self, reference: str) -> str:
-        """The provider's own status of a payment request."""
-        ...
-
-
-class NotInThisSlice(NotImplementedError):
-    """Creating requests and querying status come with the provider API clients (issue 14)."""
 
 
 def from_minor_units(value: Any, currency: str) -> Decimal:

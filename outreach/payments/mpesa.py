@@ -13,13 +13,11 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 from ipaddress import ip_address
 
 from outreach.payments.base import (
     CallbackRejected,
     CallerNotAllowed,
-    NotInThisSlice,
     PaymentEvent,
     WrongToken,
     decimal_amount,
@@ -86,9 +84,3 @@ class Mpesa:
             raw=data,
             fuzzy_loan_number=True,
         )
-
-    def create_request(self, loan_number: str, amount: Decimal, currency: str) -> str:
-        raise NotInThisSlice("M-Pesa STK Push")
-
-    def query_status(self, reference: str) -> str:
-        raise NotInThisSlice("M-Pesa transaction status")

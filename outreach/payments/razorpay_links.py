@@ -10,11 +10,9 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 
 from outreach.payments.base import (
     CallbackRejected,
-    NotInThisSlice,
     PaymentEvent,
     currency_code,
     dig,
@@ -65,9 +63,3 @@ class RazorpayLinks:
             received_at=now,
             raw=event,
         )
-
-    def create_request(self, loan_number: str, amount: Decimal, currency: str) -> str:
-        raise NotInThisSlice("Razorpay payment links")
-
-    def query_status(self, reference: str) -> str:
-        raise NotInThisSlice("Razorpay payment status")

@@ -26,7 +26,6 @@ import stripe
 from outreach.payments.base import (
     ZERO_DECIMAL,
     CallbackRejected,
-    NotInThisSlice,
     PaymentEvent,
     currency_code,
     dig,
@@ -171,9 +170,3 @@ class StripeCheckout:
         if not session.url:
             raise StripeError("Stripe: the session has no url")
         return CheckoutSession(session.id, session.url)
-
-    def create_request(self, loan_number: str, amount: Decimal, currency: str) -> str:
-        raise NotInThisSlice("Stripe Checkout sessions need our pages' URLs: create_session")
-
-    def query_status(self, reference: str) -> str:
-        raise NotInThisSlice("Stripe payment status")

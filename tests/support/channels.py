@@ -8,9 +8,9 @@ It is safe to use from the dispatcher's worker threads.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
+from outreach import clock
 from outreach.channels import ChannelError, SendResult
 
 NAMES = ("sms", "whatsapp", "email", "web")
@@ -32,7 +32,8 @@ class FakeChannels:
 
     ``sent``: ``(channel, to, body, kwargs)`` for each message accepted, in order; ``kwargs`` are
     what the channel was called with (``status_callback``, ``content_sid``, ``subject`` ...).
-    ``sent_at``: the wall-clock time (``time.time()``) of each accepted send, for rate checks.
+    ``sent_at``: when each accepted send left, on the clock send slots are kept on
+    (``outreach.clock.unix_seconds``), for rate checks.
     ``errors``: channel name -> ChannelErrors raised in turn by its next sends (nothing recorded).
     """
 
@@ -53,6 +54,6 @@ class FakeChannels:
             if queue:
                 raise queue.pop(0)
             self.sent.append((name, to, body, kwargs))
-            self.sent_at.append(time.time())
+            self.sent_at.append(clock.unix_seconds())
             number = len(self.sent)
         return SendResult(provider_sid=f"SM{number:032d}", status="queued")

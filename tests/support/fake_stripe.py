@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from outreach import clock
 
 
 class FakeStripe:
@@ -64,7 +65,7 @@ class FakeStripe:
             "success_url": form.get("success_url"),
             "cancel_url": form.get("cancel_url"),
             "payment_intent": None,
-            "expires_at": int(time.time()) + 24 * 3600,
+            "expires_at": int(clock.now().timestamp()) + 24 * 3600,  # the app's (test) clock
             "livemode": False,
         }
 
