@@ -20,6 +20,10 @@ PLAN_PENDING = "plan_pending"
 PLAN_ATTEMPTED = "plan_attempted"
 PROMISE_SLOTS = ("promise_date", "promise_amount")
 PROMISE_RECORDED = "promise_recorded"
+# The M-Pesa confirmation (bot/actions/payment.py): waiting for OK / NO / another amount, and
+# the amount shown (the app checks it again).
+PAY_PENDING = "pay_pending"
+PAY_AMOUNT = "pay_amount"
 
 # Handoff reasons understood by outreach.selfservice.open_handoff.
 REASON_REQUESTED = "requested"

@@ -306,3 +306,32 @@ def parse_day(text: str, today: date, language: str = "en") -> date | None:
 def wants_all(text: str) -> bool:
     """ "all", "everything", "todo": the whole past-due amount."""
     return bool(re.search(_ALL, normalise(text)))
+
+
+_ORDINAL = r"\b\d{1,2}(?:st|nd|rd|th|er|do|ro|to|vo|no|a|o)\b"
+_INSTALMENT_WORDS = (
+    r"\b(?:instal?l?ments?|payment plan|plan payment|cuotas?|mensualidad(?:es)?|abonos?|plazos?)\b"
+)
+_PROMISE_WORDS = r"\b(?:promised?|promesas?|prometi(?:do)?|lo que dije|what i said)\b"
+
+
+def parse_payment_amount(text: str) -> Decimal | None:
+    """The amount a borrower names for a payment now: "$50", "50 dollars", or the one bare
+    number in "i can pay 50" / "KES 1,500" / "pagar 1.500". Ordinals ("my 2nd instalment") and
+    dates ("12/5") are not amounts; two bare numbers are ambiguous (None)."""
+    # "1.500" is fifteen hundred where a dot groups thousands (Spanish), never 1.50.
+    t = re.sub(r"\b\d{1,3}(?:\.\d{3})+\b", lambda m: m.group(0).replace(".", ""), normalise(text))
+    found = parse_amount(t)
+    if found is not None:
+        return found
+    return parse_amount(re.sub(_ORDINAL, " ", t), requested=True)
+
+
+def payment_purpose(text: str) -> str | None:
+    """What the borrower wants to pay: "instalment" (a plan's), "promise", or None."""
+    t = normalise(text)
+    if re.search(_INSTALMENT_WORDS, t):
+        return "instalment"
+    if re.search(_PROMISE_WORDS, t):
+        return "promise"
+    return None

@@ -12,11 +12,14 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import parsing, terms
 from bot.actions.common import (
+    PAY_AMOUNT,
+    PAY_PENDING,
     PLAN_ATTEMPTED,
     PLAN_PENDING,
     PLAN_SLOTS,
     latest_intent,
     not_verified_events,
+    slot_is_true,
 )
 from bot.actions.terms import (
     REFUSED,
@@ -159,6 +162,13 @@ def _reset() -> list[EventType]:
     return [SlotSet(slot, None) for slot in PLAN_SLOTS]
 
 
+def _payment_lapses(tracker: Tracker) -> list[EventType]:
+    """An M-Pesa confirmation still waiting would take the "ok" meant for these terms."""
+    if not slot_is_true(tracker, PAY_PENDING):
+        return []
+    return [SlotSet(PAY_PENDING, False), SlotSet(PAY_AMOUNT, None)]
+
+
 class ActionQuotePlan(Action):
     def name(self) -> str:
         return "action_quote_plan"
@@ -177,7 +187,11 @@ class ActionQuotePlan(Action):
             return [*_reset(), SlotSet(PLAN_PENDING, False), SlotSet(PLAN_ATTEMPTED, "outside")]
         if offer.within_policy:
             dispatcher.utter_message(response="utter_plan_within", **asdict(offer.proposal))
-            return [SlotSet(PLAN_PENDING, True), SlotSet(PLAN_ATTEMPTED, "within")]
+            return [
+                SlotSet(PLAN_PENDING, True),
+                SlotSet(PLAN_ATTEMPTED, "within"),
+                *_payment_lapses(tracker),
+            ]
         counter = offer.counter_offer
         dispatcher.utter_message(
             response="utter_plan_counter", reason=offer.reason, **asdict(counter)
@@ -191,6 +205,7 @@ class ActionQuotePlan(Action):
             SlotSet("plan_first_amount", counter.first_amount),
             SlotSet(PLAN_PENDING, True),
             SlotSet(PLAN_ATTEMPTED, "outside"),
+            *_payment_lapses(tracker),
         ]
 
 

@@ -16,6 +16,8 @@ from bot.actions import parsing, terms
 from bot.actions.common import PROMISE_RECORDED, PROMISE_SLOTS, language, not_verified_events
 from bot.actions.terms import REFUSED, ask_app, day_named, first_found, slot_day, term_texts
 from outreach import selfservice
+from outreach.payments import bot_methods
+from outreach.payments.bot_methods import as_list
 
 
 class ValidatePromiseForm(FormValidationAction):
@@ -107,7 +109,8 @@ class ActionRecordPromise(Action):
 
 
 class ActionPaymentMethods(Action):
-    """Ways to pay and the payment link (no account detail: no verification needed)."""
+    """Ways to pay, with the borrower's own payment link once verified (before that the app
+    withholds it: the bot says "pay now" gets it after the identity check)."""
 
     def name(self) -> str:
         return "action_payment_methods"
@@ -115,8 +118,8 @@ class ActionPaymentMethods(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        lines = selfservice.payment_methods(language(tracker))
-        dispatcher.utter_message(
-            response="utter_payment_methods", methods="\n".join(f"- {line}" for line in lines)
-        )
+        view = bot_methods.payment_methods(tracker.sender_id, language(tracker))
+        dispatcher.utter_message(response="utter_payment_methods", methods=as_list(view.lines))
+        if view.withheld:
+            dispatcher.utter_message(response="utter_pay_link_after_check")
         return []

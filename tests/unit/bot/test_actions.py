@@ -409,6 +409,9 @@ def test_it_registers_every_domain_action_with_the_action_server(domain):
         "validate_promise_form",
         "action_record_promise",
         "action_payment_methods",
+        "action_offer_payment",
+        "action_start_payment",
+        "action_decline_payment",
     }
     assert custom <= set(executor.actions)
 

@@ -7,7 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from bot.actions.parsing import parse_amount, parse_count, parse_day, parse_frequency, wants_all
+from bot.actions.parsing import (
+    parse_amount,
+    parse_count,
+    parse_day,
+    parse_frequency,
+    parse_payment_amount,
+    payment_purpose,
+    wants_all,
+)
 
 MONDAY = date(2026, 11, 23)
 
@@ -76,3 +84,32 @@ def test_it_finds_no_day_in_terms_without_one() -> None:
 def test_it_reads_all_of_it_in_both_languages() -> None:
     assert wants_all("all of it") and wants_all("todo") and wants_all("el total")
     assert not wants_all("50")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("i can pay 50", "50"),
+        ("I can pay $20.50 now", "20.50"),
+        ("KES 1,500", "1500"),
+        ("ksh1500 from mpesa", "1500"),
+        ("quiero pagar 1.500", "1500"),  # a dot groups thousands; it is never KES 1.50
+        ("pagar 300 ahora", "300"),
+        ("pay my 2nd instalment", None),  # an ordinal is not an amount
+        ("pagar mi 3a cuota", None),
+        ("i want to pay now", None),
+        ("pay 50 or 60", None),  # two amounts: the bot asks rather than guess
+        ("pay on 12/5", None),
+        ("/inform", None),  # the placeholder of an identity answer
+    ],
+)
+def test_it_reads_the_amount_a_borrower_names_for_a_payment_now(text, amount) -> None:
+    assert parse_payment_amount(text) == (Decimal(amount) if amount else None)
+
+
+def test_it_reads_what_the_borrower_wants_to_pay_in_both_languages() -> None:
+    assert payment_purpose("I want to pay my installment") == "instalment"
+    assert payment_purpose("pagar la cuota de este mes") == "instalment"
+    assert payment_purpose("pay what i promised") == "promise"
+    assert payment_purpose("quiero pagar mi promesa") == "promise"
+    assert payment_purpose("quiero pagar ahora") is None

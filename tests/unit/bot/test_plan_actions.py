@@ -16,7 +16,7 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, SlotSet
 from bot.actions import terms as term_reading
 from bot.actions.handoff import ActionFallback, ActionHandoff, ActionOptOut
 from bot.actions.plans import ActionCreatePlan, ActionQuotePlan, ValidatePlanForm
-from bot.actions.promise import ActionPaymentMethods, ActionRecordPromise, ValidatePromiseForm
+from bot.actions.promise import ActionRecordPromise, ValidatePromiseForm
 from bot.actions.session import ActionSessionStart
 from outreach import selfservice
 from outreach.selfservice.plans import PlanOffer, PromiseView, TermsView
@@ -251,19 +251,6 @@ def test_it_records_the_promise_through_the_app(
     assert (args[1:], kwargs) == (("2026-11-27", "all"), {"language": "en"})
     assert rendered(dispatcher)[0].startswith("Noted: you'll pay $420.00 on November 27, 2026")
     assert slots_set(events)["promise_recorded"] is True
-
-
-def test_it_lists_the_ways_to_pay_with_the_link(
-    tracker_state, dispatcher, domain, rendered
-) -> None:
-    run(
-        ActionPaymentMethods(),
-        dispatcher,
-        turn(tracker_state, "how do i pay", "ask_payment_methods"),
-        domain,
-    )
-    text = rendered(dispatcher)[0]
-    assert text.startswith("You can pay:") and "https://pay.demo-lender.example/loan" in text
 
 
 def test_it_hands_off_on_the_second_misunderstanding_in_a_row(

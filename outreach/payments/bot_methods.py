@@ -1,0 +1,83 @@
+"""The ways to pay the bot lists ("how can I pay?"), with the borrower's own payment link.
+
+config/bot.yaml ``payment_methods`` holds the lender's ways to pay per language; a line's
+``{link}`` is the lender's page (``payment_link``). When a provider with a payment page is
+offered to the borrower (``outreach.payments.offers``: Stripe, Razorpay, demo mode's sandbox),
+the borrower's own link (``outreach.payments.requests.payment_link``: it names the loan and this
+conversation) takes its place; the configured link stays for lenders without one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from outreach import config_files
+from outreach.db import session_scope
+from outreach.models import Conversation, Loan
+from outreach.payments import offers, requests
+from outreach.selfservice.access import find_conversation, main_loan, verified_conversation
+from outreach.selfservice.locale import BOT_LANGUAGES
+from outreach.settings import Settings
+
+PAGE_PROVIDERS = ("stripe", "razorpay")  # providers whose payment starts from a link
+LINK = "{link}"
+
+
+@dataclass(frozen=True)
+class MethodsView:
+    """The lines the bot lists; ``withheld``: the borrower has a payment link of their own,
+    which the bot gives only after the identity check (say "pay now")."""
+
+    lines: list[str]
+    withheld: bool = False
+
+
+def configured_lines(language: str, link: str | None = None) -> list[str]:
+    """config/bot.yaml's ways to pay in ``language``; ``{link}`` is ``link``, else the
+    configured payment link, and lines naming it are left out when ``link`` is ""."""
+    cfg = config_files.bot()
+    lines = [str(line) for line in (cfg.get("payment_methods") or {}).get(language) or []]
+    if link == "":
+        return [line for line in lines if LINK not in line]
+    return [line.replace(LINK, link or str(cfg.get("payment_link", ""))) for line in lines]
+
+
+def as_list(lines: list[str]) -> str:
+    """The lines as the bot's message shows them, one ``- `` item each."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def page_link(settings: Settings, offer: offers.Offer, conv: Conversation, loan: Loan) -> str:
+    """The borrower's payment page when an offered provider has one ("" when none does)."""
+    if not any(p in PAGE_PROVIDERS for p in offer.providers):
+        return ""
+    return requests.payment_link(settings, loan, conv.id) or ""
+
+
+def _own_link(session: Session, settings: Settings, conversation_id: str) -> str:
+    conv = find_conversation(session, conversation_id)
+    if conv is None or conv.borrower is None:
+        return ""
+    loan = main_loan(session, conv)
+    if loan is None:
+        return ""
+    return page_link(settings, offers.offer_for(settings, conv.borrower.country), conv, loan)
+
+
+def payment_methods(
+    conversation_id: str, language: str | None = None, settings: Settings | None = None
+) -> MethodsView:
+    """The ways to pay for this conversation's borrower, in ``language``. Their own link opens a
+    page showing the loan's arrears, so before a fresh identity check it is withheld: the lines
+    naming a link are left out and ``withheld`` is set."""
+    settings = settings or Settings.from_env()
+    lang = language if language in BOT_LANGUAGES else "en"
+    with session_scope(settings.database_url) as session:
+        link = _own_link(session, settings, conversation_id)
+        if not link:
+            return MethodsView(configured_lines(lang))
+        if verified_conversation(session, conversation_id) is None:
+            return MethodsView(configured_lines(lang, ""), withheld=True)
+        return MethodsView(configured_lines(lang, link))
