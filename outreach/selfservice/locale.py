@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from babel import localedata
+
 BOT_LANGUAGES = ("en", "es")  # the languages the bot's responses are written in
 _SPANISH_HINTS = re.compile(
     r"[ñ¿¡áéíóú]|\b(?:hola|buenas|buenos|cuanto|cuánto|debo|deuda|saldo|pagar|pago|quiero|"
@@ -29,4 +31,6 @@ def reply_locale(locale: str, language: str | None = None) -> str:
     locale = (locale or "en").replace("-", "_")
     own, _, territory = locale.partition("_")
     language = language if language in BOT_LANGUAGES else (own if own in BOT_LANGUAGES else "en")
-    return f"{language}_{territory}" if territory else language
+    combined = f"{language}_{territory}" if territory else language
+    # Babel has no data for every pair (es_KE): the language's own formats then.
+    return combined if localedata.exists(combined) else language

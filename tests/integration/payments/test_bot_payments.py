@@ -1,0 +1,255 @@
+"""What the bot's "pay now" actions call (outreach.payments.bot_offer, bot_methods), against the
+test database: a verified conversation only; the amount (promise, instalment, arrears,
+balance, or the one named within the limits); the link, the M-Pesa confirmation, or the
+lender's own ways to pay."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from outreach import selfservice
+from outreach.conversations.inbound import open_conversation
+from outreach.models import AuditEvent, Payment, PaymentPlan, PlanInstalment, PromiseToPay
+from outreach.payments import bot_methods, bot_offer, pay_links
+from tests.conftest import make_settings
+from tests.support.factories import make_borrower
+from tests.support.payment_signing import PAYMENT_ENV
+
+US_PHONE = "+13125550100"
+KE_PHONE = "+254712345123"
+STRIPE_ONLY = {k: v for k, v in PAYMENT_ENV.items() if k.startswith("STRIPE")}
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+def settings(database_url):
+    return make_settings(database_url)  # no provider credentials: demo mode for payments
+
+
+def conversation(session, settings, phone=US_PHONE, verified=True, **borrower):
+    make_borrower(session, phone=phone, **borrower)
+    conv = open_conversation(session, "sms", phone)
+    session.commit()
+    if verified:
+        selfservice.submit_factor(conv.public_id, "date_of_birth", "14/03/1985", settings)
+        assert selfservice.submit_factor(conv.public_id, "loan_last4", "1234", settings).verified
+    return conv
+
+
+def kenyan(session, settings, verified=True):
+    loan = {"currency": "KES", "outstanding": Decimal("20000"), "past_due_amount": Decimal("3000")}
+    return conversation(
+        session, settings, KE_PHONE, verified, country="KE", locale="en_KE", loan=loan
+    )
+
+
+def offered(conv, settings, **kwargs):
+    return bot_offer.offer_payment(conv.public_id, settings=settings, **kwargs)
+
+
+def test_it_offers_nothing_to_a_conversation_that_is_not_verified(session, settings):
+    conv = conversation(session, settings, verified=False)
+    assert offered(conv, settings) is None
+    assert bot_offer.start_payment(conv.public_id, "100", settings=settings) is None
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered")) is None
+
+
+def test_it_sends_the_demo_borrower_their_own_link_for_the_arrears(session, settings):
+    conv = conversation(session, settings)
+    offer = offered(conv, settings)
+    assert (offer.kind, offer.provider, offer.amount) == (bot_offer.LINK, "stripe", "420.00")
+    assert (offer.amount_text, offer.reason) == ("$420.00", "the amount past due")
+    assert (offer.minimum_text, offer.maximum_text) == ("$5.00", "$3,210.55")
+    # Demo mode's sandbox page, naming this loan and this conversation (never an amount).
+    token = offer.link.removeprefix(f"{settings.public_base_url}/sandbox/pay/")
+    link = pay_links.read_token(settings, token, pay_links.SANDBOX)
+    loan = conv.borrower.loans[0]
+    assert (link.loan_id, link.conversation_id) == (loan.id, conv.id)
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
+    assert (event.actor, event.borrower_id) == ("bot", conv.borrower_id)
+    assert event.details == {
+        "kind": "link",
+        "provider": "stripe",
+        "sandbox": True,
+        "amount": "420.00",
+        "reason": "arrears",
+    }
+
+
+def test_it_sends_the_card_page_when_stripe_is_configured(session, database_url):
+    settings = make_settings(database_url, **STRIPE_ONLY)
+    conv = conversation(session, settings)
+    offer = offered(conv, settings, language="es")
+    assert offer.link.startswith(f"{settings.public_base_url}/pay/")
+    assert pay_links.read_token(settings, offer.link.rsplit("/", 1)[1]).conversation_id == conv.id
+    assert (offer.amount_text, offer.reason) == ("$420.00", "lo vencido")
+
+
+def test_it_proposes_what_is_left_of_the_open_promise_first(session, settings, clock):
+    conv = conversation(session, settings)
+    loan = conv.borrower.loans[0]
+    session.add(
+        PromiseToPay(
+            loan_id=loan.id,
+            borrower_id=loan.borrower_id,
+            amount=Decimal("300.00"),
+            promised_date=date(2026, 12, 4),
+            created_by="bot",
+            created_at=clock.now() - timedelta(days=1),
+        )
+    )
+    session.add(Payment(loan_id=loan.id, amount=Decimal("100.00"), paid_at=clock.now()))
+    session.commit()
+    offer = offered(conv, settings)
+    assert (offer.amount, offer.reason) == ("200.00", "what you promised to pay")
+
+
+def plan(session, loan, clock, amounts: list[str], paid: list[str]) -> None:
+    row = PaymentPlan(
+        loan_id=loan.id,
+        borrower_id=loan.borrower_id,
+        status="current",
+        instalment_amount=Decimal(amounts[0]),
+        instalment_count=len(amounts),
+        frequency="monthly",
+        start_date=date(2026, 11, 1),
+        first_amount=Decimal(amounts[0]),
+        total=sum(map(Decimal, amounts)),
+        created_by="bot",
+        created_at=clock.now() - timedelta(days=30),
+    )
+    session.add(row)
+    session.flush()
+    for seq, (amount, done) in enumerate(zip(amounts, paid, strict=True), start=1):
+        session.add(
+            PlanInstalment(
+                plan_id=row.id,
+                seq=seq,
+                due_date=date(2026, 11, 1) + timedelta(days=30 * (seq - 1)),
+                amount=Decimal(amount),
+                paid_amount=Decimal(done),
+                status="paid" if Decimal(done) >= Decimal(amount) else "due",
+            )
+        )
+    session.commit()
+
+
+def test_it_proposes_the_rest_of_the_next_unpaid_instalment(session, settings, clock):
+    conv = conversation(session, settings)
+    plan(session, conv.borrower.loans[0], clock, ["140.00"] * 3, ["140.00", "40.00", "0"])
+    offer = offered(conv, settings)
+    assert (offer.amount, offer.reason) == ("100.00", "your next instalment")
+
+
+def test_it_puts_what_the_borrower_asked_to_pay_first(session, settings, clock):
+    conv = conversation(session, settings)
+    loan = conv.borrower.loans[0]
+    plan(session, loan, clock, ["140.00"] * 3, ["0"] * 3)
+    session.add(
+        PromiseToPay(
+            loan_id=loan.id,
+            borrower_id=loan.borrower_id,
+            amount=Decimal("300.00"),
+            promised_date=date(2026, 12, 4),
+            created_by="bot",
+        )
+    )
+    session.commit()
+    assert offered(conv, settings).amount == "300.00"  # the promise comes first
+    assert offered(conv, settings, purpose="instalment").amount == "140.00"
+
+
+def test_it_proposes_the_balance_when_nothing_is_past_due(session, settings):
+    loan = {"past_due_amount": Decimal("0"), "days_past_due": 0}
+    conv = conversation(session, settings, loan=loan)
+    offer = offered(conv, settings)
+    assert (offer.amount, offer.reason) == ("3210.55", "your balance")
+
+
+def test_it_takes_an_amount_from_the_minimum_up_to_what_is_owed(session, settings):
+    conv = conversation(session, settings)
+    chosen = offered(conv, settings, amount="50")
+    assert (chosen.kind, chosen.amount_text, chosen.reason) == (
+        "link",
+        "$50.00",
+        "the amount you chose",
+    )
+    assert offered(conv, settings, amount="3210.55").amount == "3210.55"
+    small, large = offered(conv, settings, amount="2"), offered(conv, settings, amount="5000")
+    assert (small.kind, small.refusal, large.refusal) == ("refused", "too_small", "too_large")
+    assert (small.minimum_text, small.maximum_text, small.link) == ("$5.00", "$3,210.55", "")
+
+
+def test_it_asks_a_kenyan_borrower_to_confirm_the_phone_on_file(session, settings):
+    conv = kenyan(session, settings)
+    offer = offered(conv, settings)
+    assert (offer.kind, offer.provider, offer.amount) == (bot_offer.MPESA, "mpesa", "3000.00")
+    assert (offer.phone, offer.amount_text) == ("+254 7•• ••• 123", "Ksh3,000.00")
+    assert (offer.minimum_text, offer.maximum_text) == ("Ksh100.00", "Ksh20,000.00")
+    assert offer.link == ""
+
+
+def test_it_names_the_paybill_and_the_account_when_mpesa_is_configured(session, database_url):
+    settings = make_settings(database_url, **PAYMENT_ENV)
+    conv = kenyan(session, settings)
+    offer = offered(conv, settings)
+    assert (offer.paybill, offer.account) == ("600638", conv.borrower.loans[0].loan_number)
+
+
+def test_it_tells_how_to_pay_the_lender_when_no_provider_is_offered(session, database_url):
+    settings = make_settings(database_url, **STRIPE_ONLY)  # M-Pesa is not set up: Kenya gets none
+    conv = kenyan(session, settings)
+    offer = offered(conv, settings, language="es")
+    assert (offer.kind, offer.provider, offer.link, offer.phone) == ("direct", None, "", "")
+    assert (
+        offer.methods.splitlines()[1] == "- Por teléfono: llame al 1-800-555-0199 (lun-vie 9-17 h)"
+    )
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
+    assert event.details["kind"] == "direct"
+
+
+# --- the ways to pay ----------------------------------------------------------------------
+
+
+def test_it_lists_the_borrowers_own_link_once_verified(session, settings):
+    conv = conversation(session, settings)
+    view = bot_methods.payment_methods(conv.public_id, "en", settings)
+    assert not view.withheld
+    assert view.lines[0].startswith(
+        f"Online by card or bank transfer: {settings.public_base_url}/sandbox/pay/"
+    )
+    assert "pay.demo-lender.example" not in " ".join(view.lines)
+
+
+def test_it_withholds_the_own_link_before_the_identity_check(session, settings):
+    conv = conversation(session, settings, verified=False)
+    view = bot_methods.payment_methods(conv.public_id, "es", settings)
+    assert view.withheld
+    assert view.lines == [
+        "Por teléfono: llame al 1-800-555-0199 (lun-vie 9-17 h)",
+        "En efectivo en cualquier tienda asociada con su número de préstamo",
+    ]
+
+
+def test_it_keeps_the_configured_link_for_a_lender_without_a_provider(session, database_url):
+    settings = make_settings(database_url, **STRIPE_ONLY)
+    conv = kenyan(session, settings)
+    view = bot_methods.payment_methods(conv.public_id, "en", settings)
+    assert view == bot_methods.MethodsView(
+        [
+            "Online by card or bank transfer: https://pay.demo-lender.example/loan",
+            "By phone: call 1-800-555-0199 (Mon-Fri 9am-5pm)",
+            "In cash at any partner store with your loan number",
+        ]
+    )
+
+
+def test_it_lists_the_configured_ways_to_a_number_no_borrower_has(session, settings):
+    stranger = open_conversation(session, "sms", "+13125559999")
+    session.commit()
+    view = bot_methods.payment_methods(stranger.public_id, "en", settings)
+    assert view.lines[0] == "Online by card or bank transfer: https://pay.demo-lender.example/loan"
