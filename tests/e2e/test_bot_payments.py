@@ -1,0 +1,96 @@
+"""Paying now inside the conversation, through the signed Twilio webhook, the real Rasa server
+and the real action server (demo mode: no provider credentials, the sandbox page stands in)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from outreach.models import AuditEvent, Conversation
+from outreach.payments import pay_links
+from tests.e2e.test_sms_bot import Phone
+from tests.support.factories import make_borrower
+
+pytestmark = pytest.mark.rasa
+NUMBER = "+13125550100"
+SANDBOX_LINK = re.compile(r"https?://\S+/sandbox/pay/([\w.\-]+)")
+
+
+def joined(replies: list[str]) -> str:
+    return " ".join(replies)
+
+
+def linked(settings, text: str):
+    """The payment link in ``text``: what its token names."""
+    found = SANDBOX_LINK.search(text)
+    assert found, text
+    return found.group(0), pay_links.read_token(settings, found.group(1), pay_links.SANDBOX)
+
+
+def test_it_sends_the_payment_link_after_the_identity_check_in_english(
+    bot_app, bot_settings, bot_session
+):
+    borrower = make_borrower(bot_session)
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    asked = joined(phone.say("I want to pay now"))
+    assert "date of birth" in asked and "/pay/" not in asked
+    phone.say("14/03/1985")
+    answer = joined(phone.say("1234"))
+    assert "verified" in answer
+    assert "To pay $420.00 (the amount past due) now, open your secure payment link" in answer
+    assert "from $5.00 up to $3,210.55" in answer
+    url, link = linked(bot_settings, answer)
+    conv = bot_session.scalar(select(Conversation))
+    assert (link.loan_id, link.conversation_id) == (borrower.loans[0].id, conv.id)
+    # The link opens the demo payment page for that loan.
+    page = bot_app.test_client().get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200 and "$420.00" in page.get_data(as_text=True)
+    event = bot_session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
+    assert event.details["kind"] == "link" and event.details["sandbox"] is True
+
+
+def test_it_sends_the_payment_link_after_the_identity_check_in_spanish(
+    bot_app, bot_settings, bot_session
+):
+    make_borrower(bot_session, locale="es_US")
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    assert "fecha de nacimiento" in joined(phone.say("quiero pagar ahora"))
+    phone.say("14 de marzo de 1985")
+    answer = joined(phone.say("1234"))
+    assert "Para pagar $420.00 (lo vencido) ahora, abra su enlace de pago seguro" in answer
+    assert "desde $5.00 hasta $3,210.55" in answer
+    linked(bot_settings, answer)
+
+
+def test_it_takes_another_amount_within_the_limits_and_says_the_limits_otherwise(
+    bot_app, bot_settings, bot_session
+):
+    make_borrower(bot_session)
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    phone.say("how much do i owe")
+    phone.say("14/03/1985")
+    phone.say("1234")
+    refused = joined(phone.say("i can pay 2 now"))
+    assert "smallest amount you can pay at once is $5.00" in refused and "$3,210.55" in refused
+    assert "/pay/" not in refused
+    chosen = joined(phone.say("50"))
+    assert "To pay $50.00 (the amount you chose) now" in chosen
+    linked(bot_settings, chosen)
+
+
+def test_it_gives_an_unverified_borrower_no_link_before_the_check(
+    bot_app, bot_settings, bot_session
+):
+    make_borrower(bot_session)
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    replies = []
+    for text in ("i want to pay now", "how can i pay", "pay my instalment", "no", "pay now"):
+        replies += phone.say(text)
+    text = joined(replies)
+    assert "date of birth" in text
+    assert 'say "pay now": I\'ll confirm who you are first' in text  # the ways to pay, no link
+    assert "/pay/" not in text and "$" not in text and "420" not in text
+    offered = bot_session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
+    assert offered is None
