@@ -37,6 +37,7 @@ REFUSALS = {
     "too_small": "utter_pay_too_small",
     "too_large": "utter_pay_too_large",
     "invalid": "utter_pay_too_small",
+    "whole": "utter_pay_whole_shillings",
 }
 PUSH_REFUSALS = {
     "not_offered": "utter_pay_stk_not_offered",

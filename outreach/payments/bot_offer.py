@@ -18,7 +18,8 @@ conversation passed a fresh identity check (``None`` when it did not: nothing is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
 from babel.numbers import format_currency
 from sqlalchemy.orm import Session
@@ -76,7 +77,7 @@ class PaymentOffer:
     reason: str = ""
     link: str = ""  # LINK
     phone: str = ""  # MPESA: masked, +254 7•• ••• 123
-    refusal: str = ""  # REFUSED: too_small | too_large | invalid
+    refusal: str = ""  # REFUSED: too_small | too_large | invalid | whole (M-Pesa: no cents)
     methods: str = ""  # DIRECT: the lender's ways to pay, one "- " line each
     paybill: str = ""  # M-Pesa offered: the lender's paybill number, when configured
     account: str = ""  # ... and the account to enter there (the loan number)
@@ -133,27 +134,31 @@ def _paybill(settings: Settings, loan: Loan) -> dict[str, str]:
 
 
 def _way_to_pay(
-    session: Session,
-    settings: Settings,
-    offer: offers.Offer,
-    ctx: _Context,
-    common: dict[str, str],
-) -> PaymentOffer:
+    session: Session, settings: Settings, offer: offers.Offer, ctx: _Context
+) -> dict[str, Any]:
     """The first offered provider that can take the payment, in the lender's order (M-Pesa
-    needs a phone on file, the others a payment page); else the lender's own ways to pay."""
+    needs a phone on file, the others a payment page): the offer's kind and its fields; else
+    the lender's own ways to pay. The paybill goes with every offer where M-Pesa is offered."""
     conv, loan = ctx.conv, ctx.loan
     paybill = _paybill(settings, loan) if "mpesa" in offer.providers else {}
     for provider in offer.providers:
         if provider == "mpesa":
             phone = phone_on_file(session, conv)
             if phone is not None:
-                return PaymentOffer(MPESA, provider, phone=mask(phone), **paybill, **common)
+                return {"kind": MPESA, "provider": provider, "phone": mask(phone), **paybill}
         elif provider in PAGE_PROVIDERS:
             link = page_link(settings, offer, conv, loan)
             if link:
-                return PaymentOffer(LINK, provider, link=link, **common)
+                return {"kind": LINK, "provider": provider, "link": link}
     methods = as_list(configured_lines(ctx.language))
-    return PaymentOffer(DIRECT, None, methods=methods, **paybill, **common)
+    return {"kind": DIRECT, "provider": None, "methods": methods, **paybill}
+
+
+def _whole_shillings(value: Decimal, loan: Loan) -> Decimal:
+    """A proposed amount as M-Pesa takes it: whole shillings, rounded up so a promise or an
+    instalment is covered, never above what is owed."""
+    whole = value.to_integral_value(rounding=ROUND_CEILING)
+    return whole if whole <= loan.outstanding else value.to_integral_value(rounding=ROUND_FLOOR)
 
 
 def offer_payment(
@@ -164,29 +169,35 @@ def offer_payment(
     settings: Settings | None = None,
 ) -> PaymentOffer | None:
     """What to offer a verified borrower who wants to pay now. ``amount``: the one they named
-    (REFUSED when it may not be paid at once), else the default amount, ``purpose`` ("promise"
-    or "instalment") first. Audited ``payment.offered``. None unless verified."""
+    (REFUSED when it may not be paid at once, or has cents for M-Pesa), else the default
+    amount, ``purpose`` ("promise" or "instalment") first. Audited ``payment.offered``. None
+    unless verified."""
     settings = settings or Settings.from_env()
     with session_scope(settings.database_url) as session:
         ctx = _context(session, conversation_id, language)
         if ctx is None:
             return None
         loan = ctx.loan
+        offer = offers.offer_for(settings, ctx.conv.borrower.country)
+        way = _way_to_pay(session, settings, offer, ctx)
         if amount is not None:
             try:
                 value, reason = amounts.checked_amount(loan, str(amount)), "chosen"
             except amounts.AmountRefused as exc:
                 return PaymentOffer(REFUSED, None, refusal=exc.code, **ctx.limits())
+            if way["kind"] == MPESA and value != value.to_integral_value():
+                return PaymentOffer(REFUSED, None, refusal="whole", **ctx.limits())
         else:
             value, reason = default_amount(session, loan, purpose)
-        offer = offers.offer_for(settings, ctx.conv.borrower.country)
-        common = {
-            "amount": str(value),
-            "amount_text": ctx.money(value),
-            "reason": REASONS[ctx.language][reason],
+            if way["kind"] == MPESA:
+                value = _whole_shillings(value, loan)
+        result = PaymentOffer(
+            **way,
+            amount=str(value),
+            amount_text=ctx.money(value),
+            reason=REASONS[ctx.language][reason],
             **ctx.limits(),
-        }
-        result = _way_to_pay(session, settings, offer, ctx, common)
+        )
         audit.record(
             session,
             "bot",

@@ -187,10 +187,30 @@ def test_it_takes_an_amount_from_the_minimum_up_to_what_is_owed(session, setting
 def test_it_asks_a_kenyan_borrower_to_confirm_the_phone_on_file(session, settings):
     conv = kenyan(session, settings)
     offer = offered(conv, settings)
-    assert (offer.kind, offer.provider, offer.amount) == (bot_offer.MPESA, "mpesa", "3000.00")
+    assert (offer.kind, offer.provider, offer.amount) == (bot_offer.MPESA, "mpesa", "3000")
     assert (offer.phone, offer.amount_text) == ("+254 7•• ••• 123", "Ksh3,000.00")
     assert (offer.minimum_text, offer.maximum_text) == ("Ksh100.00", "Ksh20,000.00")
     assert offer.link == ""
+
+
+def test_it_proposes_whole_shillings_for_mpesa_and_refuses_cents(session, settings, clock):
+    conv = kenyan(session, settings)
+    loan = conv.borrower.loans[0]
+    session.add(
+        PromiseToPay(
+            loan_id=loan.id,
+            borrower_id=loan.borrower_id,
+            amount=Decimal("1499.50"),
+            promised_date=date(2026, 12, 4),
+            created_by="bot",
+        )
+    )
+    session.commit()
+    offer = offered(conv, settings)
+    assert (offer.amount, offer.amount_text) == ("1500", "Ksh1,500.00")  # the promise covered
+    assert offered(conv, settings, amount="1200").amount_text == "Ksh1,200.00"
+    cents = offered(conv, settings, amount="1200.50")
+    assert (cents.kind, cents.refusal, cents.minimum_text) == ("refused", "whole", "Ksh100.00")
 
 
 def test_it_names_the_paybill_and_the_account_when_mpesa_is_configured(session, database_url):

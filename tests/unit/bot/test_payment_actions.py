@@ -172,6 +172,7 @@ def test_it_asks_to_confirm_the_phone_on_file_and_the_amount_for_mpesa(
     [
         ("too_small", "The smallest amount you can pay at once is Ksh100.00, and the most"),
         ("too_large", "You owe Ksh20,000.00 in total: you can't pay more than that."),
+        ("whole", "M-Pesa takes whole shillings only. Send an amount without cents, from"),
     ],
 )
 def test_it_says_the_limits_when_the_amount_named_cannot_be_paid(
