@@ -29,15 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from outreach import clock, create_app  # noqa: E402
-from outreach.migrate import upgrade  # noqa: E402
-from outreach.models import OutboxItem, ProviderPayment  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.support.clock import MovableClock  # noqa: E402
-from tests.support.factories import make_borrower  # noqa: E402
-from tests.support.payment_signing import (  # noqa: E402
+from outreach import clock, create_app
+from outreach.migrate import upgrade
+from outreach.models import OutboxItem, ProviderPayment
+from tests.conftest import make_settings
+from tests.support.clock import MovableClock
+from tests.support.factories import make_borrower
+from tests.support.payment_signing import (
     PAYMENT_ENV,
     body,
     stripe_header,
