@@ -23,6 +23,8 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
+from outreach.messaging.pay_links import PayLink
+from outreach.models import Loan
 from outreach.payments import amounts, sandbox
 from outreach.payments.offers import Offer, offer_for
 from outreach.selfservice import payment_methods
@@ -35,11 +37,11 @@ __all__ = ["bp"]
 PAGES = {"stripe": "card", "razorpay": "upi"}  # providers whose page is ours
 
 
-def _offer(loan: Any) -> Offer:
+def _offer(loan: Loan) -> Offer:
     return offer_for(settings(), loan.borrower.country)
 
 
-def _elsewhere(token: str, link: Any, offer: Offer) -> Any | None:
+def _elsewhere(token: str, link: PayLink, offer: Offer) -> Any | None:
     """A redirect when the offer is paid on another page (sandbox, M-Pesa), else None."""
     if offer.sandbox and offer.providers:
         return redirect(sandbox.pay_url(settings(), link.loan_id, link.conversation_id))
@@ -48,7 +50,7 @@ def _elsewhere(token: str, link: Any, offer: Offer) -> Any | None:
     return None
 
 
-def _direct(loan: Any) -> Any:
+def _direct(loan: Loan) -> Any:
     """No online payment for this borrower: how to pay the lender directly."""
     return page("direct", loan, methods=payment_methods(language(loan)))
 
