@@ -176,6 +176,14 @@ def test_it_takes_part_of_the_arrears_down_to_the_minimum(client, session, setti
     assert fake_razorpay.requests[-1]["amount"] == 10000
 
 
+def test_it_limits_how_many_links_one_address_creates(client, session, settings, fake_razorpay):
+    # each click creates a link at Razorpay: a script hammering the button is stopped early
+    url = path(settings, indian_borrower(session).loans[0].id)
+    codes = [client.post(url, data={"amount": "100.00"}).status_code for _ in range(11)]
+    assert codes == [303] * 10 + [429]
+    assert len(fake_razorpay.requests) == 10
+
+
 @pytest.mark.parametrize("failure", ["refused", "erroring", "down"])
 def test_razorpay_failing_says_so_and_stores_nothing(failure, session, database_url, fake_razorpay):
     from outreach import create_app
