@@ -1,10 +1,10 @@
 """The ways to pay the bot lists ("how can I pay?"), with the borrower's own payment link.
 
 config/bot.yaml ``payment_methods`` holds the lender's ways to pay per language; a line's
-``{link}`` is the lender's page (``payment_link``). When a provider with a payment page is
-offered to the borrower (``outreach.payments.offers``: Stripe, Razorpay, demo mode's sandbox),
-the borrower's own link (``outreach.payments.requests.payment_link``: it names the loan and this
-conversation) takes its place; the configured link stays for lenders without one.
+``{link}`` is the lender's page (``payment_link``). When the borrower is offered any provider
+(``outreach.payments.offers``, demo mode's sandbox included), their own payment link
+(``outreach.payments.requests.payment_link``: it names the loan and this conversation; the page
+decides how they pay) takes its place; the configured link stays for lenders without one.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from outreach import config_files
 from outreach.db import session_scope
 from outreach.models import Conversation, Loan
-from outreach.payments import offers, requests
+from outreach.payments import requests
 from outreach.selfservice.access import find_conversation, main_loan, verified_conversation
 from outreach.selfservice.locale import BOT_LANGUAGES
 from outreach.settings import Settings
 
-PAGE_PROVIDERS = ("stripe", "razorpay")  # providers whose payment starts from a link
 LINK = "{link}"
 
 
@@ -49,10 +48,8 @@ def as_list(lines: list[str]) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-def page_link(settings: Settings, offer: offers.Offer, conv: Conversation, loan: Loan) -> str:
-    """The borrower's payment page when an offered provider has one ("" when none does)."""
-    if not any(p in PAGE_PROVIDERS for p in offer.providers):
-        return ""
+def own_link(settings: Settings, conv: Conversation, loan: Loan) -> str:
+    """The borrower's payment link naming this conversation ("" when nothing is offered)."""
     return requests.payment_link(settings, loan, conv.id) or ""
 
 
@@ -61,9 +58,7 @@ def _own_link(session: Session, settings: Settings, conversation_id: str) -> str
     if conv is None or conv.borrower is None:
         return ""
     loan = main_loan(session, conv)
-    if loan is None:
-        return ""
-    return page_link(settings, offers.offer_for(settings, conv.borrower.country), conv, loan)
+    return own_link(settings, conv, loan) if loan is not None else ""
 
 
 def payment_methods(

@@ -10,9 +10,10 @@ conversation passed a fresh identity check (``None`` when it did not: nothing is
   owed (``outreach.payments.amounts``).
 - The way to pay: the borrower's providers in the lender's order (``offers.offer_for``). M-Pesa
   with a phone on file: the bot asks to confirm the (masked) number and the amount, then
-  :func:`start_payment` sends the STK Push (``outreach.payments.stk``); a provider with a page
-  (Stripe, Razorpay, demo mode's sandbox): the borrower's payment link, which names the loan
-  and this conversation, never an amount; nothing offered: the lender's own ways to pay.
+  :func:`start_payment` sends the STK Push (``outreach.payments.stk``); otherwise the
+  borrower's payment link (``requests.payment_link``: it names the loan and this conversation,
+  never an amount; its page pays by card, UPI or demo mode's sandbox); nothing offered: the
+  lender's own ways to pay.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from outreach.audit import log as audit
 from outreach.db import session_scope
 from outreach.models import Conversation, Loan
 from outreach.payments import amounts, offers
-from outreach.payments.bot_methods import PAGE_PROVIDERS, as_list, configured_lines, page_link
+from outreach.payments.bot_methods import as_list, configured_lines, own_link
 from outreach.payments.next_amount import default_amount
 from outreach.payments.phone_on_file import mask, phone_on_file
 from outreach.selfservice.access import main_loan, verified_conversation
@@ -58,6 +59,7 @@ REASONS = {
         "chosen": "el monto que eligió",
     },
 }
+PAGE_PROVIDERS = ("stripe", "razorpay")  # providers whose payment starts from the link
 # The StkRefused codes of outreach.payments.stk; start_payment reports one of them.
 STK_REFUSALS = ("not_offered", "bad_phone", "amount", "too_many", "provider_down")
 
@@ -136,9 +138,10 @@ def _paybill(settings: Settings, loan: Loan) -> dict[str, str]:
 def _way_to_pay(
     session: Session, settings: Settings, offer: offers.Offer, ctx: _Context
 ) -> dict[str, Any]:
-    """The first offered provider that can take the payment, in the lender's order (M-Pesa
-    needs a phone on file, the others a payment page): the offer's kind and its fields; else
-    the lender's own ways to pay. The paybill goes with every offer where M-Pesa is offered."""
+    """How the borrower pays, in the lender's order of providers: M-Pesa in the chat when it
+    comes before any card or UPI provider and a phone is on file; else the payment link (its page
+    pays through the first offered provider); else, nothing offered, the lender's own ways to
+    pay. The kind and its fields; the paybill goes with every offer where M-Pesa is offered."""
     conv, loan = ctx.conv, ctx.loan
     paybill = _paybill(settings, loan) if "mpesa" in offer.providers else {}
     for provider in offer.providers:
@@ -147,9 +150,12 @@ def _way_to_pay(
             if phone is not None:
                 return {"kind": MPESA, "provider": provider, "phone": mask(phone), **paybill}
         elif provider in PAGE_PROVIDERS:
-            link = page_link(settings, offer, conv, loan)
-            if link:
-                return {"kind": LINK, "provider": provider, "link": link}
+            break
+    # The payment link: its page pays through the first offered provider (M-Pesa without a
+    # phone on file shows the paybill there).
+    link = own_link(settings, conv, loan) if offer.providers else ""
+    if link:
+        return {"kind": LINK, "provider": offer.first, "link": link, **paybill}
     methods = as_list(configured_lines(ctx.language))
     return {"kind": DIRECT, "provider": None, "methods": methods, **paybill}
 

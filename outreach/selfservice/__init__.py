@@ -10,7 +10,7 @@ word that the borrower is verified. Each call opens its own session; none touche
 at import.
 
 Modules: ``access`` (which conversation, which loan), ``verification`` (the identity factors),
-``balance``, ``plans`` (plans, promises), ``account`` (flags, opt-out),
+``balance``, ``plans`` (plans, promises, payment methods), ``account`` (flags, opt-out),
 ``handoff`` (cases for officers), ``hours`` (when an officer answers).
 """
 
@@ -25,6 +25,7 @@ from outreach.selfservice.plans import (
     PlanOffer,
     PlanRequest,
     accept_plan,
+    payment_methods,
     promise_limit,
     promise_to_pay,
     quote_plan,
@@ -47,6 +48,7 @@ __all__ = [
     "lender_name",
     "open_handoff",
     "opt_out",
+    "payment_methods",
     "promise_limit",
     "promise_to_pay",
     "quote_plan",

@@ -1,4 +1,4 @@
-"""Plans and promises for the bot (the ways to pay: ``outreach.payments.bot_methods``).
+"""Plans, promises and payment methods for the bot.
 
 Every function re-checks in the database that the conversation is verified; the bot never
 creates a plan outside the limits (only an officer can, from the console). The limits are
@@ -16,7 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from sqlalchemy.orm import Session
 
-from outreach import clock
+from outreach import clock, config_files
 from outreach.arrangements import agreements, limits
 from outreach.audit import log as audit
 from outreach.db import session_scope
@@ -277,3 +277,11 @@ def promise_to_pay(
             format_date(promise.promised_date, "long", locale=locale),
             money_text(promise.amount or 0, loan.currency, locale),
         )
+
+
+def payment_methods(language: str | None = None) -> list[str]:
+    """The lines listing how to pay, with the payment link, in the borrower's language."""
+    cfg = config_files.bot()
+    lang = language if language in BOT_LANGUAGES else "en"
+    methods = (cfg.get("payment_methods") or {}).get(lang) or []
+    return [str(m).format(link=cfg.get("payment_link", "")) for m in methods]

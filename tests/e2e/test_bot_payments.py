@@ -8,14 +8,14 @@ import re
 import pytest
 from sqlalchemy import select
 
+from outreach.messaging import pay_links
 from outreach.models import AuditEvent, Conversation
-from outreach.payments import pay_links
 from tests.e2e.test_sms_bot import Phone
 from tests.support.factories import make_borrower
 
 pytestmark = pytest.mark.rasa
 NUMBER = "+13125550100"
-SANDBOX_LINK = re.compile(r"https?://\S+/sandbox/pay/([\w.\-]+)")
+PAY_LINK = re.compile(r"https?://\S+/pay/([\w.\-]+)")
 
 
 def joined(replies: list[str]) -> str:
@@ -24,9 +24,9 @@ def joined(replies: list[str]) -> str:
 
 def linked(settings, text: str):
     """The payment link in ``text``: what its token names."""
-    found = SANDBOX_LINK.search(text)
+    found = PAY_LINK.search(text)
     assert found, text
-    return found.group(0), pay_links.read_token(settings, found.group(1), pay_links.SANDBOX)
+    return found.group(0), pay_links.read_token(settings, found.group(1))
 
 
 def test_it_sends_the_payment_link_after_the_identity_check_in_english(
@@ -45,7 +45,8 @@ def test_it_sends_the_payment_link_after_the_identity_check_in_english(
     conv = bot_session.scalar(select(Conversation))
     assert (link.loan_id, link.conversation_id) == (borrower.loans[0].id, conv.id)
     # The link opens the demo payment page for that loan.
-    page = bot_app.test_client().get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    page = bot_app.test_client().get(path, follow_redirects=True)
     assert page.status_code == 200 and "$420.00" in page.get_data(as_text=True)
     event = bot_session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
     assert event.details["kind"] == "link" and event.details["sandbox"] is True

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from outreach import selfservice
 from outreach.conversations.inbound import open_conversation
+from outreach.messaging import pay_links
 from outreach.models import AuditEvent, Payment, PaymentPlan, PlanInstalment, PromiseToPay
-from outreach.payments import bot_methods, bot_offer, pay_links
+from outreach.payments import bot_methods, bot_offer
 from tests.conftest import make_settings
 from tests.support.factories import make_borrower
 from tests.support.payment_signing import PAYMENT_ENV
@@ -64,9 +65,10 @@ def test_it_sends_the_demo_borrower_their_own_link_for_the_arrears(session, sett
     assert (offer.kind, offer.provider, offer.amount) == (bot_offer.LINK, "stripe", "420.00")
     assert (offer.amount_text, offer.reason) == ("$420.00", "the amount past due")
     assert (offer.minimum_text, offer.maximum_text) == ("$5.00", "$3,210.55")
-    # Demo mode's sandbox page, naming this loan and this conversation (never an amount).
-    token = offer.link.removeprefix(f"{settings.public_base_url}/sandbox/pay/")
-    link = pay_links.read_token(settings, token, pay_links.SANDBOX)
+    # The payment link (demo mode: its page is the sandbox's), naming this loan and this
+    # conversation, never an amount.
+    token = offer.link.removeprefix(f"{settings.public_base_url}/pay/")
+    link = pay_links.read_token(settings, token)
     loan = conv.borrower.loans[0]
     assert (link.loan_id, link.conversation_id) == (loan.id, conv.id)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
@@ -80,7 +82,7 @@ def test_it_sends_the_demo_borrower_their_own_link_for_the_arrears(session, sett
     }
 
 
-def test_it_sends_the_card_page_when_stripe_is_configured(session, database_url):
+def test_it_sends_the_same_link_when_stripe_is_configured(session, database_url):
     settings = make_settings(database_url, **STRIPE_ONLY)
     conv = conversation(session, settings)
     offer = offered(conv, settings, language="es")
@@ -240,7 +242,7 @@ def test_it_lists_the_borrowers_own_link_once_verified(session, settings):
     view = bot_methods.payment_methods(conv.public_id, "en", settings)
     assert not view.withheld
     assert view.lines[0].startswith(
-        f"Online by card or bank transfer: {settings.public_base_url}/sandbox/pay/"
+        f"Online by card or bank transfer: {settings.public_base_url}/pay/"
     )
     assert "pay.demo-lender.example" not in " ".join(view.lines)
 
