@@ -22,6 +22,10 @@ def joined(replies: list[str]) -> str:
     return " ".join(replies)
 
 
+def path_of(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
 def linked(settings, text: str):
     """The payment link in ``text``: what its token names."""
     found = PAY_LINK.search(text)
@@ -44,9 +48,11 @@ def test_it_sends_the_payment_link_after_the_identity_check_in_english(
     url, link = linked(bot_settings, answer)
     conv = bot_session.scalar(select(Conversation))
     assert (link.loan_id, link.conversation_id) == (borrower.loans[0].id, conv.id)
-    # The link opens the demo payment page for that loan.
-    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
-    page = bot_app.test_client().get(path, follow_redirects=True)
+    # The link opens the demo payment page for that loan (by way of the sandbox's own page).
+    client = bot_app.test_client()
+    hop = client.get(path_of(url))
+    assert hop.status_code == 302 and "/sandbox/pay/" in hop.location
+    page = client.get(path_of(hop.location))
     assert page.status_code == 200 and "$420.00" in page.get_data(as_text=True)
     event = bot_session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
     assert event.details["kind"] == "link" and event.details["sandbox"] is True
