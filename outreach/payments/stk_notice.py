@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel.core import UnknownLocaleError
 from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +36,10 @@ def notice_text(
 ) -> tuple[str, dict[str, Any] | None]:
     """The notice on ``channel`` in the borrower's locale, and an email's subject and HTML."""
     locale = (borrower.locale or "en").replace("-", "_")
-    amount = format_currency(req.amount, CURRENCY, locale=locale)
+    try:
+        amount = format_currency(req.amount, CURRENCY, locale=locale)
+    except (UnknownLocaleError, ValueError):  # e.g. es_KE: Babel knows the language only
+        amount = format_currency(req.amount, CURRENCY, locale=locale.split("_")[0] or "en")
     values = {
         "lender": settings.lender_name,
         # Babel's no-break spaces and the bullet are not GSM-7: either would make an SMS UCS-2.
