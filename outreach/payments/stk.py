@@ -28,7 +28,7 @@ from outreach import config_files
 from outreach.audit import log as audit
 from outreach.messaging.contact_policy import usable_point
 from outreach.models import Borrower, Loan, StkRequest
-from outreach.payments import amounts
+from outreach.payments import amounts, pay_links
 from outreach.payments.apply import loan_key
 from outreach.payments.daraja import Daraja, DarajaError
 from outreach.payments.mpesa import CURRENCY, Mpesa
@@ -105,6 +105,19 @@ def masked_phone_on_file(borrower: Borrower, plain: bool = False) -> str | None:
     return mask_phone(phone, plain) if phone else None
 
 
+def mpesa_offered(settings: Settings, loan: Loan) -> bool:
+    """M-Pesa is offered for ``loan``: its borrower's country offers it, and it is in KES."""
+    offer = offer_for(settings, loan.borrower.country)
+    return loan.currency == CURRENCY and "mpesa" in offer.providers
+
+
+def page_url(settings: Settings, loan_id: int, conversation_id: int | None = None) -> str:
+    """``PUBLIC_BASE_URL/pay/mpesa/<token>``: the borrower's M-Pesa page (the card link's
+    token: ``outreach.payments.pay_links``)."""
+    token = pay_links.make_token(settings, loan_id, conversation_id, pay_links.CARD)
+    return f"{settings.public_base_url}/pay/mpesa/{token}"
+
+
 def paybill(settings: Settings) -> str:
     """The paybill (business number) a borrower pays by when the prompt does not complete."""
     return settings.mpesa_shortcode or DEMO_PAYBILL
@@ -171,7 +184,7 @@ def start_stk_push(
     (committed), or :class:`StkRefused` with ``code`` in ``REFUSALS`` and nothing stored."""
     borrower = loan.borrower
     offer = offer_for(settings, borrower.country)
-    if "mpesa" not in offer.providers or loan.currency != CURRENCY:
+    if not mpesa_offered(settings, loan):
         raise StkRefused("not_offered")
     msisdn = kenyan_mobile(phone)
     if msisdn is None:

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from outreach.conversations.inbound_form import MAX_BODY_CHARS
 from outreach.models import Borrower, ContactPoint, Message, StkRequest
 from outreach.payments import sandbox as sandbox_payments
-from outreach.payments import stk_sandbox
+from outreach.payments import stk, stk_sandbox
 from outreach.settings import SANDBOX_NUMBER
 from outreach.web import channels, db, request_now, settings
 from outreach.web.webhooks import handle_inbound
@@ -82,6 +82,7 @@ def _phone_page(
         max_body=MAX_BODY_CHARS,
         pay_links=_pay_links(point),
         stk_prompts=stk_sandbox.pending_prompts(db(), settings(), point.address),
+        mpesa_links=_mpesa_links(point),
         lender=settings().lender_name,
         mpesa_error=mpesa_error,
     )
@@ -94,6 +95,17 @@ def _pay_links(point: ContactPoint) -> list[tuple[str, str]]:
         return []
     loans = point.borrower.loans
     return [(loan.loan_number, sandbox_payments.pay_url(settings(), loan.id)) for loan in loans]
+
+
+def _mpesa_links(point: ContactPoint) -> list[tuple[str, str]]:
+    """(loan number, M-Pesa page) for each loan whose demo prompt would show on this phone."""
+    if not stk_sandbox.offered(settings()) or not stk.kenyan_mobile(point.address):
+        return []
+    return [
+        (loan.loan_number, stk.page_url(settings(), loan.id))
+        for loan in point.borrower.loans
+        if stk.mpesa_offered(settings(), loan)
+    ]
 
 
 @bp.get("/phones/<int:point_id>")

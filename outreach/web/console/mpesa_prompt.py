@@ -18,8 +18,6 @@ from flask import flash, redirect, request, url_for
 
 from outreach.models import HandoffCase
 from outreach.payments import amounts, stk
-from outreach.payments.mpesa import CURRENCY
-from outreach.payments.offers import offer_for
 from outreach.web import db, request_now, settings
 from outreach.web.auth import current_officer, require_role
 from outreach.web.console.actions import audit_case, case_loan
@@ -38,9 +36,9 @@ REFUSED = {
 def mpesa_form(case: HandoffCase) -> dict[str, Any] | None:
     """The form's defaults when the case's borrower is offered M-Pesa on a KES loan, else None."""
     borrower = case.borrower
-    if borrower is None or "mpesa" not in offer_for(settings(), borrower.country).providers:
+    if borrower is None:
         return None
-    loan = next((ln for ln in borrower.loans if ln.currency == CURRENCY), None)
+    loan = next((ln for ln in borrower.loans if stk.mpesa_offered(settings(), ln)), None)
     if loan is None:
         return None
     due = amounts.amount_due(loan).to_integral_value(rounding=ROUND_FLOOR)

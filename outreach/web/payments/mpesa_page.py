@@ -20,7 +20,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from outreach.models import Loan
 from outreach.payments import amounts, pay_links, stk
-from outreach.payments.mpesa import CURRENCY
 from outreach.payments.offers import offer_for
 from outreach.payments.receipts import mask
 from outreach.web import db, request_now, settings
@@ -35,9 +34,7 @@ REFUSAL_STATUS = {"amount": 400, "bad_phone": 400, "too_many": 429, "provider_do
 def _found(token: str) -> tuple[pay_links.PayLink, Loan] | None:
     link = pay_links.read_token(settings(), token, pay_links.CARD)
     loan = db().get(Loan, link.loan_id) if link is not None else None
-    if link is None or loan is None or loan.currency != CURRENCY:
-        return None
-    if "mpesa" not in offer_for(settings(), loan.borrower.country).providers:
+    if link is None or loan is None or not stk.mpesa_offered(settings(), loan):
         return None
     return link, loan
 
