@@ -6,6 +6,7 @@ mode (no Twilio credentials): with real credentials these routes do not exist.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -13,10 +14,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from outreach.conversations.inbound_form import MAX_BODY_CHARS
-from outreach.models import Borrower, ContactPoint, Message
+from outreach.models import Borrower, ContactPoint, Message, StkRequest
 from outreach.payments import sandbox as sandbox_payments
+from outreach.payments import stk, stk_sandbox
 from outreach.settings import SANDBOX_NUMBER
-from outreach.web import db, settings
+from outreach.web import channels, db, request_now, settings
 from outreach.web.webhooks import handle_inbound
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -50,7 +52,14 @@ def _point(point_id: int) -> ContactPoint:
     return point
 
 
-def _phone_page(point: ContactPoint, *, error: str = "", draft: str = "", status: int = 200) -> Any:
+def _phone_page(
+    point: ContactPoint,
+    *,
+    error: str = "",
+    draft: str = "",
+    status: int = 200,
+    mpesa_error: str = "",
+) -> Any:
     messages = (
         db()
         .scalars(
@@ -72,6 +81,10 @@ def _phone_page(point: ContactPoint, *, error: str = "", draft: str = "", status
         draft=draft,
         max_body=MAX_BODY_CHARS,
         pay_links=_pay_links(point),
+        stk_prompts=stk_sandbox.pending_prompts(db(), settings(), point.address),
+        mpesa_links=_mpesa_links(point),
+        lender=settings().lender_name,
+        mpesa_error=mpesa_error,
     )
     return page, status
 
@@ -82,6 +95,17 @@ def _pay_links(point: ContactPoint) -> list[tuple[str, str]]:
         return []
     loans = point.borrower.loans
     return [(loan.loan_number, sandbox_payments.pay_url(settings(), loan.id)) for loan in loans]
+
+
+def _mpesa_links(point: ContactPoint) -> list[tuple[str, str]]:
+    """(loan number, M-Pesa page) for each loan whose demo prompt would show on this phone."""
+    if not stk_sandbox.offered(settings()) or not stk.kenyan_mobile(point.address):
+        return []
+    return [
+        (loan.loan_number, stk.page_url(settings(), loan.id))
+        for loan in point.borrower.loans
+        if stk.mpesa_offered(settings(), loan)
+    ]
 
 
 @bp.get("/phones/<int:point_id>")
@@ -109,4 +133,19 @@ def answer(point_id: int) -> Any:
             return _phone_page(
                 point, error=resp.get_data(as_text=True).strip(), draft=body, status=400
             )
+    return redirect(url_for("sandbox.phone", point_id=point.id) + "#latest")
+
+
+@bp.post("/phones/<int:point_id>/mpesa/<int:stk_id>")
+def answer_mpesa(point_id: int, stk_id: int) -> Any:
+    """The borrower answers a demo M-Pesa prompt on this phone: Pay (with a PIN) or Cancel. The
+    answer becomes the stkCallback Daraja would post, settled by the real callback's code."""
+    point = _point(point_id)
+    req = db().get(StkRequest, stk_id)
+    if req is None or req not in stk_sandbox.pending_prompts(db(), settings(), point.address):
+        abort(404)  # not a demo prompt waiting on this phone (answered, or another phone's)
+    pay = request.form.get("answer") == "pay"
+    if pay and not re.fullmatch(r"[0-9]{4}", request.form.get("pin", "")):
+        return _phone_page(point, mpesa_error="pin: enter a 4-digit M-Pesa PIN.", status=400)
+    stk_sandbox.answer(db(), settings(), channels(), req, pay=pay, now=request_now())
     return redirect(url_for("sandbox.phone", point_id=point.id) + "#latest")
