@@ -1,7 +1,9 @@
 """Demo sandbox: each demo borrower's phone, the messages "sent" to it, and a box to answer.
 
 Answers enter through exactly the same inbound handler as a signed Twilio webhook. Only in demo
-mode (no Twilio credentials): with real credentials these routes do not exist.
+mode (no Twilio credentials): with real credentials these routes do not exist. The list shows each
+borrower's local time, when a reminder may reach them and why (the contact policy's answer), and
+unread messages per phone (``outreach.web.sandbox_list``).
 """
 
 from __future__ import annotations
@@ -9,14 +11,31 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import or_, select
 
 from outreach.conversations.inbound_form import MAX_BODY_CHARS
 from outreach.models import Borrower, ContactPoint, Message
 from outreach.payments import sandbox as sandbox_payments
 from outreach.settings import SANDBOX_NUMBER
-from outreach.web import db, settings
+from outreach.web import db, request_now, settings
+from outreach.web.sandbox_list import (
+    SEEN_COOKIE,
+    SEEN_MAX_AGE,
+    phone_rows,
+    read_seen,
+    write_seen,
+)
 from outreach.web.webhooks import handle_inbound
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -40,7 +59,17 @@ def index() -> Any:
         )
         .all()
     )
-    return render_template("sandbox/index.html", points=points)
+    rows = phone_rows(
+        db(), list(points), request_now(), read_seen(request.cookies.get(SEEN_COOKIE))
+    )
+    only_reachable = request.args.get("show") == "reachable"
+    return render_template(
+        "sandbox/index.html",
+        rows=[r for r in rows if r.reachable] if only_reachable else rows,
+        total=len(rows),
+        reachable=sum(1 for r in rows if r.reachable),
+        only_reachable=only_reachable,
+    )
 
 
 def _point(point_id: int) -> ContactPoint:
@@ -64,16 +93,38 @@ def _phone_page(point: ContactPoint, *, error: str = "", draft: str = "", status
         )
         .all()
     )
-    page = render_template(
-        "sandbox/phone.html",
-        point=point,
-        messages=messages,
-        error=error,
-        draft=draft,
-        max_body=MAX_BODY_CHARS,
-        pay_links=_pay_links(point),
+    seen = read_seen(request.cookies.get(SEEN_COOKIE))
+    (row,) = phone_rows(db(), [point], request_now(), seen)
+    response = make_response(
+        render_template(
+            "sandbox/phone.html",
+            point=point,
+            row=row,
+            messages=messages,
+            error=error,
+            draft=draft,
+            max_body=MAX_BODY_CHARS,
+            pay_links=_pay_links(point),
+        ),
+        status,
     )
-    return page, status
+    # Everything on the page is read now (the page's 2-second poll lands here too).
+    if messages and messages[-1].id > seen.get(point.id, 0):
+        seen[point.id] = messages[-1].id
+        _set_seen(response, seen)
+    return response
+
+
+def _set_seen(response: Response, seen: dict[int, int]) -> None:
+    response.set_cookie(
+        SEEN_COOKIE,
+        write_seen(seen),
+        max_age=int(SEEN_MAX_AGE.total_seconds()),
+        path=url_for("sandbox.index"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _pay_links(point: ContactPoint) -> list[tuple[str, str]]:
