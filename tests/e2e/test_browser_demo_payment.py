@@ -7,8 +7,10 @@ says until when; the borrower follows the payment link, pays on the sandbox paym
 receipt appears on the phone; a supervisor sees the promise kept on the case, and the queued
 reminder stopped by the payment in the borrower's timeline.
 
-The action server keeps the real clock (it is another process), so the app's clock is held on
-the borrower's real date, and moved to the promise's eve from the date the bot recorded.
+The action server keeps the real clock (it is another process): the app's clock is held at 10:00
+on the borrower's real date for the first reminder, runs on the real clock while the borrower
+talks to the bot (a verification is fresh only while the two clocks agree), and is then held on
+the eve of the date the bot recorded.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def test_it_pays_a_demo_borrowers_promise_from_the_sandbox_phone(browser, demo, 
         phone.get_by_role("button", name="Send").click()
         expect(messages).to_contain_text(expect_text, timeout=20_000)
 
+    app_clock.freeze(None)  # the bot's part: the action server's clock and the app's agree
     send("i'll pay in 3 days", "date of birth")
     send("14/03/1985", "last 4 digits")
     send("1234", "How much will you pay")
@@ -104,6 +107,7 @@ def test_it_pays_a_demo_borrowers_promise_from_the_sandbox_phone(browser, demo, 
     # The eve of the promised date, at 22:00 in Chicago: the promise reminder is due but the
     # contact window has closed, so the dispatcher holds it until 08:00.
     held_clock.move_to(chicago(promise.promised_date - timedelta(days=1), 22))
+    app_clock.freeze(held_clock)
     remind(session, settings, held_clock.now())
     phone.goto(live.url + "/sandbox/")
     expect(row.locator(".next-reminder")).to_contain_text(
