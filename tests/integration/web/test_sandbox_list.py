@@ -167,3 +167,29 @@ def test_it_shows_borrower_names_as_text(client, session, clock):
     make_borrower(session, full_name="Ana <b>Garcia</b>")
     page = client.get("/sandbox/").get_data(as_text=True)
     assert "Ana &lt;b&gt;Garcia&lt;/b&gt;" in page and "<b>Garcia" not in page
+
+
+def test_it_shows_every_local_time_of_a_borrower_the_facts_place_only_by_country(
+    client, session, clock
+):
+    # A toll-free number and no address: every US zone is a candidate (RULES.md RF-TIME-3), and
+    # a reminder may go only once it is 08:00 in the westernmost of them.
+    make_borrower(session, phone="+18005550100", region=None, postal_code=None)
+    clock.move_to(INSIDE)  # 06:00 in Honolulu and Adak, 11:00 in New York
+    row = only(phone_list(client), "Ana Garcia")
+    assert row["reasons"] == "contact_window"
+    assert row["local-time"].startswith("Tue 06:00 America/Adak and 1 more · Tue 07:00 ")
+    assert row["local-time"].endswith(" more local times")
+    assert row["next-reminder"].startswith("today 08:00 America/Adak and 1 more, today 09:00 ")
+    assert row["next-reminder"].endswith("(quiet hours)")
+
+
+def test_it_says_until_when_the_contact_limit_holds_after_a_reminder(
+    client, session, clock, settings
+):
+    make_borrower(session)
+    clock.move_to(INSIDE)
+    remind(session, settings, INSIDE)  # one SMS: the shipped cap is one per channel a day
+    row = only(phone_list(client), "Ana Garcia")
+    assert row["reasons"] == "frequency_cap"
+    assert row["next-reminder"] == "tomorrow 10:00 (contact limit reached until 10:00 local)"
