@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     from outreach.web.params import install as install_params
     from outreach.web.payments import callbacks as payment_webhooks
-    from outreach.web.payments import card as pay
+    from outreach.web.payments import link as pay
     from outreach.web.payments import sandbox as sandbox_pay
 
     install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)

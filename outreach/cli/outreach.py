@@ -214,12 +214,14 @@ def _sample(settings, borrower_id: int | None, locale: str | None, session) -> S
         "instalment_number": 2,
         "instalment_count": 6,
     }
+    loan_id = 0  # without a borrower a stand-in loan still gives the payment link its length
     if borrower_id is not None:
         borrower = session.get(Borrower, borrower_id)
         if borrower is None:
             raise click.ClickException(f"--borrower: no borrower with id {borrower_id}")
         loan = session.scalar(select(Loan).where(Loan.borrower_id == borrower_id))
         if loan is not None:
+            loan_id = loan.id
             payload.update(
                 amount=str(loan.past_due_amount or loan.next_due_amount or loan.outstanding),
                 currency=loan.currency,
@@ -229,7 +231,9 @@ def _sample(settings, borrower_id: int | None, locale: str | None, session) -> S
         locale = locale or borrower.locale
         # A sample "today" for this borrower is their own date, not the server's.
         payload["promised_date"] = borrower.today(now).isoformat()
-    return SimpleNamespace(payload=payload, locale=locale or "en", borrower_id=borrower_id or 0)
+    return SimpleNamespace(
+        payload=payload, locale=locale or "en", borrower_id=borrower_id or 0, loan_id=loan_id
+    )
 
 
 @templates_cli.command("preview")

@@ -28,6 +28,7 @@ VARIABLES = frozenset(
         "amount",
         "due_date",
         "link",
+        "pay_link",
         "unsubscribe_url",
         "days_past_due",
         "instalment_number",

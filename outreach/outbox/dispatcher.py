@@ -94,6 +94,25 @@ def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
     return ids
 
 
+def _still_claimed(session: Session, ids: list[int]) -> list[OutboxItem]:
+    """The claimed rows, locked until this batch is decided and committed, that are still ours.
+
+    A payment can cancel a reminder between its claim and its decision (the same second): it
+    cancels rows ``sending`` with no message logged yet (``outreach.payments.reminders``). The
+    lock makes the two take turns: on PostgreSQL ``FOR UPDATE`` (the payment's cancel waits, then
+    sees the message logged and leaves it: already handed over); on SQLite this transaction began
+    with ``BEGIN IMMEDIATE``. A row cancelled first is no longer ``sending`` and is skipped."""
+    query = (
+        select(OutboxItem)
+        .where(OutboxItem.id.in_(ids))
+        .order_by(OutboxItem.id)
+        .execution_options(populate_existing=True)  # the status as committed, not as cached
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return [item for item in session.scalars(query) if item.status == "sending"]
+
+
 def stale_after() -> timedelta:
     """How long a claim may stay ``sending`` before reconcile treats its dispatcher as dead
     (``OUTBOX_STALE_SECONDS``, default 600: far longer than one batch takes)."""
@@ -216,11 +235,11 @@ def dispatch(
                     report.claimed += len(ids)
                     if not ids:
                         continue
-                    items = list(
-                        db.scalars(
-                            select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id)
-                        )
-                    )
+                    items = _still_claimed(db, ids)
+                    report.cancelled += len(ids) - len(items)
+                    if not items:
+                        db.commit()
+                        continue
                     stops = batch_stop_reasons(db, items)
                     prepared = prepare(db, settings, config, items, stops, now)
                 report.add(prepared.counts)

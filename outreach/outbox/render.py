@@ -1,7 +1,15 @@
 """Rendering a planned reminder for the channel it goes out on.
 
 Variables are formatted for the borrower's locale with Babel; the body is rendered when the
-channel is known (at send time), so each message carries a fresh signed self-service link.
+channel is known (at send time), so each message carries fresh signed links: the self-service
+chat link (``link``) and, for a reminder about a loan, the borrower's payment link
+(``pay_link``, naming the loan and no conversation).
+
+The payment link goes in whenever the reminder names a loan, whatever the borrower is offered:
+the page it opens (``/pay/<token>``) decides when it is opened, which may be days later and
+under another offer (demo mode ended, a provider set up), and with nothing offered it says how
+to pay the lender directly and links the chat. The outbox sits below ``outreach.payments`` and
+does not ask it: the page does.
 """
 
 from __future__ import annotations
@@ -11,10 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 
 from outreach.campaigns.config import CampaignConfig
+from outreach.channels.sms_encoding import is_gsm7
 from outreach.messaging.links import make_link, unsubscribe_url
+from outreach.messaging.pay_links import pay_url
 from outreach.messaging.templates import render, render_email
 from outreach.models import OutboxItem
 from outreach.settings import Settings
@@ -30,6 +40,16 @@ def _plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
+def money(amount: Decimal, currency: str, locale: str) -> str:
+    """``amount`` for the borrower's locale, in GSM-7: a symbol outside it (the rupee's, the
+    naira's) would make the whole SMS UCS-2, so the currency's code stands in for it."""
+    text = _plain(format_currency(amount, currency, locale=locale))
+    if is_gsm7(text):
+        return text
+    symbol = get_currency_symbol(currency, locale=locale)
+    return " ".join(text.replace(symbol, f" {currency.upper()} ").split())
+
+
 def variables(settings: Settings, config: CampaignConfig, item: OutboxItem) -> dict[str, Any]:
     """Template variables for ``item``, formatted for the borrower's locale with Babel."""
     p = item.payload or {}
@@ -37,17 +57,14 @@ def variables(settings: Settings, config: CampaignConfig, item: OutboxItem) -> d
     values: dict[str, Any] = {
         "lender": settings.lender_name,
         "link": make_link(settings, item.borrower_id),
+        "pay_link": pay_url(settings, item.loan_id) if item.loan_id is not None else "",
         "collector": config.collector_disclosure,
         "days_past_due": p.get("days_past_due", 0),
         "instalment_number": p.get("instalment_number", ""),
         "instalment_count": p.get("instalment_count", ""),
     }
     amount = p.get("amount")
-    values["amount"] = (
-        _plain(format_currency(Decimal(amount), p.get("currency") or "USD", locale=loc))
-        if amount
-        else ""
-    )
+    values["amount"] = money(Decimal(amount), p.get("currency") or "USD", loc) if amount else ""
     for key in ("due_date", "promised_date"):
         raw = p.get(key)
         values[key] = (

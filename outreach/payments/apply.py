@@ -29,9 +29,9 @@ from outreach.arrangements.review import review_loan
 from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.models import Loan, Payment, ProviderPayment
+from outreach.payments import reminders
 from outreach.payments.base import PaymentEvent
 from outreach.payments.receipts import send_receipt
-from outreach.payments.reminders import cancel_covered_reminders
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
     session.add(payment)
     session.flush()
     row.payment_id = payment.id
+    reminders.hold(session, loan)  # before the audit lock, as the dispatcher takes them
     audit.record(
         session,
         actor,
@@ -142,7 +143,7 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
         at=now,
     )
     review_loan(session, loan.id, now, actor)
-    cancelled = cancel_covered_reminders(session, loan, now, actor)
+    cancelled = reminders.cancel_covered_reminders(session, loan, now, actor)
     return Outcome("applied", row.id, reminders_cancelled=cancelled)
 
 

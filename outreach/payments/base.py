@@ -70,8 +70,9 @@ class PaymentEvent:
 class PaymentProvider(Protocol):
     """What every provider offers: its callbacks verified and parsed. ``parse_callback`` answers
     None for an authentic callback the product ignores (another event type, a session not yet
-    paid). Creating a payment is provider-specific (Stripe: ``StripeCheckout.create_session``);
-    M-Pesa STK Push, Razorpay links and status queries are not built yet (issue 14's note)."""
+    paid). Creating a payment is provider-specific (Stripe: ``StripeCheckout.create_session``;
+    Razorpay: ``RazorpayLinks.create_link``); M-Pesa STK Push and status queries are not built
+    yet (issue 14's note)."""
 
     name: str
 

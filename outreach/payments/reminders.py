@@ -3,8 +3,14 @@
 A pending reminder asks for an amount (its payload's ``amount``: the arrears, the instalment or
 the promised amount when it was planned); once payments received since it was planned reach that
 amount it is no longer due and is cancelled (audited as ``outbox.stopped``, reason
-``payment_received``). Only ``pending`` rows are touched, by a conditional update: a row the
-dispatcher has already claimed (``sending``) or handed to a provider is never recalled.
+``payment_received``). That includes a row the dispatcher claimed in the same second but has not
+decided yet (``sending`` with no message logged): the dispatcher skips a claimed row cancelled
+before it decides (``outreach.outbox.dispatcher._still_claimed``). A row whose message is logged
+has been handed over and is never recalled (contracts/payments.md, "Effects").
+
+The two take turns on the rows: ``hold`` locks the loan's cancellable rows (PostgreSQL
+``FOR UPDATE``; SQLite serialises writers) before the payment's audit events take the audit
+chain's lock, the order the dispatcher takes them in too, so the two never deadlock.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from outreach.audit import log as audit
@@ -29,12 +35,31 @@ def _asked(item: OutboxItem, loan: Loan) -> Decimal:
         return loan.past_due_amount
 
 
+def _cancellable():  # type: ignore[no-untyped-def]
+    """Not yet handed over: waiting, or claimed by a dispatcher that has logged no message."""
+    return or_(
+        OutboxItem.status == "pending",
+        (OutboxItem.status == "sending") & OutboxItem.message_id.is_(None),
+    )
+
+
+def hold(session: Session, loan: Loan) -> list[OutboxItem]:
+    """The loan's cancellable reminders, locked until the caller's transaction ends."""
+    query = (
+        select(OutboxItem)
+        .where(OutboxItem.loan_id == loan.id, _cancellable())
+        .order_by(OutboxItem.id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.scalars(query))
+
+
 def cancel_covered_reminders(session: Session, loan: Loan, now: datetime, actor: str) -> list[int]:
-    """Cancel the loan's pending reminders that payments since they were planned cover; answers
-    the ids cancelled. Flushed with the caller's transaction, not committed."""
-    pending = session.scalars(
-        select(OutboxItem).where(OutboxItem.loan_id == loan.id, OutboxItem.status == "pending")
-    ).all()
+    """Cancel the loan's reminders not yet handed over that payments since they were planned
+    cover; answers the ids cancelled. Flushed with the caller's transaction, not committed."""
+    pending = hold(session, loan)
     cancelled: list[int] = []
     for item in pending:
         paid = session.scalar(
@@ -46,7 +71,7 @@ def cancel_covered_reminders(session: Session, loan: Loan, now: datetime, actor:
             continue
         result = session.execute(
             update(OutboxItem)
-            .where(OutboxItem.id == item.id, OutboxItem.status == "pending")
+            .where(OutboxItem.id == item.id, _cancellable())
             .values(status="cancelled", last_error=REASON, updated_at=now)
             .execution_options(synchronize_session=False)
         )

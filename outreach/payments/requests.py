@@ -1,17 +1,19 @@
 """A payment request an officer sends from a case: the borrower's payment link, in their
 language, on the conversation's channel.
 
-The link is demo mode's sandbox page when no real provider is configured, else the card page
-when Stripe is; M-Pesa STK and Razorpay links are not built yet, so with only those configured
-there is no link to send (None). The link names the loan and the conversation, never an amount.
+The link is the one payment link every provider shares (``PUBLIC_BASE_URL/pay/<token>``,
+``outreach.messaging.pay_links``): the page decides when it is opened how the borrower pays
+(demo mode's sandbox, the card page, a UPI link, an M-Pesa prompt). There is a link to send
+whenever the borrower is offered any provider (``outreach.payments.offers``, the sandbox
+included), else None. It names the loan and the conversation, never an amount.
 """
 
 from __future__ import annotations
 
+from outreach.messaging import pay_links
 from outreach.messaging.templates import render
 from outreach.models import Borrower, Loan
-from outreach.payments import pay_links, sandbox
-from outreach.payments.providers import configured
+from outreach.payments.offers import offer_for
 from outreach.payments.receipts import mask
 from outreach.settings import Settings
 
@@ -19,12 +21,11 @@ TEMPLATE = "payment_request"
 
 
 def payment_link(settings: Settings, loan: Loan, conversation_id: int | None) -> str | None:
-    """Where this borrower pays ``loan`` now, or None when no offered provider has a page."""
-    if sandbox.offered(settings):
-        return sandbox.pay_url(settings, loan.id, conversation_id)
-    if "stripe" in configured(settings):
-        return pay_links.pay_url(settings, loan.id, conversation_id)
-    return None
+    """The borrower's payment link for ``loan``, naming the conversation that asks, when they
+    are offered any provider (demo mode's sandbox included); None when nothing is offered."""
+    if not offer_for(settings, loan.borrower.country).providers:
+        return None
+    return pay_links.pay_url(settings, loan.id, conversation_id)
 
 
 def request_text(

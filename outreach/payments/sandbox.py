@@ -1,7 +1,7 @@
 """The sandbox payment provider of demo mode: a page of ours stands in for the provider's.
 
 Offered only outside production and while no real provider is configured (``offered``). Its
-link (``outreach.payments.pay_links``, salted ``SANDBOX``) names a loan and the conversation that
+link (``outreach.messaging.pay_links``, salted ``SANDBOX``) names a loan and the conversation that
 asked. Paying completes through the same ``apply_event`` as a provider callback, with provider
 ``sandbox`` and a fresh reference; the amount is the one typed on our page
 (``outreach.payments.amounts``), never one from a URL.
@@ -16,10 +16,10 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from outreach.channels import Channels
+from outreach.messaging.pay_links import SANDBOX, make_token
 from outreach.models import Loan
 from outreach.payments.apply import Outcome, apply_event
 from outreach.payments.base import PaymentEvent
-from outreach.payments.pay_links import SANDBOX, make_token
 from outreach.payments.providers import configured
 from outreach.settings import Settings
 

@@ -28,6 +28,8 @@ LIMITS: dict[str, tuple[str, list[str] | None]] = {
     "chat.post_message": ("20 per minute", None),
     "chat.identify": ("5 per minute;20 per hour", None),
     "chat.messages": ("90 per minute", None),
+    # Each click on a payment page creates a Stripe session or a Razorpay link at the provider.
+    "pay.start": ("10 per minute;60 per hour", ["POST"]),
 }
 
 

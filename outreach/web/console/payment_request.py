@@ -30,7 +30,7 @@ def request_payment(case_id: int) -> Any:
     conv = case.conversation
     link = payment_link(settings(), loan, conv.id)
     if link is None:
-        flash("payment: no payment page is offered for this lender yet (configure Stripe).")
+        flash("payment: no payment provider is offered in this borrower's country.")
         return back
     body = request_text(settings(), loan.borrower, loan, link, conv.channel)
     msg = replies.send_reply(

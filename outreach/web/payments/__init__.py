@@ -1,3 +1,5 @@
-"""Payments on the web: provider callbacks (``callbacks``), the card page that opens a fresh
-Stripe Checkout session (``card``), the demo sandbox payment page (``sandbox``), and what the
-two pages share (``pages``)."""
+"""Payments on the web: provider callbacks (``callbacks``); the borrower's one payment link
+``/pay/<token>`` (``link``: which page this borrower pays on), its card page opening a fresh
+Stripe Checkout Session (``card``) and its UPI page opening a fresh Razorpay Payment Link
+(``upi``), what those share (``pay_page``); the demo sandbox payment page (``sandbox``); and what
+all the pages share (``pages``)."""

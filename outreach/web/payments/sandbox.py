@@ -15,8 +15,10 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from outreach.messaging import pay_links
+from outreach.messaging.links import make_link
 from outreach.models import Loan, ProviderPayment
-from outreach.payments import amounts, pay_links, sandbox
+from outreach.payments import amounts, sandbox
 from outreach.payments.receipts import mask
 from outreach.web import channels, db, request_now, settings
 from outreach.web.payments.pages import language, money
@@ -57,6 +59,7 @@ def _page(loan: Loan, *, draft: str | None = None, error: str = "", status: int 
         draft=draft if draft is not None else f"{due:.2f}",
         currency=loan.currency,
         error=error,
+        chat_link=make_link(settings(), loan.borrower_id),  # plans and new dates: the bot
     )
     return page, status
 

@@ -25,7 +25,7 @@ def test_it_sends_one_reminder_inside_the_window_and_never_twice(session, settin
     assert msg.decision["allowed"] is True and msg.decision["rules_version"]
     assert msg.decision["facts"]["borrower"]["region"] == "IL"
     assert "Reply STOP to stop" in msg.body and "Demo Lender" in msg.body
-    assert "https://outreach.test/chat/?t=" in msg.body  # the signed self-service link
+    assert "https://outreach.test/pay/" in msg.body  # the signed payment link (its page: the chat)
     assert "$420.00" in msg.body and "November 9, 2026" in msg.body  # 15 days past due
     assert (msg.encoding, msg.segments) == ("GSM-7", 2)
     report = remind(session, settings, INSIDE)

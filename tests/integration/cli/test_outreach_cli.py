@@ -75,7 +75,7 @@ def test_it_previews_a_template_in_spanish_for_a_borrower(runner, session):
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "Responda STOP" in result.output and "https://outreach.test/chat/?t=" in result.output
+    assert "Responda STOP" in result.output and "https://outreach.test/pay/" in result.output
     assert "GSM-7" in result.output and "segment" in result.output
 
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from outreach.messaging import pay_links
 from outreach.models import Message, ProviderPayment
-from outreach.payments import pay_links
 from tests.conftest import PUBLIC_BASE_URL, make_settings
 from tests.support.factories import make_borrower
 from tests.support.fake_stripe import FakeStripe
@@ -110,13 +110,3 @@ def test_a_tampered_or_expired_link_or_a_sandbox_link_is_refused(client, session
     assert client.get(f"/pay/{sandbox}").status_code == 404
     clock.advance(days=7, seconds=1)
     assert client.post(url, data={"amount": "50.00"}).status_code == 404
-
-
-def test_without_stripe_the_page_does_not_exist(session, database_url):
-    from outreach import create_app
-
-    plain = make_settings(database_url)
-    app = create_app(plain)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    loan = make_borrower(session).loans[0]
-    assert app.test_client().get(path(plain, loan.id)).status_code == 404

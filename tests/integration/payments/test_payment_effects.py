@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from outreach.models import AuditEvent, OutboxItem, PaymentPlan, PlanInstalment, PromiseToPay
+from outreach.models import (
+    AuditEvent,
+    Message,
+    OutboxItem,
+    PaymentPlan,
+    PlanInstalment,
+    PromiseToPay,
+)
 from tests.support.factories import make_borrower
 from tests.support.payment_calls import post_stripe
 from tests.support.payment_signing import stripe_session_event
@@ -41,6 +48,23 @@ def reminder(session, borrower, amount: str, key: str, status: str = "pending") 
     session.add(item)
     session.commit()
     return item
+
+
+def handed_over(session, borrower, item: OutboxItem) -> Message:
+    """The message a dispatcher logged for ``item`` before its provider call."""
+    msg = Message(
+        borrower_id=borrower.id,
+        loan_id=item.loan_id,
+        direction="out",
+        channel="sms",
+        address=item.address,
+        sender="scheduler",
+        body=item.body,
+        status="sending",
+    )
+    session.add(msg)
+    session.flush()
+    return msg
 
 
 def pay(client, clock, loan_number: str, cents: int, intent: str):
@@ -99,6 +123,9 @@ def test_reminders_the_payment_covers_are_cancelled_before_they_go_out(client, s
     borrower = make_borrower(session)  # 420.00 past due
     pending = reminder(session, borrower, "420.00", "loan:1:d15")
     claimed = reminder(session, borrower, "420.00", "loan:1:d8", status="sending")
+    handed = reminder(session, borrower, "420.00", "loan:1:d1", status="sending")
+    handed.message_id = handed_over(session, borrower, handed).id
+    session.commit()
     clock.advance(hours=2)
 
     pay(client, clock, borrower.loans[0].loan_number, 20000, "pi_arrears_1")  # 200: not enough
@@ -107,13 +134,14 @@ def test_reminders_the_payment_covers_are_cancelled_before_they_go_out(client, s
 
     clock.advance(minutes=1)
     pay(client, clock, borrower.loans[0].loan_number, 22000, "pi_arrears_2")
-    session.refresh(pending)
-    session.refresh(claimed)
+    for item in (pending, claimed, handed):
+        session.refresh(item)
     assert (pending.status, pending.last_error) == ("cancelled", "payment_received")
-    assert claimed.status == "sending"  # already with the dispatcher: never recalled
-    stopped = session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.stopped")).one()
-    assert stopped.subject == f"outbox:{pending.id}"
-    assert stopped.details == {"reason": "payment_received"}
+    # claimed by a dispatcher that has not decided it yet: stopped too
+    assert (claimed.status, claimed.last_error) == ("cancelled", "payment_received")
+    assert handed.status == "sending"  # its message is logged: handed over, never recalled
+    stopped = session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.stopped"))
+    assert sorted(e.subject for e in stopped) == [f"outbox:{pending.id}", f"outbox:{claimed.id}"]
 
 
 def test_a_reminder_planned_after_the_payment_is_not_cancelled_by_it(client, session, clock):

@@ -309,11 +309,13 @@ def test_it_sends_the_borrower_a_payment_link_from_the_case(client, session, set
     assert b"Payment request sent." in resp.data
     msg = session.scalar(select(Message).where(Message.template == "payment_request"))
     assert msg.channel == "sms" and msg.officer_id == officer.id and msg.loan_id == loan.id
-    assert "/sandbox/pay/" in msg.body  # demo mode: the sandbox payment page
+    assert f"{settings.public_base_url}/pay/" in msg.body  # the borrower's one payment link
     assert loan.loan_number not in msg.body and loan.loan_number[-4:] in msg.body
-    token = msg.body.rsplit("/sandbox/pay/", 1)[1].split()[0]
-    page = client.get(f"/sandbox/pay/{token}")
-    assert page.status_code == 200  # the link opens the page for this loan
+    token = msg.body.rsplit("/pay/", 1)[1].split()[0]
+    opened = client.get(f"/pay/{token}")  # demo mode: on to the sandbox payment page
+    assert opened.status_code == 302 and "/sandbox/pay/" in opened.headers["Location"]
+    page = client.get(opened.headers["Location"].removeprefix(settings.public_base_url))
+    assert page.status_code == 200 and "••••1234" in page.get_data(as_text=True)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.requested"))
     assert event.actor == f"officer:{officer.id}" and event.details["loan_id"] == loan.id
 

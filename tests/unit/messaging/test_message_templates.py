@@ -8,12 +8,16 @@ import pytest
 from outreach.campaigns.config import load_config
 from outreach.channels.sms_encoding import analyse
 from outreach.messaging import templates as mt
+from outreach.messaging.links import make_link
+from outreach.messaging.pay_links import pay_url
+from outreach.settings import Settings
 
 VALUES = {
     "lender": "Acme Lending",
     "amount": "$420.00",
     "due_date": "December 1, 2026",
     "link": "https://lender.example/chat/?t=abc.def.ghi",
+    "pay_link": "https://lender.example/pay/jkl.mno.pqr",
     "days_past_due": 15,
     "instalment_number": 2,
     "instalment_count": 6,
@@ -39,10 +43,57 @@ def test_it_puts_lender_opt_out_and_link_in_every_text_message(message, channel,
     body = mt.render(message, channel, locale, **VALUES)
     assert "Acme Lending" in body
     assert STOP[locale] in body  # 12 CFR 1006.6(e), RULES.md RF-OPTOUT-NOTICE
-    assert VALUES["link"] in body
+    # One link in a text: the payment link, whose page also leads to the chat (plans).
+    assert VALUES["pay_link"] in body and VALUES["link"] not in body
     assert not DEBT_WORDS.search(body.splitlines()[0])
     assert DISCLOSURE[locale] not in body
     assert analyse(body).segments <= load_config().max_sms_segments
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("message", MESSAGES)
+def test_a_reminder_without_a_loan_carries_the_chat_link(message, locale):
+    body = mt.render(message, "sms", locale, **{**VALUES, "pay_link": ""})
+    assert VALUES["link"] in body and "/pay/" not in body
+    assert analyse(body).segments <= load_config().max_sms_segments
+
+
+# The longest a reminder gets: a 40-character PUBLIC_BASE_URL, eight-digit ids, a long lender
+# name, the longest dates and amounts; the links signed as the app signs them.
+LONG = Settings.from_env(
+    {
+        "SECRET_KEY": "k" * 40,
+        "PUBLIC_BASE_URL": "https://collections.lender-example.co.in",
+        "LENDER_NAME": "Acme Lending Co",
+    }
+)
+LONGEST = {
+    "en": {"amount": "$12,345.67", "due_date": "September 30, 2026"},
+    "es": {"amount": "12.345,67 US$", "due_date": "30 de septiembre de 2026"},
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("message", MESSAGES)
+def test_every_sms_with_its_pay_link_fits_two_gsm7_segments(message, locale):
+    values = {
+        **VALUES,
+        **LONGEST[locale],
+        "promised_date": LONGEST[locale]["due_date"],
+        "instalment_number": 12,
+        "instalment_count": 12,
+        "lender": LONG.lender_name,
+        "link": make_link(LONG, 12345678),
+        "pay_link": pay_url(LONG, 12345678),
+    }
+    assert len(LONG.public_base_url) == 40
+    body = mt.render(message, "sms", locale, **values)
+    info = analyse(body)
+    assert values["pay_link"] in body
+    assert info.encoding == "GSM-7" and info.segments <= 2, body
+    with_disclosure = analyse(mt.render(message, "sms", locale, **{**values, "collector": True}))
+    assert with_disclosure.encoding == "GSM-7"
+    assert with_disclosure.segments <= load_config().max_sms_segments
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -66,7 +117,8 @@ def test_it_gives_every_email_text_html_and_an_unsubscribe_link(message, locale)
     for part in ("text", "html"):
         assert "Acme Lending" in parts[part]
         assert VALUES["unsubscribe_url"] in parts[part]
-        assert VALUES["link"] in parts[part]
+        assert VALUES["link"] in parts[part]  # email has room for both: the chat and
+        assert VALUES["pay_link"] in parts[part]  # the payment link
     assert parts["html"].startswith("<!doctype html>")
 
 
