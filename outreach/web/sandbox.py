@@ -8,6 +8,7 @@ unread messages per phone (``outreach.web.sandbox_list``).
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -105,6 +106,7 @@ def _phone_page(point: ContactPoint, *, error: str = "", draft: str = "", status
             draft=draft,
             max_body=MAX_BODY_CHARS,
             pay_links=_pay_links(point),
+            link_parts=_link_parts,
         ),
         status,
     )
@@ -125,6 +127,29 @@ def _set_seen(response: Response, seen: dict[int, int]) -> None:
         httponly=True,
         samesite="Lax",
     )
+
+
+URL = re.compile(r"https?://\S+")
+URL_TRAILING = ".,;:!?)'\""  # sentence punctuation after a link is not part of it
+
+
+def _link_parts(message: Message) -> list[tuple[str, str | None]]:
+    """The body as (text, href) pieces. As a phone's messaging app makes links tappable, links
+    to this app's own pages in a message it sent open from the sandbox phone (the reminder's
+    payment link, the chat link); anything else, and all a borrower wrote, stays text."""
+    if message.direction != "out":
+        return [(message.body, None)]
+    own = settings().public_base_url.rstrip("/") + "/"
+    parts: list[tuple[str, str | None]] = []
+    at = 0
+    for match in URL.finditer(message.body):
+        url = match.group().rstrip(URL_TRAILING)
+        if not url.startswith(own):
+            continue
+        parts += [(message.body[at : match.start()], None), (url, url)]
+        at = match.start() + len(url)
+    parts.append((message.body[at:], None))
+    return [part for part in parts if part[0]]
 
 
 def _pay_links(point: ContactPoint) -> list[tuple[str, str]]:

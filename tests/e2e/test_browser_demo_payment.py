@@ -3,7 +3,8 @@
 The sandbox list says who is reachable and has unread messages; a reminder reaches the phone; the
 borrower promises to pay through the bot (the real Rasa server and action server); the day
 before the promised date the promise reminder is queued but held by quiet hours, and the list
-says until when; the borrower follows the payment link, pays on the sandbox payment page, and the
+says until when; the borrower follows the payment link in the reminder, pays on the sandbox
+payment page, and the
 receipt appears on the phone; a supervisor sees the promise kept on the case, and the queued
 reminder stopped by the payment in the borrower's timeline.
 
@@ -121,7 +122,10 @@ def test_it_pays_a_demo_borrowers_promise_from_the_sandbox_phone(browser, demo, 
 
     row.get_by_role("link", name="Ana <i>Garcia</i>").click()
     expect(phone.locator("#reachability")).to_contain_text("promise_reminder queued")
-    phone.get_by_role("link", name="sandbox payment page").first.click()
+    # The payment link in the first reminder (valid for a week) leads to the sandbox page.
+    reminder = messages.locator(".bubble.out").first
+    reminder.locator("a[href*='/pay/']").click()
+    expect(phone).to_have_url(re.compile(r"/sandbox/pay/"))
     expect(phone.locator("#arrears")).to_have_text("$420.00")
     expect(phone.get_by_label("Amount (USD)")).to_have_value("420.00")
     phone.get_by_role("button", name="Pay").click()
