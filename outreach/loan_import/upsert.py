@@ -11,6 +11,11 @@ row is reported with its row number and field and skipped; good rows are kept. A
 is never moved to another borrower: a row naming another borrower's loan, or a loan number that
 appears twice in one file, is refused (a third-party disclosure risk: the bot would tell one
 borrower another's balance).
+
+Balances are the lender's: ``outstanding`` and ``past_due_amount`` are written as the file says,
+never adjusted for payments the product received (those may have lowered the mirrored figures
+already, config/payments.yaml ``reduce_balance``): the lender's figure replaces ours, so a payment
+the lender has posted is counted once.
 """
 
 from __future__ import annotations

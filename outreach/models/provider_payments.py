@@ -5,6 +5,11 @@ changes nothing). An ``applied`` row points at the ``payments`` row it put on th
 arrangements review, the KPIs and the timeline read); a ``review`` row is a callback we could not
 apply (no such loan, an ambiguous account reference, another currency than the loan's): it keeps
 the provider's body for an officer and is never applied to a guessed loan.
+
+A supervisor resolves a ``review`` row once, in the console's review queue
+(``outreach.payments.parked``): matched to a loan it becomes ``applied`` like any other; marked
+``refunded`` (the lender sent the money back through the provider) it is never applied.
+``resolved_by_id``/``resolved_at``/``resolution_note`` say who decided, when and why.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from outreach.models.base import Base, utcnow
 
 PROVIDERS = ("stripe", "mpesa", "razorpay")
-PROVIDER_PAYMENT_STATUSES = ("applied", "review")
+PROVIDER_PAYMENT_STATUSES = ("applied", "review", "refunded")
 # Why a row waits for an officer.
 REVIEW_REASONS = ("unknown_loan", "ambiguous_loan", "no_loan_number", "currency")
 
@@ -40,4 +45,9 @@ class ProviderPayment(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     review_reason: Mapped[str | None] = mapped_column(String(32))
     raw: Mapped[dict[str, Any] | None]  # the parked callback's body, for an officer
+    # The conversation that asked for the payment (the receipt goes there; the KPIs' channel).
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

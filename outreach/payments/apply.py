@@ -12,6 +12,10 @@
 
 An applied payment then gets the borrower one receipt (``outreach.payments.receipts``), sent
 after the commit: a duplicate or a parked payment gets none.
+
+``post_payment`` and ``send_receipt_for`` are those effects on their own: a parked payment a
+supervisor matches to a loan in the console (``outreach.payments.parked``) goes through exactly
+the same two functions, so it has exactly the effects of a payment matched on arrival.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from sqlalchemy.orm import Session
 from outreach.arrangements.review import review_loan
 from outreach.audit import log as audit
 from outreach.channels import Channels
-from outreach.models import Loan, Payment, ProviderPayment
-from outreach.payments import reminders
+from outreach.models import Conversation, Loan, Payment, ProviderPayment
+from outreach.payments import balance, reminders
 from outreach.payments.base import PaymentEvent
 from outreach.payments.receipts import send_receipt
 from outreach.settings import Settings
@@ -58,6 +62,14 @@ def _sql_key(column):  # type: ignore[no-untyped-def]
     return func.upper(func.replace(func.replace(column, " ", ""), "-", ""))
 
 
+def loans_like(session: Session, number: str) -> list[Loan]:
+    """Up to two loans whose number has the same letters and digits as ``number``, any case."""
+    key = loan_key(number)
+    if not key:
+        return []
+    return list(session.scalars(select(Loan).where(_sql_key(Loan.loan_number) == key).limit(2)))
+
+
 def find_loan(session: Session, event: PaymentEvent) -> tuple[Loan | None, str | None]:
     """The loan the event names, or None and why it is parked."""
     if event.loan_number is None:
@@ -65,10 +77,7 @@ def find_loan(session: Session, event: PaymentEvent) -> tuple[Loan | None, str |
     if not event.fuzzy_loan_number:
         loan = session.scalar(select(Loan).where(Loan.loan_number == event.loan_number))
         return (loan, None) if loan else (None, "unknown_loan")
-    key = loan_key(event.loan_number)
-    if not key:
-        return None, "unknown_loan"
-    loans = session.scalars(select(Loan).where(_sql_key(Loan.loan_number) == key).limit(2)).all()
+    loans = loans_like(session, event.loan_number)
     if len(loans) > 1:
         return None, "ambiguous_loan"
     return (loans[0], None) if loans else (None, "unknown_loan")
@@ -98,18 +107,13 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
         status="review" if reason else "applied",
         review_reason=reason,
         raw=event.raw if reason else None,
+        conversation_id=_asking_conversation(session, event),
         created_at=now,
     )
     session.add(row)
     session.flush()  # the unique (provider, reference) decides a race here
     actor = f"payments:{event.provider}"
-    details = {
-        "provider": event.provider,
-        "reference": event.reference,
-        "amount": str(event.amount),
-        "currency": event.currency,
-        "loan_number": event.loan_number,
-    }
+    details = payment_details(row)
     if reason or loan is None:
         borrower = loan.borrower_id if loan else None
         details["reason"] = reason
@@ -123,11 +127,42 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
             at=now,
         )
         return Outcome("review", row.id, reason)
+    cancelled = post_payment(session, row, loan, now, actor)
+    return Outcome("applied", row.id, reminders_cancelled=cancelled)
+
+
+def _asking_conversation(session: Session, event: PaymentEvent) -> int | None:
+    # A conversation since purged (retention) must not fail the callback: it asked no longer.
+    if event.conversation_id is None:
+        return None
+    return event.conversation_id if session.get(Conversation, event.conversation_id) else None
+
+
+def payment_details(row: ProviderPayment) -> dict[str, str | None]:
+    """What the audit events of a provider payment say about it."""
+    return {
+        "provider": row.provider,
+        "reference": row.reference,
+        "amount": str(row.amount),
+        "currency": row.currency,
+        "loan_number": row.loan_number,
+    }
+
+
+def post_payment(
+    session: Session, row: ProviderPayment, loan: Loan, now: datetime, actor: str
+) -> list[int]:
+    """The effects of a matched payment (contract, "Effects"), flushed with the caller's
+    transaction, not committed: a ``payments`` row on ``loan`` (``row`` points at it), a
+    ``payment.received`` audit event by ``actor``, the mirrored balance lowered when
+    config/payments.yaml ``reduce_balance`` says so, the loan's promises and instalments
+    reviewed, and its pending reminders the payments cover cancelled (their ids answered).
+    The caller has checked that ``row``'s currency is the loan's."""
     payment = Payment(
         loan_id=loan.id,
-        amount=event.amount,
-        paid_at=event.received_at,
-        reference=f"{event.provider}:{event.reference}",
+        amount=row.amount,
+        paid_at=row.received_at,
+        reference=f"{row.provider}:{row.reference}",
     )
     session.add(payment)
     session.flush()
@@ -139,12 +174,13 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
         "payment.received",
         subject=f"payment:{payment.id}",
         borrower_id=loan.borrower_id,
-        details=details,
+        details=payment_details(row),
         at=now,
     )
+    if balance.reduces_balance():
+        balance.reduce(loan, row.amount)
     review_loan(session, loan.id, now, actor)
-    cancelled = reminders.cancel_covered_reminders(session, loan, now, actor)
-    return Outcome("applied", row.id, reminders_cancelled=cancelled)
+    return reminders.cancel_covered_reminders(session, loan, now, actor)
 
 
 def apply_event(
@@ -169,27 +205,32 @@ def apply_event(
         if known is None:
             raise
         return Outcome("duplicate", known.id)
-    if outcome.status == "applied":
-        _receipt(session, settings, channels, event)
+    if outcome.status == "applied" and outcome.row_id is not None:
+        send_receipt_for(session, settings, channels, outcome.row_id, event.conversation_id)
     return outcome
 
 
-def _receipt(session: Session, settings: Settings, channels: Channels, event: PaymentEvent) -> None:
+def send_receipt_for(
+    session: Session,
+    settings: Settings,
+    channels: Channels,
+    row_id: int,
+    asked_in: int | None,
+) -> None:
+    """The receipt of the applied provider payment ``row_id`` (committed before), on the
+    conversation ``asked_in`` when it is the borrower's, else their usual channel."""
     # The payment is stored and committed: a receipt that cannot go out is logged, never a
     # failed callback (the provider would retry, and the retry is a duplicate: no receipt).
+    row = None
     try:
-        row = _existing(session, event)
+        row = session.get(ProviderPayment, row_id)
         loan = session.get(Loan, row.loan_id) if row and row.loan_id else None
-        if loan is not None:
-            send_receipt(
-                session,
-                settings,
-                channels,
-                loan,
-                event.amount,
-                event.currency,
-                event.conversation_id,
-            )
+        if row is not None and loan is not None:
+            send_receipt(session, settings, channels, loan, row.amount, row.currency, asked_in)
     except Exception:
         session.rollback()
-        log.exception("payments: receipt for %s %s not sent", event.provider, event.reference)
+        log.exception(
+            "payments: receipt for %s %s not sent",
+            row.provider if row else "?",
+            row.reference if row else row_id,
+        )

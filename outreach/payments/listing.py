@@ -13,7 +13,12 @@ from outreach.payments.apply import loan_key
 
 def loan_payments(session: Session, loan_number: str) -> tuple[bool, list[dict[str, Any]]]:
     """(whether the loan exists, one dict per payment): ``provider``, ``reference``, ``amount``
-    (a decimal string), ``currency``, ``status`` (applied or review), ``received_at`` (ISO 8601).
+    (a decimal string), ``currency``, ``status``, ``received_at`` (ISO 8601).
+
+    ``status`` is the contract's ``applied`` or ``review``, and ``refunded`` for a parked payment
+    a supervisor marked refunded (it was never applied, and is no longer waiting: printing it as
+    ``review`` would send operations chasing it, leaving it out would hide money that came in).
+    A parked payment a supervisor matched is ``applied``, listed under the loan it was matched to.
 
     A parked callback names the loan when its loan number does, compared as M-Pesa account
     references are (letters and digits, no case): an officer looking for a borrower's payment

@@ -171,7 +171,15 @@ def test_it_searches_exports_and_shows_the_timeline_and_dashboard(browser, live,
 
     page.get_by_role("link", name="KPIs").click()
     expect(page.locator("#kpi-sent")).to_have_text("1")
-    for chart in ("chart-daily", "chart-channels", "chart-blocked", "chart-arrangements"):
+    for chart in (
+        "chart-daily",
+        "chart-channels",
+        "chart-blocked",
+        "chart-arrangements",
+        "chart-collected-provider",
+        "chart-collected-channel",
+        "chart-reminder-wait",
+    ):
         expect(page.locator(f"#{chart}")).to_have_attribute("data-rendered", "true")
         assert page.evaluate(f"!!window.Chart.getChart(document.getElementById('{chart}'))")
     ARTIFACTS.mkdir(exist_ok=True)

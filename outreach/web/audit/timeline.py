@@ -20,6 +20,7 @@ from outreach.models import (
     Payment,
     PaymentPlan,
     PromiseToPay,
+    ProviderPayment,
 )
 
 # Audit actions shown under their own kind; message.* events repeat the message rows.
@@ -29,7 +30,12 @@ KIND_BY_ACTION = {
     "consent.opt_in_refused": "consent",
     "borrower.viewed": "access",
     "subject.exported": "access",
+    "payment.received": "payment",
+    "payment.parked": "payment",
+    "payment.matched": "payment",
+    "payment.refunded": "payment",
 }
+
 SKIPPED_ACTIONS = {"message.out", "message.in", "message.blocked", "message.sent"}
 
 
@@ -109,10 +115,7 @@ def build(session: Session, borrower_id: int, limit: int = 2000) -> list[Entry]:
         if c.closed_at:
             entries.append(Entry(c.closed_at, "handoff", f"case #{c.id} closed"))
     loans = select(Loan.id).where(Loan.borrower_id == borrower_id)
-    for pay in session.scalars(select(Payment).where(Payment.loan_id.in_(loans))):
-        entries.append(
-            Entry(pay.paid_at, "payment", f"payment {pay.amount} on loan #{pay.loan_id}")
-        )
+    entries.extend(_payments(session, loans))
     for h in session.scalars(select(LegalHold).where(LegalHold.borrower_id == borrower_id)):
         entries.append(
             Entry(h.placed_at, "hold", f"legal hold placed by {h.placed_by}", {"reason": h.reason})
@@ -132,3 +135,33 @@ def build(session: Session, borrower_id: int, limit: int = 2000) -> list[Entry]:
         entries.append(Entry(a.at, kind, f"{a.action} by {a.actor}", a.details or {}))
     entries.sort(key=lambda e: (e.at, e.kind != "message"))
     return entries[-limit:]
+
+
+def _payments(session: Session, loans: Any) -> list[Entry]:
+    """Each payment on the borrower's loans, with its provider when one reported it. A payment
+    parked on arrival says so: its ``payment.parked`` event may name no borrower (no loan
+    matched), so this entry is where the borrower's history shows it was parked and matched."""
+    out = []
+    rows = session.execute(
+        select(Payment, ProviderPayment)
+        .outerjoin(ProviderPayment, ProviderPayment.payment_id == Payment.id)
+        .where(Payment.loan_id.in_(loans))
+    ).all()
+    for pay, via in rows:
+        if via is None:  # a payment from the lender's own system
+            out.append(
+                Entry(pay.paid_at, "payment", f"payment {pay.amount} on loan #{pay.loan_id}")
+            )
+            continue
+        title = f"payment {pay.amount} {via.currency} via {via.provider} on loan #{pay.loan_id}"
+        detail = {"reference": via.reference}
+        if via.resolved_at is not None:  # parked on arrival, matched later by a supervisor
+            title += " (parked for review, then matched)"
+            detail.update(
+                parked=via.review_reason or "",
+                named=via.loan_number or "",
+                matched_at=f"{via.resolved_at:%Y-%m-%d %H:%M:%S}",
+                matched_by=f"officer #{via.resolved_by_id}",
+            )
+        out.append(Entry(pay.paid_at, "payment", title, detail))
+    return out

@@ -1,8 +1,24 @@
 """Officer console: the queue, a case view, claim/reassign/close (``views``), casework
-(``actions``), replies (``reply``), identity lock releases (``identity``), payment requests (``payment_request``); the blueprint and
+(``actions``), replies (``reply``), identity lock releases (``identity``), payment requests (``payment_request``),
+the review queue of parked payments (``parked_payments``); the blueprint and
 shared helpers live in ``blueprint``, which imports none of them."""
 
-from outreach.web.console import actions, identity, payment_request, reply, views
+from outreach.web.console import (
+    actions,
+    identity,
+    parked_payments,
+    payment_request,
+    reply,
+    views,
+)
 from outreach.web.console.blueprint import bp
 
-__all__ = ["actions", "bp", "identity", "payment_request", "reply", "views"]
+__all__ = [
+    "actions",
+    "bp",
+    "identity",
+    "parked_payments",
+    "payment_request",
+    "reply",
+    "views",
+]

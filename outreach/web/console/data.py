@@ -26,6 +26,7 @@ from outreach.models import (
     PaymentPlan,
     PlanApproval,
     PromiseToPay,
+    ProviderPayment,
 )
 from outreach.models.casework import DEFAULT_CAPACITY
 from outreach.selfservice.hours import office_zone
@@ -36,6 +37,7 @@ from outreach.settings import ROOT
 # borrower tells us about in a conversation, plus hardship (informational, not blocking).
 CONSOLE_FLAGS = ("dispute_open", "cease_and_desist", "attorney_represented", "hardship")
 CONTACT_HISTORY = 15
+PAYMENT_HISTORY = 10
 
 
 def capacity(session: Session, officer_id: int) -> int:
@@ -189,6 +191,7 @@ def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[s
     ).all()
     flags = sorted(borrower.flags, key=lambda f: f.set_at, reverse=True)
     return {
+        "payments": product_payments(session, [loan.id for loan in loans]),
         "loans": loans,
         "plans": plans,
         "promises": promises,
@@ -198,7 +201,33 @@ def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[s
         "approvals": approvals,
         "active_flags": borrower.active_flags(),
         "identity_lock": identity_lock(session, borrower.id, now),
+        "office_zone": office_zone().key,
     }
+
+
+def product_payments(session: Session, loan_ids: list[int]) -> list[dict[str, Any]]:
+    """The newest payments providers reported on these loans (applied, waiting for review in
+    another currency, refunded), with the time in the lender's zone where officers read it."""
+    if not loan_ids:
+        return []
+    zone = office_zone()
+    rows = session.scalars(
+        select(ProviderPayment)
+        .where(ProviderPayment.loan_id.in_(loan_ids))
+        .order_by(ProviderPayment.received_at.desc(), ProviderPayment.id.desc())
+        .limit(PAYMENT_HISTORY)
+    ).all()
+    return [
+        {
+            "provider": r.provider,
+            "amount": r.amount,
+            "currency": r.currency,
+            "when": f"{r.received_at.astimezone(zone):%Y-%m-%d %H:%M}",
+            "status": r.status,
+            "matched": r.status == "applied" and r.resolved_at is not None,
+        }
+        for r in rows
+    ]
 
 
 def whatsapp_templates() -> dict[str, dict[str, Any]]:

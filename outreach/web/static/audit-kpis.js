@@ -54,4 +54,35 @@
         data.plans.accepted, data.plans.current, data.plans.broken] }]
     }
   });
+
+  // Amounts collected through the product: one dataset per currency (never added together).
+  var palette = ["#0b5cad", "#067647", "#b54708", "#6941c6", "#b42318"];
+  function collected(id, table) {
+    var keys = Object.keys(table);
+    var currencies = [];
+    keys.forEach(function (k) {
+      Object.keys(table[k]).forEach(function (c) { if (currencies.indexOf(c) < 0) { currencies.push(c); } });
+    });
+    chart(id, {
+      type: "bar",
+      data: {
+        labels: keys,
+        datasets: currencies.map(function (c, i) {
+          return { label: c, backgroundColor: palette[i % palette.length],
+                   data: keys.map(function (k) { return Number(table[k][c] || 0); }) };
+        })
+      }
+    });
+  }
+  collected("chart-collected-provider", data.through_product.collected.by_provider);
+  collected("chart-collected-channel", data.through_product.collected.by_channel);
+
+  var wait = data.through_product.reminder_to_payment;
+  function hours(s) { return s === null ? null : Math.round(s / 36) / 100; }
+  chart("chart-reminder-wait", {
+    type: "bar",
+    data: { labels: ["median", "90th percentile"],
+            datasets: [{ label: "hours from the last reminder", backgroundColor: "#0b5cad",
+                         data: [hours(wait.median_seconds), hours(wait.p90_seconds)] }] }
+  });
 })();
