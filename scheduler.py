@@ -93,6 +93,22 @@ def replay_inbound_spool(settings: Settings, now: datetime) -> None:
     replay(settings, RasaClient.from_settings(settings), ChannelRegistry(settings))
 
 
+def query_stk(settings: Settings, now: datetime) -> None:
+    """Ask Daraja about M-Pesa prompts whose result callback has not come; expire stale ones
+    (a Daraja that is down leaves them pending: the next run asks again)."""
+    from outreach.payments.stk_query import query_pending
+
+    with session_scope(settings.database_url) as session:
+        report = query_pending(session, settings, ChannelRegistry(settings), now)
+        if report.settled or report.expired:
+            log.info(
+                "stk query: %s settled, %s expired, %s still processing",
+                len(report.settled),
+                len(report.expired),
+                len(report.processing),
+            )
+
+
 JOBS = {
     "heartbeat": heartbeat,
     "plan": plan,
@@ -102,6 +118,7 @@ JOBS = {
     "arrangements": review,
     "retention": retention,
     "inbound_spool": replay_inbound_spool,
+    "stk_query": query_stk,
 }
 
 
@@ -139,6 +156,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         ("reconcile", "interval", {"minutes": 5}, {"next_run_time": now}),
         ("inbound_spool", "interval", {"seconds": 30}, {"next_run_time": now}),
         ("resume", "interval", {"minutes": 1}, {"next_run_time": now}),
+        ("stk_query", "interval", {"minutes": 1}, {"next_run_time": now}),
         ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),
         ("retention", "cron", {"hour": 3, "minute": 17}, {"misfire_grace_time": 3600}),
     ]

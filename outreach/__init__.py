@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from outreach.web.params import install as install_params
     from outreach.web.payments import callbacks as payment_webhooks
     from outreach.web.payments import link as pay
+    from outreach.web.payments import mpesa_page
     from outreach.web.payments import sandbox as sandbox_pay
 
     install_params(app)  # <int:...> in paths: 64-bit ids, else a 404 (finding 20)
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         webhooks,
         payment_webhooks,
         pay,
+        mpesa_page,
         health,
         chat,
         admin,

@@ -23,6 +23,7 @@ from outreach.campaigns.stops import (
     OPEN_PLAN,
     flag_open,
     handoff_open,
+    paid_since_figures,
     plan_open,
     promise_open,
     stop_reason,
@@ -100,6 +101,7 @@ def cadence_candidates(
         plan_open().label("plan"),
         promise_open().label("promise"),
     )
+    paid = paid_since_figures().label("paid")
     rows = session.execute(
         select(
             Loan.id,
@@ -117,6 +119,7 @@ def cadence_candidates(
             handoff,
             plan,
             promise,
+            paid,
         )
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
@@ -153,6 +156,7 @@ def cadence_candidates(
         h,
         p,
         pr,
+        paid_up,
     ) in rows:
         today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
@@ -165,7 +169,7 @@ def cadence_candidates(
         step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)
         if step is None:
             continue
-        stopped = stop_reason(f, h, p, pr)
+        stopped = stop_reason(f, h, p, pr, paid_up)
         if stopped and not include_stopped:
             continue
         if sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Exists, exists, select
+from sqlalchemy import ColumnElement, Exists, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from outreach.models import BorrowerFlag, HandoffCase, Loan, OutboxItem, PaymentPlan, PromiseToPay
+from outreach.models import (
+    BorrowerFlag,
+    HandoffCase,
+    Loan,
+    OutboxItem,
+    Payment,
+    PaymentPlan,
+    PromiseToPay,
+)
 
 # A plan in these states replaces the cadence with instalment reminders.
 OPEN_PLAN = ("accepted", "current")
@@ -43,7 +51,29 @@ def promise_open() -> Exists:
     return exists().where(PromiseToPay.loan_id == Loan.id, PromiseToPay.status == "open")
 
 
-def stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | None:
+def paid_since_figures() -> ColumnElement[bool]:
+    """Payments through the product since the loan's figures were last written cover what the
+    cadence would ask (the arrears, else the next instalment, else the balance).
+
+    With config/payments.yaml ``reduce_balance: false`` a payment leaves the mirrored figures as
+    the lender last sent them until its next import: without this, tomorrow's step would ask
+    again for money already paid. A changed import (or a reduced balance) writes the loan's
+    ``updated_at``, after which only later payments count."""
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.loan_id == Loan.id, Payment.paid_at >= Loan.updated_at)
+        .scalar_subquery()
+    )
+    asked = case(
+        (Loan.past_due_amount > 0, Loan.past_due_amount),
+        else_=func.coalesce(Loan.next_due_amount, Loan.outstanding),
+    )
+    return paid >= asked
+
+
+def stop_reason(
+    flag: bool, handoff: bool, plan: bool, promise: bool, paid: bool = False
+) -> str | None:
     """The rule that holds a loan's cadence back, most binding first (``None``: it goes ahead)."""
     if flag:
         return "borrower_flag"
@@ -53,6 +83,8 @@ def stop_reason(flag: bool, handoff: bool, plan: bool, promise: bool) -> str | N
         return "plan_current"
     if promise:
         return "promise_open"
+    if paid:
+        return "payment_received"
     return None
 
 
@@ -88,6 +120,7 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
     promised = matching(
         PromiseToPay.loan_id, PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
     )
+    paid = matching(Loan.id, Loan.id.in_(loans), paid_since_figures())
     promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
     open_promises = (
         matching(PromiseToPay.id, PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open")
@@ -106,6 +139,8 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
             out[r.id] = "plan_current"
         elif kind == "cadence" and r.loan_id in promised:
             out[r.id] = "promise_open"
+        elif kind == "cadence" and r.loan_id in paid:
+            out[r.id] = "payment_received"
         elif kind == "promise" and (r.payload or {}).get("promise_id") not in open_promises:
             out[r.id] = "promise_resolved"
     return out

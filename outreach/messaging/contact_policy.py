@@ -219,3 +219,26 @@ def check_contact(
 ) -> dict[str, Any]:
     """The decision for contacting ``borrower`` on ``channel`` at ``now``."""
     return decide_scenario(scenario_for(session, borrower, channel, now, **kwargs), session)
+
+
+# A reminder on WhatsApp outside the 24-hour session goes out as its approved Content template
+# (every reminder template has one: config/whatsapp_templates.yaml), so the question for a
+# reminder is the template's; on SMS there is only one kind of message.
+REMINDER_MESSAGE = {"kind": "template", "category": "utility"}
+
+
+def reminder_decisions(
+    session: Session, points: Iterable[ContactPoint], now: datetime
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The policy's answer at ``now`` for a lender reminder on each point's channel, by
+    (borrower id, channel): allowed or not, the reasons, ``next_allowed_at``, the candidate zones
+    and their local times. Facts for every borrower are loaded in one set of queries; nothing
+    is written (no pack archived: nothing is sent on this answer)."""
+    wanted = {(p.borrower_id, p.channel) for p in points}
+    facts = load_facts(session, {borrower_id for borrower_id, _ in wanted}, now)
+    out = {}
+    for borrower_id, channel in sorted(wanted):
+        message = REMINDER_MESSAGE if channel == "whatsapp" else None
+        scenario = scenario_from_facts(facts[borrower_id], channel, now, message=message)
+        out[borrower_id, channel] = decide_scenario(scenario)
+    return out

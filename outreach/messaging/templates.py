@@ -36,6 +36,8 @@ VARIABLES = frozenset(
         "promised_date",
         "collector",
         "loan_ref",
+        "paybill",  # an M-Pesa paybill (business number) to pay by
+        "account",  # the account number to give at that paybill (the loan number)
     }
 )
 

@@ -14,6 +14,7 @@ from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
 from outreach.models.provider_payments import ProviderPayment
+from outreach.models.stk_requests import StkRequest
 
 __all__ = [
     "CHANNELS",
@@ -49,5 +50,6 @@ __all__ = [
     "ProviderPayment",
     "RulePackSnapshot",
     "SendRateSlot",
+    "StkRequest",
     "VerificationProgress",
 ]

@@ -26,7 +26,14 @@ from outreach.models.base import Base, utcnow
 PROVIDERS = ("stripe", "mpesa", "razorpay")
 PROVIDER_PAYMENT_STATUSES = ("applied", "review", "refunded")
 # Why a row waits for an officer.
-REVIEW_REASONS = ("unknown_loan", "ambiguous_loan", "no_loan_number", "currency")
+REVIEW_REASONS = (
+    "unknown_loan",
+    "ambiguous_loan",
+    "no_loan_number",
+    "currency",
+    "stk_amount_mismatch",  # an M-Pesa STK result for another amount than we asked for
+    "stk_phone_mismatch",  # ... paid from another phone than the one we prompted
+)
 
 
 class ProviderPayment(Base):

@@ -3,6 +3,9 @@
 ``providers`` builds the providers the settings configure (one without credentials is not
 offered); each verifies and parses its own callbacks into a :class:`PaymentEvent`
 (``stripe_checkout``, ``razorpay_links``, ``mpesa``); ``apply`` posts an event (idempotent by
-provider reference) and moves what depends on it: arrangements, pending reminders. The contract
-is ``contracts/payments.md``.
+provider reference) and moves what depends on it: arrangements, pending reminders. M-Pesa STK
+Push: ``stk`` starts a prompt (Daraja client: ``daraja``), ``stk_settle`` settles it from its
+callback (``stk_result``) or the status query (``stk_query``), ``stk_notice`` tells the borrower
+how to pay by paybill when it fails, ``stk_sandbox`` answers demo prompts. The contract is
+``contracts/payments.md``.
 """

@@ -3,8 +3,9 @@
 ``apply_event`` stores a :class:`PaymentEvent` as a ``provider_payments`` row and commits:
 
 - seen before (same provider and reference): nothing changes (``duplicate``);
-- no loan number, no such loan, more than one loan for a fuzzy M-Pesa reference, or another
-  currency than the loan's: parked with status ``review`` and the raw body (never dropped, never
+- no loan number, no such loan, more than one loan for a fuzzy M-Pesa reference, another
+  currency than the loan's, or the event's own ``park_reason`` (an M-Pesa STK result that does
+  not match our request): parked with status ``review`` and the raw body (never dropped, never
   applied to a guessed loan);
 - otherwise ``applied``: a ``payments`` row on the loan, a ``payment.received`` audit event, the
   loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
@@ -96,6 +97,8 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
     loan, reason = find_loan(session, event)
     if loan is not None and event.currency != loan.currency:
         reason = "currency"
+    if reason is None and event.park_reason:
+        reason = event.park_reason
     row = ProviderPayment(
         provider=event.provider,
         reference=event.reference,

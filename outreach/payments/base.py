@@ -54,7 +54,9 @@ class PaymentEvent:
     is ``outreach.payments.apply``'s job, never the provider's. ``fuzzy_loan_number``: compare
     letters and digits only, without case (M-Pesa's typed account reference).
     ``conversation_id``: the conversation that asked for the payment, when the request came
-    from one (the receipt goes there)."""
+    from one (the receipt goes there). ``park_reason``: the provider's own check found the
+    payment does not match what the product asked for (an M-Pesa STK result with another amount
+    or phone): it is parked for review with that reason, never applied."""
 
     provider: str
     reference: str
@@ -65,14 +67,16 @@ class PaymentEvent:
     raw: dict[str, Any] = field(default_factory=dict)
     fuzzy_loan_number: bool = False
     conversation_id: int | None = None
+    park_reason: str | None = None
 
 
 class PaymentProvider(Protocol):
     """What every provider offers: its callbacks verified and parsed. ``parse_callback`` answers
     None for an authentic callback the product ignores (another event type, a session not yet
     paid). Creating a payment is provider-specific (Stripe: ``StripeCheckout.create_session``;
-    Razorpay: ``RazorpayLinks.create_link``); M-Pesa STK Push and status queries are not built
-    yet (issue 14's note)."""
+    Razorpay: ``RazorpayLinks.create_link``;
+    M-Pesa: ``outreach.payments.stk.start_stk_push``, whose result callback and status query are
+    settled by ``outreach.payments.stk_settle`` against the stored request)."""
 
     name: str
 

@@ -4,8 +4,8 @@ Safaricom does not sign its callbacks: every callback URL carries ``MPESA_CALLBA
 path segment (a wrong one answers 404, as if there were no such endpoint) and, when
 ``MPESA_ALLOWED_IPS`` is set, the caller must be inside it (403). A C2B confirmation names the
 loan in ``BillRefNumber``, which the borrower types at the paybill: it is matched ignoring case,
-spaces and dashes. The STK Push result (matched against our own request) comes with the STK
-client.
+spaces and dashes. The STK Push (``stk``, over the Daraja client ``daraja``) has its result
+callback matched against our own request by ``stk_settle``, behind the same token and allowlist.
 """
 
 from __future__ import annotations

@@ -17,8 +17,11 @@ from urllib.parse import urlsplit
 from gunicorn.glogging import Logger
 
 MASK = "[token]"
-# Path segments that are bearer tokens.
-_TOKEN_PATHS = re.compile(r"^(/unsubscribe/|/sandbox/pay/|/pay/)[^/]+")
+# Path segments that are bearer tokens (the M-Pesa page's before the card page's: the
+# alternation is tried in order), and the secret token of the M-Pesa callback URLs.
+_TOKEN_PATHS = re.compile(
+    r"^(/unsubscribe/|/sandbox/pay/|/pay/mpesa/|/pay/|/webhooks/payments/mpesa/)[^/]+"
+)
 # Request headers (atom "{name}i") and environ keys (atom "{key}e") never to log as they are.
 _SECRET_HEADERS = ("cookie", "authorization", "x-chat-key", "x-twilio-signature", "x-api-key")
 _URL_ENVIRON = ("raw_uri", "request_uri", "query_string", "path_info", "script_name")

@@ -1,11 +1,13 @@
 """Officer console: the queue, a case view, claim/reassign/close (``views``), casework
-(``actions``), replies (``reply``), identity lock releases (``identity``), payment requests (``payment_request``),
-the review queue of parked payments (``parked_payments``); the blueprint and
-shared helpers live in ``blueprint``, which imports none of them."""
+(``actions``), replies (``reply``), identity lock releases (``identity``), payment requests
+(``payment_request``), M-Pesa prompts (``mpesa_prompt``), the review queue of parked payments
+(``parked_payments``); the blueprint and shared helpers live in ``blueprint``, which imports
+none of them."""
 
 from outreach.web.console import (
     actions,
     identity,
+    mpesa_prompt,
     parked_payments,
     payment_request,
     reply,
@@ -17,6 +19,7 @@ __all__ = [
     "actions",
     "bp",
     "identity",
+    "mpesa_prompt",
     "parked_payments",
     "payment_request",
     "reply",

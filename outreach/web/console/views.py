@@ -27,6 +27,7 @@ from outreach.web.console.blueprint import (
     load_case,
     policy_now,
 )
+from outreach.web.console.mpesa_prompt import mpesa_form
 
 
 @bp.get("/")
@@ -118,6 +119,7 @@ def case_view(case_id: int) -> Any:
         template_defaults=_template_defaults(case),
         activity=console_data.queue_state(db())[2],
         can_work=case_access.holds(case, officer) or officer.role in case_access.SUPERVISORS,
+        mpesa=mpesa_form(case),
     )
 
 

@@ -14,6 +14,7 @@ import logging
 from flask import Blueprint, Response, abort, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from outreach.payments import stk_settle
 from outreach.payments.apply import apply_event
 from outreach.payments.base import CallbackRejected, CallerNotAllowed, WrongToken
 from outreach.payments.mpesa import ACCEPTED, Mpesa
@@ -69,8 +70,8 @@ def razorpay() -> Response:
     return jsonify(_handle(_provider("razorpay")))
 
 
-@bp.post("/mpesa/<token>/c2b")
-def mpesa_c2b(token: str) -> Response:
+def _mpesa_caller(token: str) -> Mpesa:
+    """M-Pesa signs nothing: the secret path token (404) and the allowlist (403) guard it."""
     provider = _provider("mpesa")
     assert isinstance(provider, Mpesa)
     try:
@@ -80,5 +81,26 @@ def mpesa_c2b(token: str) -> Response:
     except CallerNotAllowed as exc:
         log.warning("payments: %s", exc)
         abort(403)
-    _handle(provider)
+    return provider
+
+
+@bp.post("/mpesa/<token>/c2b")
+def mpesa_c2b(token: str) -> Response:
+    _handle(_mpesa_caller(token))
+    return jsonify(ACCEPTED)
+
+
+@bp.post("/mpesa/<token>/stk")
+def mpesa_stk(token: str) -> Response:
+    """The STK Push result, confirmed against our own request (``stk_settle``): an unknown
+    CheckoutRequestID, or a body Daraja would not send, is a 400 and nothing is stored."""
+    _mpesa_caller(token)
+    try:
+        status = stk_settle.handle_callback(
+            db(), settings(), channels(), request.get_data(cache=True), request_now()
+        )
+    except CallbackRejected as exc:
+        log.warning("payments: rejected M-Pesa STK callback: %s", exc)
+        abort(400, description=str(exc))
+    log.info("payments: M-Pesa STK callback -> %s", status)
     return jsonify(ACCEPTED)

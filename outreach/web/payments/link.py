@@ -5,10 +5,11 @@ Reminders, the console's payment request and the bot carry this one link
 borrower's offer (``outreach.payments.offers.offer_for``: their country's providers, credentials
 permitting), because a link is opened days after it was sent and the offer may have changed:
 
-- demo mode (``Offer.sandbox``): on to the sandbox payment page (``/sandbox/pay/<token>``);
+- M-Pesa first: on to ``/pay/mpesa/<token>`` (the STK Push page, same token; in demo mode its
+  prompt rings the sandbox phone);
+- demo mode (``Offer.sandbox``) otherwise: on to the sandbox payment page (``/sandbox/pay/...``);
 - Stripe first: the card page (``outreach.web.payments.card``);
 - Razorpay first: the UPI page (``outreach.web.payments.upi``);
-- M-Pesa first: on to ``/pay/mpesa/<token>`` (the STK Push page, same token);
 - nothing offered: how to pay the lender directly (200: the link is fine, there is simply no
   online payment here), with the way to the chat.
 
@@ -43,10 +44,10 @@ def _offer(loan: Loan) -> Offer:
 
 def _elsewhere(token: str, link: PayLink, offer: Offer) -> Any | None:
     """A redirect when the offer is paid on another page (sandbox, M-Pesa), else None."""
+    if offer.first == "mpesa":  # in demo mode too: the prompt then rings the sandbox phone
+        return redirect(f"{settings().public_base_url}/pay/mpesa/{token}")
     if offer.sandbox and offer.providers:
         return redirect(sandbox.pay_url(settings(), link.loan_id, link.conversation_id))
-    if offer.first == "mpesa":
-        return redirect(f"{settings().public_base_url}/pay/mpesa/{token}")
     return None
 
 

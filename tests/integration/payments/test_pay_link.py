@@ -49,6 +49,17 @@ def test_demo_mode_sends_the_borrower_on_to_the_sandbox_page(session, database_u
     assert client.get("/sandbox/pay/" + url.rsplit("/", 1)[1]).status_code == 404  # not its salt
 
 
+def test_demo_mode_sends_a_kenyan_borrower_to_the_mpesa_page(session, database_url):
+    # demo mode simulates the country's provider: the prompt then rings the sandbox phone
+    client, settings = client_for(database_url)
+    loan = borrower_in(session, "KE").loans[0]
+    url = path(settings, loan.id, 9)
+    opened = client.get(url)
+    assert opened.headers["Location"] == f"{PUBLIC_BASE_URL}/pay/mpesa/{url.rsplit('/', 1)[1]}"
+    page = client.get(opened.headers["Location"].removeprefix(PUBLIC_BASE_URL))
+    assert page.status_code == 200 and "M-Pesa" in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("country", "button"), [("US", "Pay by card"), ("IN", "Pay with UPI")])
 def test_stripe_and_razorpay_borrowers_get_our_page_with_their_button(
     session, database_url, country, button

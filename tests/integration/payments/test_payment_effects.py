@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from outreach.campaigns.planner import plan
 from outreach.models import (
     AuditEvent,
     Message,
@@ -152,3 +153,30 @@ def test_a_reminder_planned_after_the_payment_is_not_cancelled_by_it(client, ses
     pay(client, clock, borrower.loans[0].loan_number, 100, "pi_small_after")
     session.refresh(later)
     assert later.status == "pending"
+
+
+def test_the_next_step_does_not_ask_again_for_arrears_paid_before_the_lenders_next_import(
+    client, session, clock
+):
+    # config/payments.yaml reduce_balance: false: the mirrored arrears stay as the lender sent
+    # them until its next import; the cadence must not ask for the paid 420.00 again meanwhile.
+    borrower = make_borrower(session, loan={"days_past_due": 3})
+    loan = borrower.loans[0]
+    plan(session, clock.now())
+    first = session.scalars(select(OutboxItem)).one()
+
+    pay(client, clock, loan.loan_number, 42000, "pi_all_arrears")
+    session.refresh(first)
+    assert first.status == "cancelled"
+
+    clock.advance(days=5)  # a later cadence step is due by the loan's days past due
+    session.expire_all()  # the lender has not posted the payment yet: the figures are as sent
+    report = plan(session, clock.now())
+    assert session.scalars(select(OutboxItem).where(OutboxItem.status == "pending")).all() == []
+    assert report.queued == 0
+
+    loan.past_due_amount, loan.days_past_due = Decimal("80.00"), 8  # the lender's next import
+    session.commit()
+    clock.advance(minutes=1)
+    plan(session, clock.now())
+    assert session.scalars(select(OutboxItem).where(OutboxItem.status == "pending")).one()

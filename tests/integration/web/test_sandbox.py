@@ -53,3 +53,26 @@ def test_it_answers_404_for_a_phone_id_past_64_bits(client, session):
         assert client.get(f"/sandbox/phones/{point_id}").status_code == 404
         assert client.post(f"/sandbox/phones/{point_id}", data={"body": "hi"}).status_code == 404
     assert session.scalars(select(Message)).all() == []
+
+
+def test_it_makes_the_apps_own_links_in_its_messages_open_from_the_phone(
+    client, session, settings, clock
+):
+    from tests.support.reminders import INSIDE, remind
+
+    make_borrower(session)
+    point = session.scalar(select(ContactPoint))
+    clock.move_to(INSIDE)
+    remind(session, settings, INSIDE)
+    pay_link = session.scalar(select(Message.body)).split(": ")[-1].split()[0]
+    assert pay_link.startswith(settings.public_base_url + "/pay/")
+    client.post(
+        f"/sandbox/phones/{point.id}",
+        data={"body": f"is {settings.public_base_url}/pay/x or https://evil.example/ real?"},
+    )
+    page = client.get(f"/sandbox/phones/{point.id}").get_data(as_text=True)
+    assert f'<a href="{pay_link}" rel="noreferrer">{pay_link}</a>' in page
+    # What a borrower wrote is never a link, even to the app's own address.
+    assert "evil.example/ real?" in page
+    assert 'href="https://evil.example' not in page
+    assert f'href="{settings.public_base_url}/pay/x"' not in page
