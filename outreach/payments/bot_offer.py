@@ -19,7 +19,7 @@ conversation passed a fresh identity check (``None`` when it did not: nothing is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from babel.numbers import format_currency
@@ -29,10 +29,9 @@ from outreach import clock
 from outreach.audit import log as audit
 from outreach.db import session_scope
 from outreach.models import Conversation, Loan
-from outreach.payments import amounts, offers
+from outreach.payments import amounts, offers, stk
 from outreach.payments.bot_methods import as_list, configured_lines, own_link
 from outreach.payments.next_amount import default_amount
-from outreach.payments.phone_on_file import mask, phone_on_file
 from outreach.selfservice.access import main_loan, verified_conversation
 from outreach.selfservice.locale import BOT_LANGUAGES, reply_locale
 from outreach.settings import Settings
@@ -60,8 +59,8 @@ REASONS = {
     },
 }
 PAGE_PROVIDERS = ("stripe", "razorpay")  # providers whose payment starts from the link
-# The StkRefused codes of outreach.payments.stk; start_payment reports one of them.
-STK_REFUSALS = ("not_offered", "bad_phone", "amount", "too_many", "provider_down")
+# Why no prompt was sent (outreach.payments.stk.REFUSALS); start_payment reports one of them.
+STK_REFUSALS = stk.REFUSALS
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class PaymentOffer:
     phone: str = ""  # MPESA: masked, +254 7•• ••• 123
     refusal: str = ""  # REFUSED: too_small | too_large | invalid | whole (M-Pesa: no cents)
     methods: str = ""  # DIRECT: the lender's ways to pay, one "- " line each
-    paybill: str = ""  # M-Pesa offered: the lender's paybill number, when configured
+    paybill: str = ""  # M-Pesa offered: the lender's paybill number
     account: str = ""  # ... and the account to enter there (the loan number)
 
 
@@ -128,11 +127,10 @@ def _context(session: Session, conversation_id: str, language: str | None) -> _C
 
 
 def _paybill(settings: Settings, loan: Loan) -> dict[str, str]:
-    """Where a borrower who ignores the prompt pays: the lender's paybill, with the loan number
-    as the account (the C2B confirmation is matched by it). Demo mode has no paybill."""
-    if not settings.mpesa_shortcode:
-        return {}
-    return {"paybill": settings.mpesa_shortcode, "account": loan.loan_number}
+    """Where a borrower who ignores the prompt pays: the lender's paybill (Safaricom's test
+    paybill in demo mode), with the loan number as the account (a C2B confirmation is matched by
+    it)."""
+    return {"paybill": stk.paybill(settings), "account": loan.loan_number}
 
 
 def _way_to_pay(
@@ -143,12 +141,13 @@ def _way_to_pay(
     pays through the first offered provider); else, nothing offered, the lender's own ways to
     pay. The kind and its fields; the paybill goes with every offer where M-Pesa is offered."""
     conv, loan = ctx.conv, ctx.loan
-    paybill = _paybill(settings, loan) if "mpesa" in offer.providers else {}
+    mpesa = stk.mpesa_offered(settings, loan)  # the country offers it and the loan is in KES
+    paybill = _paybill(settings, loan) if mpesa else {}
     for provider in offer.providers:
         if provider == "mpesa":
-            phone = phone_on_file(session, conv)
+            phone = stk.masked_phone_on_file(conv.borrower) if mpesa else None
             if phone is not None:
-                return {"kind": MPESA, "provider": provider, "phone": mask(phone), **paybill}
+                return {"kind": MPESA, "provider": provider, "phone": phone, **paybill}
         elif provider in PAGE_PROVIDERS:
             break
     # The payment link: its page pays through the first offered provider (M-Pesa without a
@@ -227,8 +226,10 @@ def start_payment(
     language: str | None = None,
     settings: Settings | None = None,
 ) -> PushOutcome | None:
-    """Send the M-Pesa STK Push the borrower just confirmed: ``amount`` to the phone on file,
-    both checked again here (the slots only carry what was shown). None unless verified."""
+    """Send the M-Pesa STK Push the borrower just confirmed: ``amount`` to the Kenyan mobile on
+    file (``stk.phone_on_file``: never a number typed in the chat). ``stk.start_stk_push``
+    checks both again (the slots only carry what was shown) and stores and audits the request.
+    None unless verified."""
     settings = settings or Settings.from_env()
     with session_scope(settings.database_url) as session:
         ctx = _context(session, conversation_id, language)
@@ -237,18 +238,14 @@ def start_payment(
         conv, loan = ctx.conv, ctx.loan
         base = {**ctx.limits(), **_paybill(settings, loan)}
         try:
-            value = amounts.checked_amount(loan, str(amount))
-        except amounts.AmountRefused:
+            value = Decimal(str(amount))
+        except InvalidOperation:
             return PushOutcome(False, "amount", **base)
-        base["amount_text"] = ctx.money(value)
-        if "mpesa" not in offers.offer_for(settings, conv.borrower.country).providers:
-            return PushOutcome(False, "not_offered", **base)
-        phone = phone_on_file(session, conv)
+        base["amount_text"] = ctx.money(value) if value.is_finite() else ""
+        phone = stk.phone_on_file(conv.borrower)
         if phone is None:
-            return PushOutcome(False, "bad_phone", **base)
-        # Imported at call time: only this call talks to Daraja.
-        from outreach.payments import stk
-
+            code = "bad_phone" if stk.mpesa_offered(settings, loan) else "not_offered"
+            return PushOutcome(False, code, **base)
         try:
             stk.start_stk_push(
                 session,

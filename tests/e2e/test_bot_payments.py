@@ -1,17 +1,21 @@
 """Paying now inside the conversation, through the signed Twilio webhook, the real Rasa server
-and the real action server (demo mode: no provider credentials, the sandbox page stands in)."""
+and the real action server (demo mode: no provider credentials; the sandbox stands in for the
+card page and rings the sandbox phone for M-Pesa)."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from outreach.messaging import pay_links
-from outreach.models import AuditEvent, Conversation
+from outreach.models import AuditEvent, Conversation, StkRequest
 from tests.e2e.test_sms_bot import Phone
 from tests.support.factories import make_borrower
+from tests.support.mpesa import MSISDN, kenyan
+from tests.support.mpesa import PHONE as KE_PHONE
 
 pytestmark = pytest.mark.rasa
 NUMBER = "+13125550100"
@@ -101,3 +105,39 @@ def test_it_gives_an_unverified_borrower_no_link_before_the_check(
     assert "/pay/" not in text and "$" not in text and "420" not in text
     offered = bot_session.scalar(select(AuditEvent).where(AuditEvent.action == "payment.offered"))
     assert offered is None
+
+
+def test_it_sends_a_kenyan_borrower_the_mpesa_prompt_after_confirming_phone_and_amount(
+    bot_app, bot_settings, bot_session
+):
+    borrower = kenyan(bot_session)  # demo mode: the prompt rings the sandbox phone
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, KE_PHONE)
+    phone.say("I want to pay now")
+    phone.say("14/03/1985")
+    confirm = joined(phone.say("2005"))  # the last four of KE-100-2005
+    assert (
+        "Pay Ksh5,000.00 (the amount past due) by M-Pesa from +254 7•• ••• 678? Reply OK"
+    ) in confirm
+    assert "from Ksh100.00 up to Ksh41,000.00" in confirm and "/pay/" not in confirm
+    assert bot_session.scalar(select(StkRequest)) is None  # nothing before the OK
+    other = joined(phone.say("1500"))
+    assert "Pay Ksh1,500.00 (the amount you chose) by M-Pesa from +254 7•• ••• 678?" in other
+    sent = joined(phone.say("ok"))
+    assert "Check your phone and enter your M-Pesa PIN to pay Ksh1,500.00" in sent
+    assert "or pay by paybill 174379, account KE-100-2005" in sent
+    prompt = bot_session.scalar(select(StkRequest))
+    conv = bot_session.scalar(select(Conversation))
+    assert (prompt.amount, prompt.phone, prompt.sandbox) == (Decimal("1500"), MSISDN, True)
+    assert (prompt.loan_id, prompt.conversation_id) == (borrower.loans[0].id, conv.id)
+    assert prompt.started_by == "bot"
+
+
+def test_it_starts_no_prompt_when_the_kenyan_borrower_says_no(bot_app, bot_settings, bot_session):
+    kenyan(bot_session, locale="es_KE")
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, KE_PHONE)
+    phone.say("quiero pagar mi cuota")
+    phone.say("14/03/1985")
+    confirm = joined(phone.say("2005"))
+    assert "¿Pagar" in confirm and "con M-Pesa desde el +254 7•• ••• 678?" in confirm
+    assert "no inicié ningún pago" in joined(phone.say("no"))
+    assert bot_session.scalar(select(StkRequest)) is None

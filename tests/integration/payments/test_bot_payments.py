@@ -14,14 +14,24 @@ from sqlalchemy import select
 from outreach import selfservice
 from outreach.conversations.inbound import open_conversation
 from outreach.messaging import pay_links
-from outreach.models import AuditEvent, Payment, PaymentPlan, PlanInstalment, PromiseToPay
+from outreach.models import (
+    AuditEvent,
+    Payment,
+    PaymentPlan,
+    PlanInstalment,
+    PromiseToPay,
+    StkRequest,
+)
 from outreach.payments import bot_methods, bot_offer
+from outreach.payments import daraja as daraja_client
 from tests.conftest import make_settings
 from tests.support.factories import make_borrower
+from tests.support.fake_daraja import FakeDaraja
 from tests.support.payment_signing import PAYMENT_ENV
 
 US_PHONE = "+13125550100"
 KE_PHONE = "+254712345123"
+KE_MSISDN = "254712345123"
 STRIPE_ONLY = {k: v for k, v in PAYMENT_ENV.items() if k.startswith("STRIPE")}
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -275,3 +285,78 @@ def test_it_lists_the_configured_ways_to_a_number_no_borrower_has(session, setti
     session.commit()
     view = bot_methods.payment_methods(stranger.public_id, "en", settings)
     assert view.lines[0] == "Online by card or bank transfer: https://pay.demo-lender.example/loan"
+
+
+# --- the M-Pesa prompt the borrower confirmed ----------------------------------------------
+
+
+def prompts(session) -> list[StkRequest]:
+    session.expire_all()
+    return list(session.scalars(select(StkRequest).order_by(StkRequest.id)))
+
+
+def test_it_rings_the_sandbox_phone_in_demo_mode(session, settings):
+    conv = kenyan(session, settings)
+    offer = offered(conv, settings)
+    assert (offer.paybill, offer.account) == ("174379", conv.borrower.loans[0].loan_number)
+    done = bot_offer.start_payment(conv.public_id, offer.amount, settings=settings)
+    assert (done.started, done.amount_text, done.paybill) == (True, "Ksh3,000.00", "174379")
+    [prompt] = prompts(session)
+    assert (prompt.phone, prompt.amount, prompt.sandbox) == (KE_MSISDN, Decimal("3000"), True)
+    assert (prompt.started_by, prompt.conversation_id) == ("bot", conv.id)
+
+
+@pytest.fixture
+def daraja():
+    env = PAYMENT_ENV
+    keys = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
+    with FakeDaraja(*(env[k] for k in keys)) as fake:
+        yield fake
+    daraja_client.forget_tokens()  # the next test's fake may reuse this port
+
+
+def test_it_sends_the_prompt_through_daraja_to_the_phone_on_file(session, database_url, daraja):
+    settings = make_settings(database_url, **PAYMENT_ENV, MPESA_API_BASE=daraja.url)
+    conv = kenyan(session, settings)
+    done = bot_offer.start_payment(conv.public_id, "1500", settings=settings)
+    assert (done.started, done.refusal, done.paybill) == (True, "", "600638")
+    push = daraja.only_push()
+    assert (push.body["PhoneNumber"], push.body["Amount"]) == (KE_MSISDN, 1500)
+    [prompt] = prompts(session)
+    assert (prompt.sandbox, prompt.checkout_request_id) == (False, push.checkout_request_id)
+
+
+def test_it_says_why_no_prompt_was_sent(session, database_url, daraja):
+    settings = make_settings(database_url, **PAYMENT_ENV, MPESA_API_BASE=daraja.url)
+    conv = kenyan(session, settings)
+    start = lambda amount: bot_offer.start_payment(conv.public_id, amount, settings=settings)  # noqa: E731
+    assert start("1500.50").refusal == "amount"  # M-Pesa takes whole shillings
+    assert start("50").refusal == "amount"  # below the minimum
+    assert [start("100").started for _ in range(3)] == [True] * 3
+    assert start("100").refusal == "too_many"  # prompts_per_loan_per_hour
+    assert len(prompts(session)) == 3  # nothing stored for a refused prompt
+
+
+def test_it_says_mpesa_is_down_when_daraja_does_not_answer(session, database_url):
+    down = make_settings(database_url, **PAYMENT_ENV, MPESA_API_BASE="http://127.0.0.1:9")
+    conv = kenyan(session, down)
+    refused = bot_offer.start_payment(conv.public_id, "100", settings=down)
+    assert (refused.started, refused.refusal, refused.paybill) == (False, "provider_down", "600638")
+    assert prompts(session) == []
+
+
+def test_it_sends_no_prompt_without_a_kenyan_mobile_or_where_mpesa_is_not_offered(
+    session, settings
+):
+    loan = {"currency": "KES", "outstanding": Decimal("20000"), "past_due_amount": Decimal("3000")}
+    conv = conversation(session, settings, country="KE", loan=loan)  # a US number on file
+    assert bot_offer.start_payment(conv.public_id, "1000", settings=settings).refusal == "bad_phone"
+    link = offered(conv, settings)
+    assert link.kind == bot_offer.LINK  # its page shows the paybill instead
+    make_borrower(session, phone="+13125550111")
+    session.commit()
+    us = open_conversation(session, "sms", "+13125550111")
+    selfservice.submit_factor(us.public_id, "date_of_birth", "14/03/1985", settings)
+    selfservice.submit_factor(us.public_id, "loan_last4", "1234", settings)
+    refused = bot_offer.start_payment(us.public_id, "100", settings=settings)
+    assert refused.refusal == "not_offered" and prompts(session) == []
