@@ -6,6 +6,8 @@ offered); each verifies and parses its own callbacks into a :class:`PaymentEvent
 provider reference) and moves what depends on it: arrangements, pending reminders. M-Pesa STK
 Push: ``stk`` starts a prompt (Daraja client: ``daraja``), ``stk_settle`` settles it from its
 callback (``stk_result``) or the status query (``stk_query``), ``stk_notice`` tells the borrower
-how to pay by paybill when it fails, ``stk_sandbox`` answers demo prompts. The contract is
+how to pay by paybill when it fails, ``stk_sandbox`` answers demo prompts. The bot's "pay now":
+``bot_offer`` (what to offer, the prompt the borrower confirmed), ``next_amount`` (the amount
+proposed), ``bot_methods`` (the ways to pay, with the borrower's own link). The contract is
 ``contracts/payments.md``.
 """
