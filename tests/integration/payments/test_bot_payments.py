@@ -353,10 +353,6 @@ def test_it_sends_no_prompt_without_a_kenyan_mobile_or_where_mpesa_is_not_offere
     assert bot_offer.start_payment(conv.public_id, "1000", settings=settings).refusal == "bad_phone"
     link = offered(conv, settings)
     assert link.kind == bot_offer.LINK  # its page shows the paybill instead
-    make_borrower(session, phone="+13125550111")
-    session.commit()
-    us = open_conversation(session, "sms", "+13125550111")
-    selfservice.submit_factor(us.public_id, "date_of_birth", "14/03/1985", settings)
-    selfservice.submit_factor(us.public_id, "loan_last4", "1234", settings)
+    us = conversation(session, settings, "+13125550111")  # a US borrower: no M-Pesa
     refused = bot_offer.start_payment(us.public_id, "100", settings=settings)
     assert refused.refusal == "not_offered" and prompts(session) == []
