@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
+from outreach.integrations import events as outbound
 from outreach.models import ContactPoint, Message, MessageEvent, OutboxItem
 
 INVALID_CODES = {"21211", "21614"}  # invalid / not a mobile number
@@ -61,9 +62,14 @@ def backoff(config: CampaignConfig, attempts: int) -> timedelta:
     return timedelta(seconds=max(1.0, random.uniform(0, ceiling)))
 
 
-def mark_point(point: ContactPoint, code: str | None, now: datetime) -> audit.Event | None:
-    """Act on a permanent error for this address; returns the audit event to append, if any."""
+def mark_point(
+    session: Session, point: ContactPoint, code: str | None, now: datetime
+) -> audit.Event | None:
+    """Act on a permanent error for this address; returns the audit event to append, if any.
+    A number the carrier newly reports opted out (21610) is a ``contact.opted_out`` event."""
     if code in OPTED_OUT_CODES:
+        if point.opted_out_at is None:
+            outbound.emit_opted_out(session, [point], "carrier", now)
         point.opted_out_at = point.opted_out_at or now
     elif code in INVALID_CODES or (code or "").startswith("smtp5"):
         point.invalid_at = point.invalid_at or now
@@ -93,7 +99,7 @@ def on_delivery_error(session: Session, msg: Any, code: str | None, now: datetim
             ContactPoint.address == msg.address,
         )
     )
-    if point is not None and (event := mark_point(point, code, now)) is not None:
+    if point is not None and (event := mark_point(session, point, code, now)) is not None:
         events.append(event)
     item = session.scalar(select(OutboxItem).where(OutboxItem.message_id == msg.id))
     if item is not None and item.status == "sent":
@@ -139,6 +145,7 @@ def record_report(
     if not inserted or mapped is None:
         return False  # a replay, or a status that says nothing about delivery
     rank = STATUS_RANK[mapped]
+    before = STATUS_RANK.get(msg.status, 0)
     not_below = [status for status, r in STATUS_RANK.items() if r >= rank]
     # One conditional UPDATE, so two reports racing in on two workers cannot move it backwards.
     moved = session.execute(
@@ -147,6 +154,12 @@ def record_report(
         .values(status=mapped)
         .execution_options(synchronize_session="fetch")
     ).rowcount
+    if moved and msg.direction == "out":
+        # "read" can arrive without "delivered" before it: the lender still hears it once.
+        if rank >= STATUS_RANK["delivered"] > before:
+            outbound.emit_message(session, "message.delivered", msg, now)
+        elif mapped in FAILURES:
+            outbound.emit_message(session, "message.failed", msg, now, error_code=error_code)
     if moved and mapped in FAILURES and error_code:
         on_delivery_error(session, msg, error_code, now)
     return bool(moved)

@@ -19,6 +19,7 @@ from outreach import clock
 from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
 from outreach.channels import ChannelError, SendResult
+from outreach.integrations import events as outbound
 from outreach.models import OutboxItem
 from outreach.outbox.delivery import SESSION_CLOSED_CODES, backoff, mark_point
 from outreach.outbox.jobs import SendJob
@@ -61,6 +62,14 @@ def record_results(
             continue
         msg.status, msg.error = "failed", str(outcome)[:500]
         item.last_error = str(outcome)[:500]
+        outbound.emit_message(
+            session,
+            "message.failed",
+            msg,
+            now,
+            error_code=outcome.code,
+            permanent=outcome.permanent,
+        )
         if not outcome.permanent and item.attempts < config.max_attempts:
             item.status = "pending"
             item.not_before = now + backoff(config, item.attempts)
@@ -77,7 +86,7 @@ def record_results(
             item.status = "pending"
             counts["retried"] += 1
             continue
-        if outcome.permanent and (event := mark_point(job.point, outcome.code, now)):
+        if outcome.permanent and (event := mark_point(session, job.point, outcome.code, now)):
             events.append(event)
         item.payload = {**job.payload, "tried": [*job.tried, msg.channel]}
         redo.append(item)

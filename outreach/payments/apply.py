@@ -6,8 +6,8 @@
 - no loan number, no such loan, more than one loan for a fuzzy M-Pesa reference, or another
   currency than the loan's: parked with status ``review`` and the raw body (never dropped, never
   applied to a guessed loan);
-- otherwise ``applied``: a ``payments`` row on the loan, a ``payment.received`` audit event, the
-  loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
+- otherwise ``applied``: a ``payments`` row on the loan, a ``payment.received`` audit event and
+  outbound event (``outreach.integrations.events``), the loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
   its pending reminders that the payments cover cancelled (``outreach.payments.reminders``).
 
 An applied payment then gets the borrower one receipt (``outreach.payments.receipts``), sent
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from outreach.arrangements.review import review_loan
 from outreach.audit import log as audit
 from outreach.channels import Channels
+from outreach.integrations import events
 from outreach.models import Loan, Payment, ProviderPayment
 from outreach.payments import reminders
 from outreach.payments.base import PaymentEvent
@@ -141,6 +142,22 @@ def _store(session: Session, event: PaymentEvent, now: datetime) -> Outcome:
         borrower_id=loan.borrower_id,
         details=details,
         at=now,
+    )
+    # Before the review, so a lender hears of the payment before the promise it kept.
+    events.emit(
+        session,
+        "payment.received",
+        loan.borrower_id,
+        {
+            "loan_number": loan.loan_number,
+            "payment_id": payment.id,
+            "amount": str(event.amount),
+            "currency": event.currency,
+            "paid_at": events.timestamp(event.received_at),
+            "provider": event.provider,
+            "reference": event.reference,
+        },
+        now,
     )
     review_loan(session, loan.id, now, actor)
     cancelled = reminders.cancel_covered_reminders(session, loan, now, actor)

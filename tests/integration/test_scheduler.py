@@ -24,6 +24,7 @@ JOB_IDS = {
     "resume",
     "arrangements",
     "inbound_spool",
+    "events",
 }
 
 
