@@ -3,7 +3,7 @@
 Each POST is checked with the ``standardwebhooks`` package's ``Webhook.verify`` against the
 subscription's secret (set ``receiver.secret`` once the subscription exists): a delivery that
 verifies is kept in ``deliveries`` (webhook-id, parsed body) and answered with the next of
-``statuses`` (then ``default_status``); one that does not is kept in ``rejected`` and answered
+``statuses`` (then ``default_status``), or what ``answer(body)`` says; one that does not is kept in ``rejected`` and answered
 401. ``delay`` makes every answer wait that long (the benchmark's 50 ms receiver); ``hold``
 makes answers wait until ``release()`` (a receiver too slow for the sender's timeout).
 
@@ -16,6 +16,7 @@ import argparse
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -42,6 +43,8 @@ class WebhookReceiver(ThreadingHTTPServer):
         self.delay = delay
         self.statuses: list[int] = []
         self.default_status = 200
+        # Decides the answer from the verified body when set (None: statuses, then default).
+        self.answer: Callable[[dict[str, Any]], int | None] | None = None
         self.hold = False
         self.deliveries: list[Delivery] = []
         self.rejected: list[str] = []
@@ -86,7 +89,9 @@ class WebhookReceiver(ThreadingHTTPServer):
                 self.rejected.append(str(exc))
             return 401
         with self._changed:
-            status = self.statuses.pop(0) if self.statuses else self.default_status
+            status = self.answer(body) if self.answer else None
+            if status is None:
+                status = self.statuses.pop(0) if self.statuses else self.default_status
             self.deliveries.append(Delivery(headers.get("webhook-id", ""), body, status))
             self._changed.notify_all()
         return status

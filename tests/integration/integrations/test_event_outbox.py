@@ -78,7 +78,7 @@ def test_it_writes_deliveries_only_for_the_subscriptions_that_want_the_type(
 
 
 def test_it_refuses_a_type_outside_the_contract(session, clock):
-    with pytest.raises(events.UnknownEventType, match="^type: unknown event type 'payment.made'"):
+    with pytest.raises(events.UnknownEventType, match=r"^type: unknown event type 'payment\.made'"):
         events.emit(session, "payment.made", None, {}, clock.now())
 
 
