@@ -135,7 +135,7 @@ class Settings:
     # long (then retried with backoff); this many deliveries run at once; a worker holds a
     # stream this long (a crashed worker's hold runs out, then another one redelivers).
     events_http_timeout_seconds: float = 10.0
-    events_workers: int = 4
+    events_workers: int = 16
     events_lease_seconds: int = 300
     missing: list[str] = field(default_factory=list)
 

@@ -103,6 +103,23 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def do_GET(self) -> None:
+        """``GET /_count``: what arrived, for a benchmark running this in another process."""
+        with self.server._changed:
+            got = list(self.server.deliveries)
+        answer = json.dumps(
+            {
+                "deliveries": len(got),
+                "distinct": len({d.webhook_id for d in got}),
+                "rejected": len(self.server.rejected),
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         status = self.server._record(raw, {k.lower(): v for k, v in self.headers.items()})

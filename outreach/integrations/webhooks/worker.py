@@ -3,18 +3,21 @@
 ``deliver(settings, now)`` (scheduler job id ``events``; ``flask --app wsgi events deliver``)
 works by *stream*: a subscription's deliveries for one borrower, in the order of the borrower's
 event sequence. Only a stream's head (its first pending delivery) is ever sent, so a borrower's
-next event waits until the one before it is delivered or dead for that subscription; streams
-go out side by side on ``settings.events_workers`` threads.
+next event waits until the one before it is delivered or dead for that subscription; up to
+``settings.events_workers`` streams have a POST in flight at once.
 
 1. Claim heads: due (``next_attempt_at <= now``), subscription active, not held by a worker.
    A claim is a token and a hold (``claimed_until``, wall-clock seconds, ``events_lease_seconds``
-   ahead) on the head row, so several worker processes never send one stream at once.
-2. Each claimed stream runs in a thread, one delivery after the other: the POST (outside any
-   transaction), then one transaction that stores the outcome *and* passes the hold to the
-   stream's next delivery, so no other worker can slip in between two of a stream's events.
-   A 2xx: delivered, on to the next. Anything else: retried after ``retry.backoff`` (the stream
-   waits), or dead after ``retry.MAX_ATTEMPTS`` (the stream goes on without it).
-3. More streams are claimed as threads free up, until no head is due at ``now``.
+   ahead) on the head row, so several worker processes never send one stream at once. The
+   stream's next deliveries (up to ``STREAM_RUN``) are read with it.
+2. The POSTs run on worker threads, outside any transaction; only this thread writes. Each
+   outcome is stored, and the hold passed to the stream's next delivery, in one transaction
+   (with the other outcomes that came in meanwhile), committed *before* that next delivery is
+   sent, so no other worker can slip in between two of a stream's events and a restart never
+   resends an earlier event after a later one. A 2xx: delivered, on to the next. Anything else:
+   retried after ``retry.backoff`` (the stream waits), or dead after ``retry.MAX_ATTEMPTS`` (the
+   stream goes on without it).
+3. More streams are claimed as POSTs free up, until no head is due at ``now``.
 
 A worker killed mid-POST leaves its hold, which runs out after ``events_lease_seconds``: the
 delivery is then sent again with the same ``webhook-id``. That is the only duplicate a receiver
@@ -26,14 +29,15 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from outreach import clock
 from outreach.db import session_factory
@@ -44,8 +48,8 @@ from outreach.models import Event, EventDelivery, EventSubscription
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
-# How many deliveries a thread sends on one stream before it lets the stream go (and claims
-# again): a borrower with a long backlog does not hold a thread while other streams wait.
+# How many of a stream's deliveries are read with its head (the stream is claimed again after
+# them): a borrower with a long backlog costs one read per hundred deliveries.
 STREAM_RUN = 100
 
 
@@ -73,9 +77,8 @@ def shared_sender(timeout_seconds: float, pool_size: int) -> HttpSender:
 
 @dataclass
 class _Run:
-    """What every thread of one run shares."""
+    """One run's settings and collaborators."""
 
-    sessions: sessionmaker[Session]
     sender: Sender
     now: datetime
     token: str
@@ -87,12 +90,29 @@ class _Run:
         return self.wall() + self.lease
 
 
+@dataclass
+class _Item:
+    """One delivery read ahead: what its POST and its outcome need."""
+
+    id: int
+    webhook_id: str
+    attempts: int
+    body: bytes
+
+
+@dataclass
+class _Stream:
+    url: str
+    secret: str
+    items: deque[_Item] = field(default_factory=deque)
+
+
 def _free(wall_now: float):  # type: ignore[no-untyped-def]
     return or_(EventDelivery.claimed_until.is_(None), EventDelivery.claimed_until <= wall_now)
 
 
-def _claim_heads(run: _Run, limit: int) -> list[int]:
-    """Claim up to ``limit`` due stream heads; returns their delivery ids."""
+def _claim_streams(session: Session, run: _Run, limit: int) -> list[_Stream]:
+    """Claim up to ``limit`` due stream heads, each with its next deliveries read ahead."""
     earlier = aliased(EventDelivery)
     before_it = exists().where(
         earlier.subscription_id == EventDelivery.subscription_id,
@@ -100,76 +120,73 @@ def _claim_heads(run: _Run, limit: int) -> list[int]:
         earlier.status == "pending",
         earlier.seq < EventDelivery.seq,
     )
-    with run.sessions() as session:
-        wall_now = run.wall()
-        ids = session.scalars(
-            select(EventDelivery.id)
-            .join(EventSubscription, EventSubscription.id == EventDelivery.subscription_id)
-            .where(
-                EventDelivery.status == "pending",
-                EventSubscription.active.is_(True),
-                EventDelivery.next_attempt_at <= run.now,
-                _free(wall_now),
-                ~before_it,
-            )
-            .order_by(EventDelivery.next_attempt_at, EventDelivery.id)
-            .limit(limit)
-        ).all()
-        if not ids:
-            return []
-        # Conditional: another worker may have claimed some of them since the select.
-        session.execute(
-            update(EventDelivery)
-            .where(EventDelivery.id.in_(ids), EventDelivery.status == "pending", _free(wall_now))
-            .values(claimed_until=run.hold(), claim_token=run.token)
-        )
-        session.commit()
-        return list(
-            session.scalars(
-                select(EventDelivery.id).where(
-                    EventDelivery.id.in_(ids), EventDelivery.claim_token == run.token
-                )
-            )
-        )
-
-
-def _claim_next(session: Session, run: _Run, done: EventDelivery) -> int | None:
-    """Pass the hold to the stream's next pending delivery (in the caller's transaction)."""
-    following = session.scalar(
+    wall_now = run.wall()
+    ids = session.scalars(
         select(EventDelivery.id)
+        .join(EventSubscription, EventSubscription.id == EventDelivery.subscription_id)
         .where(
-            EventDelivery.subscription_id == done.subscription_id,
-            EventDelivery.stream == done.stream,
             EventDelivery.status == "pending",
-        )
-        .order_by(EventDelivery.seq)
-        .limit(1)
-    )
-    if following is None:
-        return None
-    taken = session.execute(
-        update(EventDelivery)
-        .where(
-            EventDelivery.id == following,
-            EventDelivery.status == "pending",
+            EventSubscription.active.is_(True),
             EventDelivery.next_attempt_at <= run.now,
-            _free(run.wall()),
+            _free(wall_now),
+            ~before_it,
         )
+        .order_by(EventDelivery.next_attempt_at, EventDelivery.id)
+        .limit(limit)
+    ).all()
+    if not ids:
+        session.commit()
+        return []
+    # Conditional: another worker may have claimed some of them since the select.
+    session.execute(
+        update(EventDelivery)
+        .where(EventDelivery.id.in_(ids), EventDelivery.status == "pending", _free(wall_now))
         .values(claimed_until=run.hold(), claim_token=run.token)
-    ).rowcount
-    return following if taken else None
+    )
+    session.commit()
+    heads = session.execute(
+        select(
+            EventDelivery.subscription_id,
+            EventDelivery.stream,
+            EventDelivery.seq,
+            EventSubscription.url,
+            EventSubscription.secret,
+        )
+        .join(EventSubscription, EventSubscription.id == EventDelivery.subscription_id)
+        .where(EventDelivery.id.in_(ids), EventDelivery.claim_token == run.token)
+    ).all()
+    streams = []
+    for sub_id, stream_key, seq, url, secret in heads:
+        stream = _Stream(url, secret)
+        rows = session.execute(
+            select(EventDelivery.id, EventDelivery.webhook_id, EventDelivery.attempts, Event)
+            .join(Event, Event.id == EventDelivery.event_id)
+            .where(
+                EventDelivery.subscription_id == sub_id,
+                EventDelivery.stream == stream_key,
+                EventDelivery.status == "pending",
+                EventDelivery.seq >= seq,
+            )
+            .order_by(EventDelivery.seq)
+            .limit(STREAM_RUN)
+        )
+        stream.items.extend(_Item(i, w, a, body_bytes(e)) for i, w, a, e in rows)
+        streams.append(stream)
+    session.commit()
+    return streams
 
 
-def _post(run: _Run, sub: EventSubscription, delivery: EventDelivery, event: Event) -> Attempt:
+def _post(sender: Sender, stream: _Stream) -> Attempt:
+    item = stream.items[0]
     try:
-        return run.sender.post(sub.url, sub.secret, delivery.webhook_id, body_bytes(event))
+        return sender.post(stream.url, stream.secret, item.webhook_id, item.body)
     except Exception as exc:  # a sender's bug must not stop the other streams
-        log.exception("events: delivery %s: the sender raised", delivery.id)
+        log.exception("events: delivery %s: the sender raised", item.id)
         return Attempt(False, f"send failed ({type(exc).__name__})")
 
 
-def _outcome(run: _Run, delivery: EventDelivery, attempt: Attempt) -> dict[str, object]:
-    attempts = delivery.attempts + 1
+def _outcome(run: _Run, attempts_before: int, attempt: Attempt) -> dict[str, object]:
+    attempts = attempts_before + 1
     values: dict[str, object] = {"attempts": attempts, "last_attempt_at": run.now}
     if attempt.ok:
         values.update(status="delivered", delivered_at=run.now)
@@ -184,59 +201,47 @@ def _outcome(run: _Run, delivery: EventDelivery, attempt: Attempt) -> dict[str, 
     return values
 
 
-def _run_stream(run: _Run, head: int) -> DeliveryReport:
-    """Send one claimed stream, in order, until it is empty, waits for a retry, or has had
-    ``STREAM_RUN`` deliveries."""
-    report = DeliveryReport()
-    current: int | None = head
-    with run.sessions() as session:
-        for _ in range(STREAM_RUN):
-            if current is None:
-                break
-            row = session.execute(
-                select(EventDelivery, Event, EventSubscription)
-                .join(Event, Event.id == EventDelivery.event_id)
-                .join(EventSubscription, EventSubscription.id == EventDelivery.subscription_id)
-                .where(EventDelivery.id == current, EventDelivery.claim_token == run.token)
-            ).one_or_none()
-            if row is None:
-                break  # the subscription was deleted, or our hold ran out and was taken
-            delivery, event, sub = row
-            if not sub.active:  # paused meanwhile: let the stream go untouched
-                delivery.claimed_until, delivery.claim_token = None, None
-                session.commit()
-                break
-            session.commit()  # no transaction stays open across the POST
-            values = _outcome(run, delivery, _post(run, sub, delivery, event))
-            stored = session.execute(
-                update(EventDelivery)
-                .where(EventDelivery.id == current, EventDelivery.claim_token == run.token)
-                .values(**values)
-            ).rowcount
-            if not stored:
-                session.rollback()
-                break
-            if values.get("status") == "delivered":
-                report.delivered += 1
-            elif values.get("status") == "dead":
-                report.dead += 1
-                log.warning("events: delivery %s dead after %s attempts", current, MAX_ATTEMPTS)
-            else:
-                report.retried += 1
-                session.commit()
-                break  # the stream waits for this one's retry
-            current = _claim_next(session, run, delivery)
-            session.commit()
-            session.expire_all()
+def _record(
+    session: Session, run: _Run, finished: list[tuple[_Stream, Attempt]], report: DeliveryReport
+) -> list[_Stream]:
+    """Store these outcomes and pass each stream's hold on, in one transaction; returns the
+    streams whose next delivery may go now."""
+    going_on = []
+    for stream, attempt in finished:
+        item = stream.items.popleft()
+        values = _outcome(run, item.attempts, attempt)
+        stored = session.execute(
+            update(EventDelivery)
+            .where(EventDelivery.id == item.id, EventDelivery.claim_token == run.token)
+            .values(**values)
+        ).rowcount
+        if not stored:
+            continue  # the subscription was deleted, or our hold ran out and was taken
+        status = values.get("status")
+        if status == "delivered":
+            report.delivered += 1
+        elif status == "dead":
+            report.dead += 1
+            log.warning("events: delivery %s dead after %s attempts", item.id, MAX_ATTEMPTS)
         else:
-            if current is not None:  # a long stream: let it go, it is claimed again at once
-                session.execute(
-                    update(EventDelivery)
-                    .where(EventDelivery.id == current, EventDelivery.claim_token == run.token)
-                    .values(claimed_until=None, claim_token=None)
-                )
-                session.commit()
-    return report
+            report.retried += 1
+            continue  # the stream waits for this one's retry
+        if not stream.items:
+            continue  # read to its end: the stream is claimed afresh if more is pending
+        held = session.execute(
+            update(EventDelivery)
+            .where(
+                EventDelivery.id == stream.items[0].id,
+                EventDelivery.status == "pending",
+                EventDelivery.next_attempt_at <= run.now,
+                _free(run.wall()),
+            )
+            .values(claimed_until=run.hold(), claim_token=run.token)
+        ).rowcount
+        if held:
+            going_on.append(stream)
+    session.commit()
+    return going_on
 
 
 def deliver(
@@ -254,7 +259,6 @@ def deliver(
     # A hold must outlast one POST (it is renewed at each delivery of a stream).
     lease = max(float(settings.events_lease_seconds), 3 * settings.events_http_timeout_seconds)
     run = _Run(
-        sessions=session_factory(settings.database_url),
         sender=sender or shared_sender(settings.events_http_timeout_seconds, workers),
         now=now,
         token=uuid.uuid4().hex,
@@ -263,20 +267,24 @@ def deliver(
         wall=wall,
     )
     report = DeliveryReport()
-    with ThreadPoolExecutor(workers, thread_name_prefix="events") as pool:
-        running: set[Future[DeliveryReport]] = set()
+    in_flight: dict[Future[Attempt], _Stream] = {}
+    with (
+        session_factory(settings.database_url)() as session,
+        ThreadPoolExecutor(workers, thread_name_prefix="events") as pool,
+    ):
         while True:
-            if len(running) < workers:
-                # Only as many as there are free threads: a claimed stream starts at once, so
-                # its hold never runs out while it waits in a queue.
-                for head in _claim_heads(run, workers - len(running)):
-                    running.add(pool.submit(_run_stream, run, head))
+            if len(in_flight) < workers:
+                # Only as many as there are free threads: a claimed stream's POST starts at
+                # once, so its hold never runs out while it waits in a queue.
+                for stream in _claim_streams(session, run, workers - len(in_flight)):
+                    in_flight[pool.submit(_post, run.sender, stream)] = stream
                     report.streams += 1
-            if not running:
+            if not in_flight:
                 break
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                report.add(future.result())
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            finished = [(in_flight.pop(future), future.result()) for future in done]
+            for stream in _record(session, run, finished, report):
+                in_flight[pool.submit(_post, run.sender, stream)] = stream
     if report.streams:
         log.info("events: %s", report.as_dict())
     return report

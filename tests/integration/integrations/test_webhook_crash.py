@@ -79,8 +79,8 @@ def test_it_delivers_everything_after_the_worker_dies_mid_burst(session, setting
         deliver(settings, clock.now(), sender=CrashingSender(after=15))
     assert len(receiver.accepted()) < 48
     deliver(settings, clock.now(), wall=_after_the_hold(settings))
-    # The POST the worker died after is the one sent twice.
-    assert _assert_everything_once_in_order(receiver, made) == 1
+    # Sent twice: the POSTs in flight when the worker died (the one it died after among them).
+    assert 1 <= _assert_everything_once_in_order(receiver, made) <= settings.events_workers
     assert session.scalar(select(func.count()).where(EventDelivery.status != "delivered")) == 0
 
 
