@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 # How many of a stream's deliveries are read with its head (the stream is claimed again after
 # them): a borrower with a long backlog costs one read per hundred deliveries.
 STREAM_RUN = 100
+# Streams claimed at once per worker thread: the claim scans the pending deliveries, so it is
+# made for several threads' worth (those waiting have their hold renewed before they start).
+CLAIM_PER_WORKER = 4
 
 
 @dataclass
@@ -104,6 +107,7 @@ class _Item:
 class _Stream:
     url: str
     secret: str
+    held_at: float  # when our hold on its head was set (wall clock)
     items: deque[_Item] = field(default_factory=deque)
 
 
@@ -157,7 +161,7 @@ def _claim_streams(session: Session, run: _Run, limit: int) -> list[_Stream]:
     ).all()
     streams = []
     for sub_id, stream_key, seq, url, secret in heads:
-        stream = _Stream(url, secret)
+        stream = _Stream(url, secret, wall_now)
         rows = session.execute(
             select(EventDelivery.id, EventDelivery.webhook_id, EventDelivery.attempts, Event)
             .join(Event, Event.id == EventDelivery.event_id)
@@ -239,9 +243,35 @@ def _record(
             .values(claimed_until=run.hold(), claim_token=run.token)
         ).rowcount
         if held:
+            stream.held_at = run.wall()
             going_on.append(stream)
     session.commit()
     return going_on
+
+
+def _still_held(session: Session, run: _Run, streams: list[_Stream]) -> list[_Stream]:
+    """Streams claimed a while ago, about to start: their holds renewed, or dropped where the
+    hold ran out and another worker took it."""
+    old = [s for s in streams if run.wall() - s.held_at > run.lease / 2]
+    if not old:
+        return streams
+    ids = [s.items[0].id for s in old]
+    session.execute(
+        update(EventDelivery)
+        .where(EventDelivery.id.in_(ids), EventDelivery.claim_token == run.token)
+        .values(claimed_until=run.hold())
+    )
+    ours = set(
+        session.scalars(
+            select(EventDelivery.id).where(
+                EventDelivery.id.in_(ids), EventDelivery.claim_token == run.token
+            )
+        )
+    )
+    session.commit()
+    for s in old:
+        s.held_at = run.wall()
+    return [s for s in streams if s not in old or s.items[0].id in ours]
 
 
 def deliver(
@@ -268,22 +298,33 @@ def deliver(
     )
     report = DeliveryReport()
     in_flight: dict[Future[Attempt], _Stream] = {}
+    ready: deque[_Stream] = deque()  # claimed, waiting for a free thread
+    may_claim = True  # heads may be waiting: at the start, and whenever a stream lets go
+    batch = CLAIM_PER_WORKER * workers
     with (
         session_factory(settings.database_url)() as session,
         ThreadPoolExecutor(workers, thread_name_prefix="events") as pool,
     ):
         while True:
-            if len(in_flight) < workers:
-                # Only as many as there are free threads: a claimed stream's POST starts at
-                # once, so its hold never runs out while it waits in a queue.
-                for stream in _claim_streams(session, run, workers - len(in_flight)):
-                    in_flight[pool.submit(_post, run.sender, stream)] = stream
-                    report.streams += 1
+            free = workers - len(in_flight)
+            if free > 0 and not ready and may_claim:
+                # One claim (a scan of the pending deliveries) for several threads' worth.
+                claimed = _claim_streams(session, run, batch)
+                ready.extend(claimed)
+                report.streams += len(claimed)
+                may_claim = len(claimed) == batch  # fewer: none left until a stream lets go
+            starting = [ready.popleft() for _ in range(min(free, len(ready)))]
+            for stream in _still_held(session, run, starting):
+                in_flight[pool.submit(_post, run.sender, stream)] = stream
             if not in_flight:
+                if ready or may_claim:
+                    continue
                 break
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             finished = [(in_flight.pop(future), future.result()) for future in done]
-            for stream in _record(session, run, finished, report):
+            going_on = _record(session, run, finished, report)
+            may_claim = may_claim or len(going_on) < len(finished)
+            for stream in going_on:
                 in_flight[pool.submit(_post, run.sender, stream)] = stream
     if report.streams:
         log.info("events: %s", report.as_dict())

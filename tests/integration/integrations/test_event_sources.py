@@ -143,6 +143,16 @@ def test_it_tells_of_an_opt_out_once_without_the_number(session, settings):
     assert_no_personal_data(session)
 
 
+def test_it_tells_of_a_reply_the_provider_refused(session, settings):
+    borrower = borrower_of(session)
+    conv = conversation(session, borrower)
+    down = FakeChannels({"sms": [ChannelError("Twilio 503", permanent=False, code="30001")]})
+    apply_keyword(session, settings, down, conv, "help", "HELP")
+    [(kind, _seq, data)] = emitted(session)
+    assert (kind, data["status"], data["error_code"]) == ("message.failed", "failed", "30001")
+    assert_no_personal_data(session)
+
+
 def test_it_tells_of_a_carrier_opt_out(session, settings, clock):
     borrower_of(session, loan={"days_past_due": 3})
     provider = FakeChannels({"sms": [ChannelError("unsubscribed", permanent=True, code="21610")]})
