@@ -99,6 +99,7 @@ class WebhookReceiver(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: WebhookReceiver
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver: the sender's pool reuses it
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
