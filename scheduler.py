@@ -86,6 +86,13 @@ def review(settings: Settings, now: datetime) -> None:
         review_arrangements(session, now)
 
 
+def deliver_events(settings: Settings, now: datetime) -> None:
+    """POST the lender's due webhook events (signed, in order per borrower, retried)."""
+    from outreach.integrations.webhooks.worker import deliver
+
+    deliver(settings, now)
+
+
 def replay_inbound_spool(settings: Settings, now: datetime) -> None:
     """Store the inbound messages webhooks spooled while the database could not take them."""
     from outreach.conversations.spool import replay
@@ -119,6 +126,7 @@ JOBS = {
     "retention": retention,
     "inbound_spool": replay_inbound_spool,
     "stk_query": query_stk,
+    "events": deliver_events,
 }
 
 
@@ -155,6 +163,7 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         ("dispatch", "interval", {"seconds": 30}, {"next_run_time": now}),
         ("reconcile", "interval", {"minutes": 5}, {"next_run_time": now}),
         ("inbound_spool", "interval", {"seconds": 30}, {"next_run_time": now}),
+        ("events", "interval", {"seconds": 10}, {"next_run_time": now}),
         ("resume", "interval", {"minutes": 1}, {"next_run_time": now}),
         ("stk_query", "interval", {"minutes": 1}, {"next_run_time": now}),
         ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),

@@ -131,6 +131,12 @@ class Settings:
     razorpay_key_secret: str = ""
     razorpay_webhook_secret: str = ""
     razorpay_api_base: str = ""  # empty: Razorpay's own
+    # Outbound event webhooks (outreach.integrations.webhooks): each POST gives up after this
+    # long (then retried with backoff); this many deliveries run at once; a worker holds a
+    # stream this long (a crashed worker's hold runs out, then another one redelivers).
+    events_http_timeout_seconds: float = 10.0
+    events_workers: int = 16
+    events_lease_seconds: int = 300
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -176,7 +182,13 @@ class Settings:
                 parse_smtp_url(str(values["smtp_url"]))
             except ValueError as exc:
                 errors.append(str(exc))
-        for name in ("rasa_timeout_seconds", "rasa_max_concurrent"):
+        for name in (
+            "rasa_timeout_seconds",
+            "rasa_max_concurrent",
+            "events_http_timeout_seconds",
+            "events_workers",
+            "events_lease_seconds",
+        ):
             if name in values and values[name] <= 0:  # type: ignore[operator]
                 errors.append(f"{name.upper()}: must be greater than 0, got {env[name.upper()]!r}")
         proxies = values.get("trusted_proxy_count", 0)

@@ -4,8 +4,11 @@ Used by the bot (``outreach.selfservice.plans``, only ever within the limits) an
 console (which may approve a plan outside them). A plan is checked against
 :mod:`outreach.arrangements.limits` again here, whatever the caller quoted before.
 
-* ``create_plan(...)``: stores an accepted plan with its schedule (audited).
-* ``record_promise(...)``: stores an open promise to pay (audited).
+* ``create_plan(...)``: stores an accepted plan with its schedule (audited; ``plan.accepted``).
+* ``record_promise(...)``: stores an open promise to pay (audited; ``promise.created``).
+
+The events go to the lender's subscriptions in the same transaction
+(``outreach.integrations.events``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 from outreach import clock, config_files
 from outreach.arrangements.limits import PlanTerms, evaluate_proposal, to_money
 from outreach.audit import log as audit
+from outreach.integrations import events
 from outreach.models import Loan, PaymentPlan, PlanInstalment, PromiseToPay
 
 # The plans a new plan on the same loan cancels: those not yet completed, broken or cancelled.
@@ -87,6 +91,24 @@ def create_plan(
             "approved_by_id": approved_by_id,
         },
     )
+    events.emit(
+        session,
+        "plan.accepted",
+        loan.borrower_id,
+        {
+            "plan_id": plan.id,
+            "loan_number": loan.loan_number,
+            "instalment_amount": str(plan.instalment_amount),
+            "instalment_count": plan.instalment_count,
+            "frequency": plan.frequency,
+            "start_date": plan.start_date.isoformat(),
+            "first_amount": str(plan.first_amount),
+            "total": str(plan.total),
+            "currency": loan.currency,
+            "created_by": "bot" if created_by == "bot" else "officer",
+        },
+        now,
+    )
     return plan
 
 
@@ -117,10 +139,11 @@ def record_promise(
         amount = to_money(amount, "amount")
         if amount <= 0:
             raise ValueError("amount: must be more than zero")
+    now = clock.now()
     for old in session.scalars(
         select(PromiseToPay).where(PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open")
     ):
-        old.status, old.resolved_at = "cancelled", clock.now()
+        old.status, old.resolved_at = "cancelled", now
     promise = PromiseToPay(
         loan_id=loan.id,
         borrower_id=loan.borrower_id,
@@ -143,6 +166,20 @@ def record_promise(
             "date": promised_date.isoformat(),
             "amount": str(amount) if amount is not None else None,
         },
+    )
+    events.emit(
+        session,
+        "promise.created",
+        loan.borrower_id,
+        {
+            "promise_id": promise.id,
+            "loan_number": loan.loan_number,
+            "promised_date": promised_date.isoformat(),
+            "amount": str(amount) if amount is not None else None,
+            "currency": loan.currency,
+            "created_by": "bot" if created_by == "bot" else "officer",
+        },
+        now,
     )
     return promise
 

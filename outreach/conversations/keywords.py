@@ -14,6 +14,7 @@ from outreach import clock
 from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.conversations.replies import send_keyword_confirmation
+from outreach.integrations import events
 from outreach.models import ContactPoint, Conversation, Message
 from outreach.policy import classify_keyword
 from outreach.settings import Settings
@@ -72,6 +73,7 @@ def apply_keyword(
     now = clock.now()
     if kind == "opt_out":
         already = bool(points) and all(p.opted_out_at is not None for p in points)
+        newly = [p for p in points if p.opted_out_at is None]
         session.execute(
             update(ContactPoint)
             .where(
@@ -88,6 +90,7 @@ def apply_keyword(
             borrower_id=conv.borrower_id,
             details={"channel": conv.channel, "text": raw_text},
         )
+        events.emit_opted_out(session, newly, "keyword", now)
         if already:
             return []  # one confirmation at most
         body = OPT_OUT_CONFIRMATION.format(lender=lender)

@@ -8,6 +8,7 @@ from outreach.models.bot import BotTurn, VerificationProgress
 from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from outreach.models.compliance import AuditCheckpoint, LegalHold
 from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
+from outreach.models.events import Event, EventDelivery, EventSequence, EventSubscription
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
@@ -30,6 +31,10 @@ __all__ = [
     "CaseNote",
     "ContactPoint",
     "Conversation",
+    "Event",
+    "EventDelivery",
+    "EventSequence",
+    "EventSubscription",
     "HandoffCase",
     "Heartbeat",
     "IdentityCheck",

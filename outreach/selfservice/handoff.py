@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from outreach.audit import log as audit
 from outreach.db import session_scope
+from outreach.integrations import events
 from outreach.models import Conversation, HandoffCase
 from outreach.selfservice.access import find_conversation
 from outreach.settings import Settings
@@ -57,6 +58,13 @@ def open_case(
         subject=f"case:{case.id}",
         borrower_id=conv.borrower_id,
         details={"reason": reason, "priority": priority, **(details or {})},
+    )
+    events.emit(
+        session,
+        "handoff.opened",
+        conv.borrower_id,
+        {"case_id": case.id, "reason": reason, "priority": priority, "channel": conv.channel},
+        case.opened_at,
     )
     return case
 

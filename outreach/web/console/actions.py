@@ -16,6 +16,7 @@ from flask import flash, redirect, request, url_for
 from outreach.arrangements import agreements
 from outreach.arrangements import limits as plans
 from outreach.audit import log as audit
+from outreach.integrations import events
 from outreach.models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval
 from outreach.web import db, params, request_now
 from outreach.web.auth import current_officer, require_role
@@ -103,6 +104,7 @@ def set_flag(case_id: int) -> Any:
     elif action == "set" and flag not in case.borrower.active_flags():
         db().add(BorrowerFlag(borrower_id=case.borrower.id, flag=flag, reason=reason))
         audit_case(officer.id, "flag.set", case, {"flag": flag})
+        events.emit_flag_set(db(), case.borrower.id, flag, "officer", request_now())
         db().commit()
         flash(f"Flag {flag} set.")
     elif action == "clear":
