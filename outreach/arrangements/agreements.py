@@ -44,11 +44,14 @@ def create_plan(
     if not quote.within_policy and not outside_policy:
         raise ValueError(f"terms: outside policy ({', '.join(quote.violations)})")
     now = clock.now()
-    for old in session.scalars(
-        select(PaymentPlan).where(
-            PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
+    replaced = list(
+        session.scalars(
+            select(PaymentPlan).where(
+                PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
+            )
         )
-    ):
+    )
+    for old in replaced:
         old.status = "cancelled"
     plan = PaymentPlan(
         loan_id=loan.id,
@@ -71,6 +74,7 @@ def create_plan(
     for seq, (due, amount) in enumerate(quote.schedule, start=1):
         session.add(PlanInstalment(plan_id=plan.id, seq=seq, due_date=due, amount=amount))
     session.flush()
+    _audit_replaced(session, created_by, "plan", replaced, plan.id, loan.borrower_id)
     audit.record(
         session,
         created_by,
@@ -88,6 +92,27 @@ def create_plan(
         },
     )
     return plan
+
+
+def _audit_replaced(
+    session: Session,
+    actor: str,
+    kind: str,
+    replaced: list[PaymentPlan] | list[PromiseToPay],
+    by: int,
+    borrower_id: int,
+) -> None:
+    """Audit each arrangement a new one cancelled: every status change is in the log (the
+    REST API's change feed reads it), not only the ones the review makes."""
+    for old in replaced:
+        audit.record(
+            session,
+            actor,
+            f"{kind}.cancelled",
+            subject=f"{kind}:{old.id}",
+            borrower_id=borrower_id,
+            details={"replaced_by": f"{kind}:{by}"},
+        )
 
 
 def promise_max_days() -> int:
@@ -117,9 +142,14 @@ def record_promise(
         amount = to_money(amount, "amount")
         if amount <= 0:
             raise ValueError("amount: must be more than zero")
-    for old in session.scalars(
-        select(PromiseToPay).where(PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open")
-    ):
+    replaced = list(
+        session.scalars(
+            select(PromiseToPay).where(
+                PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open"
+            )
+        )
+    )
+    for old in replaced:
         old.status, old.resolved_at = "cancelled", clock.now()
     promise = PromiseToPay(
         loan_id=loan.id,
@@ -132,6 +162,7 @@ def record_promise(
     )
     session.add(promise)
     session.flush()
+    _audit_replaced(session, created_by, "promise", replaced, promise.id, loan.borrower_id)
     audit.record(
         session,
         created_by,

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from outreach.models.api import API_SCOPES, ApiKey, IdempotencyRecord
 from outreach.models.arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from outreach.models.audit import AuditEvent, Heartbeat
 from outreach.models.base import Base
@@ -16,9 +17,11 @@ from outreach.models.policy_archive import RulePackSnapshot
 from outreach.models.provider_payments import ProviderPayment
 
 __all__ = [
+    "API_SCOPES",
     "CHANNELS",
     "FLAGS",
     "ROLES",
+    "ApiKey",
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
@@ -31,6 +34,7 @@ __all__ = [
     "Conversation",
     "HandoffCase",
     "Heartbeat",
+    "IdempotencyRecord",
     "IdentityCheck",
     "IdentityLockout",
     "LegalHold",
