@@ -1,4 +1,5 @@
-"""Admin: manage officers (create, role, capacity, deactivate, reset password). Admins only.
+"""Admin: manage officers (create, role, capacity, deactivate, reset password) and see and
+revoke the REST API's keys (created with ``flask --app wsgi api-keys create``). Admins only.
 
 Officers are never deleted (the audit log and messages point at them): they are deactivated,
 which signs them out at their next request (``current_officer`` ignores inactive officers).
@@ -13,7 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from outreach.audit import log as audit
-from outreach.models import ROLES, Officer, OfficerCapacity
+from outreach.integrations import api_keys as keys
+from outreach.models import ROLES, ApiKey, Officer, OfficerCapacity
 from outreach.models.casework import DEFAULT_CAPACITY
 from outreach.officer_accounts import (
     MIN_PASSWORD,
@@ -24,7 +26,7 @@ from outreach.officer_accounts import (
     normalise_email,
     password_error,
 )
-from outreach.web import db, params
+from outreach.web import db, params, request_now
 from outreach.web.auth import current_officer, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -145,3 +147,21 @@ def update(officer_id: int) -> Any:
     db().commit()
     flash(f"Officer {officer.name} updated.")
     return redirect(url_for("admin.officers"))
+
+
+@bp.get("/api-keys")
+@require_role("admin")
+def api_keys() -> Any:
+    """The REST API's keys: name, scopes, the first characters, created, revoked."""
+    return render_template("admin/api_keys.html", keys=keys.list_keys(db()))
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@require_role("admin")
+def revoke_api_key(key_id: int) -> Any:
+    row = db().get(ApiKey, key_id)
+    if row is None:
+        abort(404)
+    keys.revoke_key(db(), row.name, request_now(), f"officer:{current_officer().id}")
+    flash(f"API key {row.name} revoked: its requests are refused from now on.")
+    return redirect(url_for("admin.api_keys"))
