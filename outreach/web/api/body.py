@@ -9,6 +9,7 @@ integers past Python's digit limit are refused as not JSON rather than crashing.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from webargs.flaskparser import FlaskParser
 from outreach.web.api.problems import ApiProblem
 
 MISSING = object()
+_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
 # The largest body an API call may send: 10,000 loan-book items with every column filled fit.
 MAX_BODY = 32 * 1024 * 1024
 
@@ -32,13 +34,25 @@ def parse(raw: bytes, *, exact: bool = True) -> Any:
     try:
         text = raw.decode("utf-8-sig")
         if exact:
-            return json.loads(text, parse_float=Decimal, parse_constant=_constant)
-        return json.loads(text, parse_constant=_constant)
+            data = json.loads(text, parse_float=Decimal, parse_constant=_constant)
+        else:
+            data = json.loads(text, parse_constant=_constant)
     except UnicodeDecodeError:
         raise ApiProblem(400, "The body is not UTF-8 text.", title="Malformed body") from None
     except (ValueError, RecursionError) as exc:
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc) or "too deep"
         raise ApiProblem(400, f"The body is not JSON: {detail}.", title="Malformed body") from None
+    if "\\u" in text and _SURROGATE.search(text):
+        try:  # an escaped lone surrogate ("\\ud800") decodes to a string no database stores
+            json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiProblem(
+                400,
+                "The body is not JSON text a database can keep: it has an unpaired surrogate "
+                "escape (\\ud800 to \\udfff).",
+                title="Malformed body",
+            ) from None
+    return data
 
 
 def is_json_type() -> bool:

@@ -17,6 +17,13 @@ PROBLEM = "application/problem+json"
         (b"\xff\xfe{}", "application/json", 400, "not UTF-8"),
         ('{"loan_number": "x"}', "text/plain", 415, "application/json"),
         ("", "application/json", 422, "Missing data"),
+        (
+            '{"loan_number": "\\ud800", "reference": "R", "amount": "5", "currency": "USD"}',
+            "application/json",
+            400,
+            "surrogate",
+        ),
+        ('{"loan_number": "\\ud83d\\ude00"}', "application/json", 422, "/reference"),
     ],
 )
 def test_a_malformed_body_is_a_problem_not_a_crash(client, auth, data, content_type, status, words):
