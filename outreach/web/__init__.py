@@ -26,6 +26,14 @@ def sessions() -> sessionmaker[Session]:
     return current_app.extensions["sessions"]
 
 
+def end_transaction() -> None:
+    """Roll back whatever the request's session left open (a route that failed half-way),
+    before writing in another session: its locks (the audit chain's, SQLite's write lock)
+    would make that session wait on this one."""
+    if "db" in g:
+        g.db.rollback()
+
+
 def settings() -> Settings:
     return current_app.extensions["settings"]
 

@@ -23,7 +23,7 @@ from flask_limiter.util import get_remote_address
 
 from outreach.audit import log as audit
 from outreach.integrations import api_keys
-from outreach.web import db, request_now, sessions
+from outreach.web import db, end_transaction, request_now, sessions
 from outreach.web.api.blueprint import SECURITY_SCHEME, bp
 from outreach.web.api.body import MAX_BODY
 from outreach.web.api.problems import ApiProblem
@@ -119,6 +119,7 @@ def audit_call(resp: Response) -> Response:
     }
     if resp.headers.get("Idempotency-Replayed"):
         details["replayed"] = True
+    end_transaction()
     try:
         with sessions()() as session:
             audit.record(

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, request
 
 from outreach.integrations import idempotency
-from outreach.web import request_now, sessions, settings
+from outreach.web import end_transaction, request_now, sessions, settings
 from outreach.web.api.access import caller
 from outreach.web.api.blueprint import bp
 from outreach.web.api.body import MISSING, json_body
@@ -74,6 +74,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             resp = view(*args, **kwargs)
         except Exception as exc:
             resp = problem_response(from_exception(exc))
+        end_transaction()
         with sessions()() as session:
             if resp.status_code >= 500 or resp.status_code == 429:
                 idempotency.abandon(session, begun.record_id)

@@ -160,3 +160,31 @@ def test_only_admins_see_the_api_keys_page(app, client, session):
     login(client, make_officer(session, "supervisor"))
     assert client.get("/admin/api-keys").status_code == 403
     assert client.post("/admin/api-keys/1/revoke").status_code == 403
+
+
+def test_a_route_that_fails_half_way_is_still_audited(client, session, auth, monkeypatch):
+    """The failed route's transaction (holding the audit chain's lock) is rolled back before
+    the call's audit event is written in its own session: no wait on itself, no lost audit."""
+    from outreach.audit import log as audit_log
+    from tests.support.factories import make_borrower
+
+    borrower = make_borrower(session)
+    real = audit_log.record
+
+    def record_then_fail(session_, actor, action, **kwargs):
+        event = real(session_, actor, action, **kwargs)
+        if action == "flag.set":
+            raise RuntimeError("the disk filled up")
+        return event
+
+    monkeypatch.setattr(audit_log, "record", record_then_fail)
+    resp = client.post(
+        f"/api/v1/borrowers/{borrower.external_id}/flags",
+        json={"flag": "dispute", "source": "core"},
+        headers={**auth, "Idempotency-Key": "half-way"},
+    )
+    assert resp.status_code == 500 and resp.headers["Content-Type"] == "application/problem+json"
+    session.expire_all()
+    calls = session.scalars(select(AuditEvent).where(AuditEvent.action == "api.call")).all()
+    assert [c.details["status"] for c in calls] == [500]
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "flag.set")).all() == []
