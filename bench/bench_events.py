@@ -90,7 +90,7 @@ def counts(url: str) -> dict[str, int]:
 
 def seed(session, borrowers: int, each: int, now) -> int:
     """``borrowers`` borrowers with ``each`` events each, interleaved, 100 per transaction."""
-    from outreach.integrations import events
+    from outreach import events
     from outreach.models import Borrower
 
     people = []

@@ -90,6 +90,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
     csrf.exempt(payment_webhooks.bp)  # providers sign (or token-guard) their callbacks
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
+    from outreach.web import api
+
+    api.install(app)
+    csrf.exempt(api.bp)  # no cookies: a bearer API key authenticates each request
     ratelimit.install(app)
     security_headers.install(app, settings)
 

@@ -16,6 +16,8 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from outreach.smtp_url import parse_smtp_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +139,10 @@ class Settings:
     events_http_timeout_seconds: float = 10.0
     events_workers: int = 16
     events_lease_seconds: int = 300
+    # The lender's REST API (/api/v1): requests per key (Flask-Limiter syntax, counted in
+    # RATELIMIT_STORAGE_URI), and how long the first answer to an Idempotency-Key is kept.
+    api_rate_limit: str = "1200 per minute"
+    api_idempotency_hours: int = 24
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -191,6 +197,13 @@ class Settings:
         ):
             if name in values and values[name] <= 0:  # type: ignore[operator]
                 errors.append(f"{name.upper()}: must be greater than 0, got {env[name.upper()]!r}")
+        if "api_idempotency_hours" in values and values["api_idempotency_hours"] <= 0:  # type: ignore[operator]
+            errors.append("API_IDEMPOTENCY_HOURS: must be greater than 0")
+        if "api_rate_limit" in values:
+            try:  # a typo must not start an API without its limit
+                parse_many(str(values["api_rate_limit"]))
+            except ValueError as exc:
+                errors.append(f"API_RATE_LIMIT: {exc}")
         proxies = values.get("trusted_proxy_count", 0)
         if isinstance(proxies, int) and proxies < 0:
             errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")

@@ -8,7 +8,7 @@ console (which may approve a plan outside them). A plan is checked against
 * ``record_promise(...)``: stores an open promise to pay (audited; ``promise.created``).
 
 The events go to the lender's subscriptions in the same transaction
-(``outreach.integrations.events``).
+(``outreach.events``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach import clock, config_files
+from outreach import clock, config_files, events
 from outreach.arrangements.limits import PlanTerms, evaluate_proposal, to_money
 from outreach.audit import log as audit
-from outreach.integrations import events
 from outreach.models import Loan, PaymentPlan, PlanInstalment, PromiseToPay
 
 # The plans a new plan on the same loan cancels: those not yet completed, broken or cancelled.
@@ -48,11 +47,14 @@ def create_plan(
     if not quote.within_policy and not outside_policy:
         raise ValueError(f"terms: outside policy ({', '.join(quote.violations)})")
     now = clock.now()
-    for old in session.scalars(
-        select(PaymentPlan).where(
-            PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
+    replaced = list(
+        session.scalars(
+            select(PaymentPlan).where(
+                PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
+            )
         )
-    ):
+    )
+    for old in replaced:
         old.status = "cancelled"
     plan = PaymentPlan(
         loan_id=loan.id,
@@ -75,6 +77,7 @@ def create_plan(
     for seq, (due, amount) in enumerate(quote.schedule, start=1):
         session.add(PlanInstalment(plan_id=plan.id, seq=seq, due_date=due, amount=amount))
     session.flush()
+    _audit_replaced(session, created_by, "plan", replaced, plan.id, loan.borrower_id)
     audit.record(
         session,
         created_by,
@@ -112,6 +115,27 @@ def create_plan(
     return plan
 
 
+def _audit_replaced(
+    session: Session,
+    actor: str,
+    kind: str,
+    replaced: list[PaymentPlan] | list[PromiseToPay],
+    by: int,
+    borrower_id: int,
+) -> None:
+    """Audit each arrangement a new one cancelled: every status change is in the log (the
+    REST API's change feed reads it), not only the ones the review makes."""
+    for old in replaced:
+        audit.record(
+            session,
+            actor,
+            f"{kind}.cancelled",
+            subject=f"{kind}:{old.id}",
+            borrower_id=borrower_id,
+            details={"replaced_by": f"{kind}:{by}"},
+        )
+
+
 def promise_max_days() -> int:
     """How many days ahead a promised date may be (config/bot.yaml ``promise.max_days``)."""
     return int((config_files.bot().get("promise") or {}).get("max_days", 14))
@@ -140,9 +164,14 @@ def record_promise(
         if amount <= 0:
             raise ValueError("amount: must be more than zero")
     now = clock.now()
-    for old in session.scalars(
-        select(PromiseToPay).where(PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open")
-    ):
+    replaced = list(
+        session.scalars(
+            select(PromiseToPay).where(
+                PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open"
+            )
+        )
+    )
+    for old in replaced:
         old.status, old.resolved_at = "cancelled", now
     promise = PromiseToPay(
         loan_id=loan.id,
@@ -155,6 +184,7 @@ def record_promise(
     )
     session.add(promise)
     session.flush()
+    _audit_replaced(session, created_by, "promise", replaced, promise.id, loan.borrower_id)
     audit.record(
         session,
         created_by,

@@ -17,7 +17,7 @@ missed while it is still the due day there):
 ``GRACE_DAYS`` (2) allows for payments that take a day or two to be posted by the bank: a
 borrower who paid on time is never told they broke an arrangement. Every change is audited, and
 ``plan.completed``, ``plan.broken``, ``promise.kept`` and ``promise.broken`` are emitted to the
-lender's subscriptions in the same transaction (``outreach.integrations.events``).
+lender's subscriptions in the same transaction (``outreach.events``).
 A broken plan or promise no longer pauses the reminder cadence (``outreach.campaigns.planner``).
 """
 
@@ -32,8 +32,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from outreach import events
 from outreach.audit import log as audit
-from outreach.integrations import events
 from outreach.models import Borrower, Payment, PaymentPlan, PromiseToPay
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from outreach import clock
-from outreach.integrations import events as outbound
+from outreach import events as outbound
 from outreach.integrations.webhooks import subscriptions
 from outreach.integrations.webhooks.worker import deliver
 

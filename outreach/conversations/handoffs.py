@@ -6,7 +6,7 @@ person must still reach one (security finding 17): ``bot_turns`` opens the case 
 request's own session, with the same reasons and priorities the bot would have used.
 
 ``close_case`` closes one for the console. Opening and closing both emit ``handoff.opened`` /
-``handoff.closed`` to the lender's subscriptions (``outreach.integrations.events``).
+``handoff.closed`` to the lender's subscriptions (``outreach.events``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from outreach import events
 from outreach.audit import log as audit
-from outreach.integrations import events
 from outreach.models import Conversation, HandoffCase
 from outreach.selfservice import handoff
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from outreach import clock
+from outreach import clock, events
 from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.conversations.replies import send_keyword_confirmation
-from outreach.integrations import events
 from outreach.models import ContactPoint, Conversation, Message
 from outreach.policy import classify_keyword
 from outreach.settings import Settings

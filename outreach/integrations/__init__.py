@@ -1,8 +1,14 @@
 """Connections to the lender's systems (issue 15).
 
-``events``: the outbox of outbound events, written by the services in the transaction of the
-change (low in the layers: it imports only models and the clock, so arrangements, payments,
-conversations and the outbox can all emit). ``webhooks``: delivering them, signed per Standard
-Webhooks, from the scheduler process, and the subscriptions they go to (higher: it calls the
-audit log and is called only by web, cli and scheduler).
+``webhooks``: delivering the outbound events (written by the services into the outbox of events,
+``outreach.events``, in the transaction of the change), signed per Standard Webhooks, from the
+scheduler process, and the subscriptions they go to. The package sits above the services
+(only web, cli and the scheduler call it); ``outreach.events`` sits low, beside the audit log,
+so every service can emit.
+
+The services behind the REST API (``outreach.web.api``): API keys, idempotency answers, the
+loan book in as JSON (the CSV import's rules), payments the lender posts, account flags, a
+borrower's timeline, arrangement changes since a cursor, and the contact-policy check. Each
+service takes its session and ``now``; errors name the field by its JSON pointer
+(``outreach.integrations.problems``).
 """

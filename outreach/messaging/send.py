@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach import events as outbound
 from outreach.audit import log as audit
 from outreach.channels import ChannelError, Channels
 from outreach.channels.sms_encoding import analyse
-from outreach.integrations import events as outbound
 from outreach.models import Conversation, Message
 from outreach.settings import Settings
 

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from outreach.models.api import API_SCOPES, ApiKey, IdempotencyRecord
 from outreach.models.arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from outreach.models.audit import AuditEvent, Heartbeat
 from outreach.models.base import Base
@@ -18,9 +19,11 @@ from outreach.models.provider_payments import ProviderPayment
 from outreach.models.stk_requests import StkRequest
 
 __all__ = [
+    "API_SCOPES",
     "CHANNELS",
     "FLAGS",
     "ROLES",
+    "ApiKey",
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
@@ -37,6 +40,7 @@ __all__ = [
     "EventSubscription",
     "HandoffCase",
     "Heartbeat",
+    "IdempotencyRecord",
     "IdentityCheck",
     "IdentityLockout",
     "LegalHold",

@@ -1,7 +1,7 @@
 """Outbound events for the lender's systems: an outbox of events and their webhook deliveries.
 
 ``events``: one row per thing that happened (a payment received, a promise broken, ...), written
-in the same transaction as the change that caused it (``outreach.integrations.events.emit``), with
+in the same transaction as the change that caused it (``outreach.events.emit``), with
 a sequence number per borrower (``event_sequences`` hands them out, one row per borrower: the row
 lock serialises two transactions emitting for the same borrower, so sequence order is commit
 order). ``event_subscriptions``: where the lender wants which types, signed with the
@@ -58,7 +58,7 @@ class EventSubscription(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
-    # The event types delivered; a JSON list of names from outreach.integrations.events.TYPES.
+    # The event types delivered; a JSON list of names from outreach.events.TYPES.
     types: Mapped[list[str]] = mapped_column(JSON)
     # "whsec_<base64>", shown once when created: the receiver verifies signatures with it, and
     # the sender needs it in clear to sign (as every Standard Webhooks sender does).

@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from outreach import events as outbound
 from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
-from outreach.integrations import events as outbound
 from outreach.models import ContactPoint, Message, MessageEvent, OutboxItem
 
 INVALID_CODES = {"21211", "21614"}  # invalid / not a mobile number

@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach import events as outbound
 from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
 from outreach.channels import ChannelError, SendResult
-from outreach.integrations import events as outbound
 from outreach.models import ContactPoint, Message, OutboxItem
 from outreach.outbox.delivery import SESSION_CLOSED_CODES, backoff, mark_point, newly_opted_out
 from outreach.outbox.jobs import SendJob

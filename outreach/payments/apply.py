@@ -8,7 +8,7 @@
   not match our request): parked with status ``review`` and the raw body (never dropped, never
   applied to a guessed loan);
 - otherwise ``applied``: a ``payments`` row on the loan, a ``payment.received`` audit event and
-  outbound event (``outreach.integrations.events``), the loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
+  outbound event (``outreach.events``), the loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
   its pending reminders that the payments cover cancelled (``outreach.payments.reminders``).
 
 An applied payment then gets the borrower one receipt (``outreach.payments.receipts``), sent
@@ -30,10 +30,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from outreach import events
 from outreach.arrangements.review import review_loan
 from outreach.audit import log as audit
 from outreach.channels import Channels
-from outreach.integrations import events
 from outreach.models import Conversation, Loan, Payment, ProviderPayment
 from outreach.payments import balance, reminders
 from outreach.payments.base import PaymentEvent

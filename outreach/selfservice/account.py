@@ -14,10 +14,9 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from outreach import clock
+from outreach import clock, events
 from outreach.audit import log as audit
 from outreach.db import session_scope
-from outreach.integrations import events
 from outreach.models import BorrowerFlag, ContactPoint, Conversation
 from outreach.models.borrowers import FLAGS, NON_BLOCKING_FLAGS
 from outreach.selfservice import identity

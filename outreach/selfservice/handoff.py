@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach import events
 from outreach.audit import log as audit
 from outreach.db import session_scope
-from outreach.integrations import events
 from outreach.models import Conversation, HandoffCase
 from outreach.selfservice.access import find_conversation
 from outreach.settings import Settings

@@ -1,6 +1,7 @@
-"""Admin: manage officers (create, role, capacity, deactivate, reset password) and the event
+"""Admin: manage officers (create, role, capacity, deactivate, reset password), the event
 webhook subscriptions (create with the secret shown once, health, pause, resume, delete, replay
-dead letters). Admins only; every change audited.
+dead letters), and see and revoke the REST API's keys (created with
+``flask --app wsgi api-keys create``). Admins only; every change audited.
 
 Officers are never deleted (the audit log and messages point at them): they are deactivated,
 which signs them out at their next request (``current_officer`` ignores inactive officers).
@@ -14,10 +15,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from outreach import events as outbound
 from outreach.audit import log as audit
-from outreach.integrations import events as outbound
+from outreach.integrations import api_keys as keys
 from outreach.integrations.webhooks import subscriptions
-from outreach.models import ROLES, EventSubscription, Officer, OfficerCapacity
+from outreach.models import ROLES, ApiKey, EventSubscription, Officer, OfficerCapacity
 from outreach.models.casework import DEFAULT_CAPACITY
 from outreach.officer_accounts import (
     MIN_PASSWORD,
@@ -242,3 +244,21 @@ def replay(sub_id: int) -> Any:
     db().commit()
     flash(f"{count} deliveries queued again for {sub.name}.")
     return redirect(url_for("admin.events"))
+
+
+@bp.get("/api-keys")
+@require_role("admin")
+def api_keys() -> Any:
+    """The REST API's keys: name, scopes, the first characters, created, revoked."""
+    return render_template("admin/api_keys.html", keys=keys.list_keys(db()))
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@require_role("admin")
+def revoke_api_key(key_id: int) -> Any:
+    row = db().get(ApiKey, key_id)
+    if row is None:
+        abort(404)
+    keys.revoke_key(db(), row.name, request_now(), f"officer:{current_officer().id}")
+    flash(f"API key {row.name} revoked: its requests are refused from now on.")
+    return redirect(url_for("admin.api_keys"))

@@ -18,8 +18,8 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from outreach import events
 from outreach.audit import log as audit
-from outreach.integrations import events
 from outreach.messaging.links import LinkRead, read_unsubscribe_token
 from outreach.models import Borrower, ContactPoint
 from outreach.selfservice.locale import language_of

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from outreach.integrations.events import body_bytes
+from outreach.events import body_bytes
 from outreach.integrations.webhooks.retry import MAX_ATTEMPTS, backoff
 from outreach.integrations.webhooks.sender import Attempt, Sender
 from outreach.models import Event, EventDelivery, EventSubscription

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from outreach.audit import log as audit
-from outreach.integrations.events import TYPES, new_webhook_id
+from outreach.events import TYPES, new_webhook_id
 from outreach.models import Event, EventDelivery, EventSubscription
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 
+from outreach import events
 from outreach.arrangements import agreements
 from outreach.arrangements import limits as plans
 from outreach.audit import log as audit
-from outreach.integrations import events
 from outreach.models import BorrowerFlag, CaseNote, HandoffCase, Loan, PlanApproval
 from outreach.web import db, params, request_now
 from outreach.web.auth import current_officer, require_role

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
-from outreach.integrations import events
+from outreach import events
 from outreach.integrations.webhooks.sender import signed_headers
 from outreach.models import AuditEvent, EventDelivery, EventSubscription
 from tests.support.factories import make_borrower

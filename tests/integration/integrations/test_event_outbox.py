@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from outreach import events
 from outreach.arrangements.agreements import record_promise
 from outreach.db import session_factory
-from outreach.integrations import events
 from outreach.models import Event, EventDelivery
 from tests.support.events import subscribe
 from tests.support.factories import make_borrower

@@ -10,7 +10,7 @@ from datetime import timedelta
 import requests
 from werkzeug.serving import make_server
 
-from outreach.integrations import events
+from outreach import events
 from outreach.integrations.webhooks import subscriptions
 from outreach.integrations.webhooks.worker import deliver
 from tests.support import servers

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from outreach import clock as app_clock
-from outreach.integrations import events
+from outreach import events
 from outreach.integrations.webhooks.sender import Attempt, HttpSender
 from outreach.integrations.webhooks.worker import deliver
 from outreach.models import Event, EventDelivery

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from outreach.integrations import events
+from outreach import events
 from outreach.integrations.webhooks import subscriptions
 from outreach.integrations.webhooks.retry import MAX_ATTEMPTS, backoff
 from outreach.integrations.webhooks.worker import deliver

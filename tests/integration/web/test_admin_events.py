@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from outreach.integrations import events
+from outreach import events
 from outreach.integrations.webhooks.worker import deliver
 from outreach.models import AuditEvent, EventDelivery, EventSubscription
 from tests.support.factories import make_borrower
