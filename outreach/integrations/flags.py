@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach import events
 from outreach.audit import log as audit
 from outreach.integrations.problems import CONTROL
 from outreach.models import Borrower, BorrowerFlag
@@ -90,6 +91,7 @@ def set_flag(
         details={"flag": stored, "source": source},
         at=now,
     )
+    events.emit_flag_set(session, borrower.id, stored, "api", now)  # e.g. dispute.opened
     session.commit()
     session.refresh(borrower)
     return True

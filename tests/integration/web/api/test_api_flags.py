@@ -87,3 +87,18 @@ def test_it_names_an_unknown_flag_and_an_unknown_borrower(client, session, auth)
         "/api/v1/borrowers/A%00B/flags", json={"flag": "dispute", "source": "c"}, headers=auth
     )
     assert nul.status_code == 404
+
+
+def test_a_dispute_set_through_the_api_is_an_outbound_event(client, session, auth):
+    from outreach.models import Event
+
+    borrower = make_borrower(session)
+    client.post(_url(borrower), json={"flag": "dispute", "source": "core"}, headers=auth)
+    client.post(_url(borrower), json={"flag": "deceased", "source": "core"}, headers=auth)
+    sent = session.scalars(select(Event).where(Event.borrower_id == borrower.id)).all()
+    assert [(e.type, e.data) for e in sent] == [
+        (
+            "dispute.opened",
+            {"flag": "dispute_open", "source": "api", "borrower_external_id": borrower.external_id},
+        )
+    ]
