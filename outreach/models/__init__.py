@@ -8,6 +8,8 @@ from outreach.models.bot import BotTurn, VerificationProgress
 from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from outreach.models.compliance import AuditCheckpoint, LegalHold
 from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
+from outreach.models.file_drops import FileDrop
+from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
@@ -29,6 +31,10 @@ __all__ = [
     "CaseNote",
     "ContactPoint",
     "Conversation",
+    "FileDrop",
+    "FineractHook",
+    "FineractLoan",
+    "FineractPush",
     "HandoffCase",
     "Heartbeat",
     "IdentityCheck",
