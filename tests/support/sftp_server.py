@@ -42,7 +42,7 @@ class SftpServer:
         return {"FILE_DROP_SFTP_KEY": self.client_key, "FILE_DROP_SFTP_HOST_KEY": self.host_key}
 
 
-def _keypair() -> tuple[str, str]:
+def keypair() -> tuple[str, str]:
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -83,8 +83,8 @@ def sftp_server(base: Path) -> Iterator[SftpServer]:
         raise RuntimeError("/run/sshd is missing: run `make setup-test` (sshd needs it as root)")
     conf = base / "sshd"
     conf.mkdir(parents=True, exist_ok=True)
-    host_private, host_public = _keypair()
-    client_private, client_public = _keypair()
+    host_private, host_public = keypair()
+    client_private, client_public = keypair()
     (conf / "host_ed25519").write_text(host_private)
     (conf / "host_ed25519").chmod(0o600)
     (conf / "authorized_keys").write_text(client_public + "\n")
