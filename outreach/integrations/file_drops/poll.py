@@ -9,8 +9,8 @@ file that is not a result file nor still being uploaded (a leading dot, ``.part`
    SHA-256: a content already processed, under any name, is not processed again (a result file
    says "skipped"; the same name uploaded again keeps its first result);
 3. claims the content (a unique ``in:<sha256>`` row: two pollers never both process a file),
-   tells by its header what it is (the loan book's required columns, or the payment file's),
-   and processes it: a loan book through ``outreach.loan_import`` (its validation, its upsert),
+   tells by its header what it is (``contents``: the loan book's required columns, or the
+   payment file's), and processes it: a loan book through ``outreach.loan_import`` (its validation, its upsert),
    a payment file row by row through ``outreach.payments.apply.apply_event``. A bad row is
    reported and skipped; good rows are kept. A file that is not CSV or has neither header is
    recorded as broken.
@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,33 +39,15 @@ from sqlalchemy.orm import Session
 
 from outreach.channels import Channels
 from outreach.integrations.file_drops import results
+from outreach.integrations.file_drops.contents import Progress, process_file
 from outreach.integrations.file_drops.locations import Entry, Location, opened
-from outreach.integrations.file_drops.payments_file import PAYMENT_COLUMNS, parse_payment
-from outreach.loan_import.upsert import (
-    REQUIRED,
-    BookError,
-    LoanBook,
-    RowError,
-    import_rows,
-    open_book,
-)
 from outreach.models import FileDrop
-from outreach.payments.apply import apply_event
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
 STALE = timedelta(minutes=30)
 MAX_NAME = 200
 UPLOADING = (".part", ".tmp", ".filepart")  # what SFTP clients name a file still arriving
-REVIEW_FIELDS = {"currency": "currency"}  # every other review reason is about the loan number
-REVIEW_WHY = {
-    "unknown_loan": "kept for review: no loan with this number",
-    "ambiguous_loan": "kept for review: more than one loan matches this number",
-    "no_loan_number": "kept for review: no loan number",
-    "currency": "kept for review: not the loan's currency",
-}
-# progress(file name, rows) -> a context giving advance(n): the CLI's progress bar.
-Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
 
 @dataclass
@@ -177,7 +159,7 @@ def _handle(
             return None  # another poller is processing this content right now
         if claim.status == "processed":
             return _duplicate(session, location, entry, sha, claim, now)
-        kind, totals, problems = _process(
+        kind, totals, problems = process_file(
             session, path, entry.name, settings, channels, now, progress
         )
     claim.kind, claim.totals, claim.problems = kind, totals, {"rows": problems}
@@ -261,81 +243,3 @@ def _write_result(session: Session, location: Location, row: FileDrop, now: date
     location.put(row.result_name or results.result_name(row.name), data)
     row.result_written_at = now
     session.commit()
-
-
-def _process(
-    session: Session,
-    path: Path,
-    name: str,
-    settings: Settings,
-    channels: Channels,
-    now: datetime,
-    progress: Progress | None,
-) -> tuple[str, dict[str, int], list[list[Any]]]:
-    """(kind, totals, problems) for one file's snapshot at ``path``."""
-    try:
-        book = open_book(path, required=())
-    except BookError as exc:
-        # The message names our temporary copy: name the lender's file instead.
-        why = str(exc).replace(str(path), name)
-        return "broken", {"rows": 0}, [[None, "file", why]]
-    columns = set(book.header)
-    bar = progress(name, book.total) if progress else nullcontext(lambda n: None)
-    if all(c in columns for c in REQUIRED):
-        with bar as advance:
-            totals, problems = _loan_book(session, book, now, advance)
-        return "loan_book", totals, problems
-    if all(c in columns for c in PAYMENT_COLUMNS):
-        with bar as advance:
-            totals, problems = _payments(session, book, settings, channels, now, advance)
-        return "payments", totals, problems
-    why = (
-        "neither a loan book nor a payment file: a loan book needs the columns "
-        f"{', '.join(REQUIRED)}; a payment file needs {', '.join(PAYMENT_COLUMNS)}"
-    )
-    return "broken", {"rows": 0}, [[1, "header", why]]
-
-
-def _loan_book(
-    session: Session, book: LoanBook, now: datetime, advance: Callable[[int], None]
-) -> tuple[dict[str, int], list[list[Any]]]:
-    totals = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
-    problems: list[list[Any]] = []
-    for number, outcome, error in import_rows(session, book.rows(), now=now):
-        totals["rows"] += 1
-        if error:
-            totals["rejected"] += 1
-            problems.append([number, *results.split_error(error)])
-        else:
-            totals[outcome] += 1
-        advance(1)
-    return totals, problems
-
-
-def _payments(
-    session: Session,
-    book: LoanBook,
-    settings: Settings,
-    channels: Channels,
-    now: datetime,
-    advance: Callable[[int], None],
-) -> tuple[dict[str, int], list[list[Any]]]:
-    totals = {"rows": 0, "applied": 0, "duplicate": 0, "review": 0, "rejected": 0}
-    problems: list[list[Any]] = []
-    for number, row in enumerate(book.rows(), 2):
-        totals["rows"] += 1
-        advance(1)
-        try:
-            event = parse_payment(row, now)
-        except RowError as exc:
-            totals["rejected"] += 1
-            problems.append([number, exc.field, results.split_error(str(exc))[1]])
-            continue
-        outcome = apply_event(session, event, now, settings=settings, channels=channels)
-        totals[outcome.status] += 1
-        if outcome.status == "review":
-            reason = outcome.reason or "unknown_loan"
-            problems.append(
-                [number, REVIEW_FIELDS.get(reason, "loan_number"), REVIEW_WHY.get(reason, reason)]
-            )
-    return totals, problems

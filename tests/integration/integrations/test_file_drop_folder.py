@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -227,3 +228,18 @@ def test_it_runs_as_the_schedulers_file_drop_job(settings, session, folder, cloc
 
     assert session.scalar(select(Loan.loan_number)) == "LN-7"
     assert result(folder, "book.csv")[1]["created"] == 1
+
+
+def test_it_takes_the_documented_example_files(runner, session, folder, clock):
+    examples = Path(__file__).resolve().parents[3] / "examples"
+    drop(folder, "loan-book.csv", (examples / "loan-book.csv").read_text())
+    poll(runner)
+    drop(folder, "payments.csv", (examples / "payments.csv").read_text())
+
+    poll(runner)
+
+    assert result(folder, "loan-book.csv")[1]["rejected"] == 0
+    assert result(folder, "payments.csv") == (
+        [],
+        {"rows": 3, "applied": 3, "duplicate": 0, "review": 0, "rejected": 0},
+    )
