@@ -14,11 +14,12 @@ from outreach import clock
 from outreach.integrations.file_drops.export import run_export
 from outreach.integrations.file_drops.locations import DropUnavailable
 from outreach.integrations.file_drops.poll import poll
+from outreach.settings import Settings
 
 files_cli = AppGroup("files", help="File drops: loan books and payment files in, exports out.")
 
 
-def _settings():
+def _settings() -> Settings:
     settings = current_app.extensions["settings"]
     if not settings.file_drop_url:
         raise click.ClickException("FILE_DROP_URL is not set: no file drop is configured")

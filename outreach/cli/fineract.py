@@ -7,6 +7,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.integrations.fineract.client import (
@@ -17,18 +18,19 @@ from outreach.integrations.fineract.client import (
 from outreach.integrations.fineract.hooks import process_pending
 from outreach.integrations.fineract.pull import pull
 from outreach.integrations.fineract.push import push
+from outreach.settings import Settings
 
 fineract_cli = AppGroup("fineract", help="Apache Fineract / Mifos X: pull the book, push notes.")
 
 
-def _settings():
+def _settings() -> Settings:
     settings = current_app.extensions["settings"]
     if not settings.fineract_url:
         raise click.ClickException("FINERACT_URL is not set: no Fineract is configured")
     return settings
 
 
-def _pull(session, fineract, settings) -> None:  # type: ignore[no-untyped-def]
+def _pull(session: Session, fineract: FineractClient, settings: Settings) -> None:
     with click.progressbar(length=0, label="Fineract loans", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:

@@ -17,9 +17,11 @@ retried.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select
@@ -30,7 +32,9 @@ from outreach.models import FineractLoan, FineractPush, Loan, PaymentPlan, Promi
 from outreach.settings import Settings
 
 BATCH = 200  # arrangements per query
-# Plans pushed: agreed ones (a proposal nobody accepted is no agreement).
+# What is pushed: agreements (a plan proposed and never accepted is none), not those cancelled
+# before the push (a later agreement replaced them; it is pushed itself).
+PROMISE_STATUSES = ("open", "kept", "broken")
 PLAN_STATUSES = ("accepted", "current", "broken", "completed")
 NOTES = {
     "en": {
@@ -123,7 +127,13 @@ def holiday(
     return start, end
 
 
-def _unpushed(session: Session, model: type, kind: str, statuses: tuple[str, ...] | None):  # type: ignore[no-untyped-def]
+def _unpushed(
+    session: Session,
+    model: type[PromiseToPay] | type[PaymentPlan],
+    kind: str,
+    statuses: tuple[str, ...],
+) -> Sequence[Any]:
+    """Arrangements on Fineract loans with no push row yet, a batch at a time."""
     query = (
         select(model, FineractLoan.fineract_loan_id)
         .join(FineractLoan, FineractLoan.loan_id == model.loan_id)
@@ -132,11 +142,10 @@ def _unpushed(session: Session, model: type, kind: str, statuses: tuple[str, ...
                 and_(FineractPush.kind == kind, FineractPush.arrangement_id == model.id)
             )
         )
+        .where(model.status.in_(statuses))
         .order_by(model.id)
         .limit(BATCH)
     )
-    if statuses:
-        query = query.where(model.status.in_(statuses))
     return session.execute(query).all()
 
 
@@ -149,7 +158,7 @@ def push(
     today = now.astimezone(zone).date()
     report = PushReport()
     for model, kind, statuses in (
-        (PromiseToPay, "promise", None),
+        (PromiseToPay, "promise", PROMISE_STATUSES),
         (PaymentPlan, "plan", PLAN_STATUSES),
     ):
         while rows := _unpushed(session, model, kind, statuses):

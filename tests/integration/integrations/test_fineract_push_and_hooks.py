@@ -73,6 +73,19 @@ def test_it_pushes_a_promise_back_as_a_loan_note_once(runner, session, fineract,
     assert len(fineract.notes[1]) == 1
 
 
+def test_it_pushes_only_the_promise_that_replaced_an_earlier_one(
+    runner, session, fineract, pulled, clock
+):
+    promise(session, pulled, clock, days=3)
+    later = promise(session, pulled, clock, days=6, amount="150.00")  # cancels the first
+
+    push(runner)
+
+    assert [n["note"].rsplit(" ", 1)[-1] for n in fineract.notes[1]] == [
+        f"[outreach:promise:{later.id}]"
+    ]
+
+
 def test_it_pauses_delinquency_for_an_agreed_holiday_only_when_enabled(
     runner, app, session, fineract, pulled, clock, database_url
 ):
