@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 import scheduler as scheduler_module
 from outreach.models import Borrower, ContactPoint, FineractLoan, Loan
 from tests.conftest import make_settings
-from tests.integration.integrations.conftest import fineract_env
+from tests.support.fake_fineract import FakeFineract
+from tests.support.fineract_env import fineract_env
+
+
+@pytest.fixture
+def fineract(clock):
+    """The fake Fineract, its book standing where the test clock stands."""
+    with FakeFineract(today=clock.now().date()) as fake:
+        yield fake
 
 
 @pytest.fixture

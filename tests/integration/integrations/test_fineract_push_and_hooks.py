@@ -21,7 +21,15 @@ from outreach.models import (
     ProviderPayment,
 )
 from tests.conftest import make_settings
-from tests.integration.integrations.conftest import HOOK_TOKEN, fineract_env
+from tests.support.fake_fineract import FakeFineract
+from tests.support.fineract_env import HOOK_TOKEN, fineract_env
+
+
+@pytest.fixture
+def fineract(clock):
+    """The fake Fineract, its book standing where the test clock stands."""
+    with FakeFineract(today=clock.now().date()) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -1,18 +1,10 @@
-"""A fake Fineract (tests/support/fake_fineract.py) standing where the test clock stands."""
+"""The settings that point the app at the fake Fineract (tests/support/fake_fineract.py)."""
 
 from __future__ import annotations
-
-import pytest
 
 from tests.support.fake_fineract import FakeFineract
 
 HOOK_TOKEN = "hook-token-4f9c2a7e1b"
-
-
-@pytest.fixture
-def fineract(clock):
-    with FakeFineract(today=clock.now().date()) as fake:
-        yield fake
 
 
 def fineract_env(fake: FakeFineract, **extra: str) -> dict[str, str]:
