@@ -50,6 +50,8 @@ def register_cli(app: Flask) -> None:
     from outreach.cli.api_keys import api_keys_cli
     from outreach.cli.audit import audit_cli
     from outreach.cli.events import events_cli
+    from outreach.cli.files import files_cli
+    from outreach.cli.fineract import fineract_cli
     from outreach.cli.payments import payments_cli
     from outreach.cli.policy import policy_cli
 
@@ -58,6 +60,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(files_cli)
+    app.cli.add_command(fineract_cli)
     from outreach.cli.outreach import outreach_cli, templates_cli
 
     app.cli.add_command(outreach_cli)

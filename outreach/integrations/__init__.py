@@ -11,4 +11,8 @@ loan book in as JSON (the CSV import's rules), payments the lender posts, accoun
 borrower's timeline, arrangement changes since a cursor, and the contact-policy check. Each
 service takes its session and ``now``; errors name the field by its JSON pointer
 (``outreach.integrations.problems``).
+
+``file_drops`` (loan books and payment files from a folder or SFTP; the daily export back) and
+``fineract`` (Apache Fineract / Mifos X): connectors above the services they feed (loan import,
+payments).
 """

@@ -10,6 +10,8 @@ from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, 
 from outreach.models.compliance import AuditCheckpoint, LegalHold
 from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
 from outreach.models.events import Event, EventDelivery, EventSequence, EventSubscription
+from outreach.models.file_drops import FileDrop
+from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
@@ -38,6 +40,10 @@ __all__ = [
     "EventDelivery",
     "EventSequence",
     "EventSubscription",
+    "FileDrop",
+    "FineractHook",
+    "FineractLoan",
+    "FineractPush",
     "HandoffCase",
     "Heartbeat",
     "IdempotencyRecord",
