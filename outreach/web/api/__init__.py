@@ -18,6 +18,7 @@ from outreach.web.api import (  # noqa: F401
     access,
     arrangements,
     borrowers,
+    events,
     flags,
     loans,
     payments,
