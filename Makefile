@@ -13,7 +13,7 @@ export ACTION_ENDPOINT_URL ?= $(ACTION_SERVER_URL)/webhook
 export RASA_URL ?= http://127.0.0.1:5005
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train db run test test-clock lint chromium
+.PHONY: help setup setup-test train db run test test-clock lint chromium sshd
 
 help:
 	@echo "make run   - set up everything and start web, scheduler, Rasa and the action server"
@@ -54,8 +54,17 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "error: Chromium is required for the browser tests: install Debian's 'chromium' package (sudo apt-get install chromium)" >&2; exit 1; fi; }
 
+# Debian's OpenSSH server: the file-drop tests start their own sshd (SFTP) on localhost. As root
+# sshd insists on its privilege-separation directory, which /run loses at every boot.
+sshd:
+	@{ test -x /usr/sbin/sshd && { [ "$$(id -u)" != 0 ] || test -d /run/sshd; }; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    { test -x /usr/sbin/sshd || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null; }; } \
+	    && mkdir -p /run/sshd && chmod 0755 /run/sshd; \
+	  else echo "error: the file-drop tests need an SFTP server: install Debian's 'openssh-server' package (sudo apt-get install openssh-server)" >&2; exit 1; fi; }
+
 setup: $(VENV)/.installed $(BOT_VENV)/.installed
-setup-test: setup $(VENV)/.installed-dev node_modules/.installed chromium
+setup-test: setup $(VENV)/.installed-dev node_modules/.installed chromium sshd
 train: bot/models/.trained
 
 db: $(VENV)/.installed

@@ -86,6 +86,13 @@ def review(settings: Settings, now: datetime) -> None:
         review_arrangements(session, now)
 
 
+def deliver_events(settings: Settings, now: datetime) -> None:
+    """POST the lender's due webhook events (signed, in order per borrower, retried)."""
+    from outreach.integrations.webhooks.worker import deliver
+
+    deliver(settings, now)
+
+
 def replay_inbound_spool(settings: Settings, now: datetime) -> None:
     """Store the inbound messages webhooks spooled while the database could not take them."""
     from outreach.conversations.spool import replay
@@ -109,6 +116,39 @@ def query_stk(settings: Settings, now: datetime) -> None:
             )
 
 
+def file_drops(settings: Settings, now: datetime) -> None:
+    """Process new loan books and payment files in FILE_DROP_URL (a folder or SFTP)."""
+    from outreach.integrations.file_drops.poll import poll
+
+    if not settings.file_drop_url:
+        return
+    with session_scope(settings.database_url) as session:
+        report = poll(session, settings, ChannelRegistry(settings), now)
+        log.info("file drops: %s", report.summary())
+
+
+def file_export(settings: Settings, now: datetime) -> None:
+    """Daily: drop yesterday's arrangements and events (and any day missed) in the outbox."""
+    from outreach.integrations.file_drops.export import run_export
+
+    if not settings.file_drop_url:
+        return
+    with session_scope(settings.database_url) as session:
+        days = run_export(session, settings, now)
+        log.info("file export: %s", ", ".join(d.isoformat() for d in days) or "nothing due")
+
+
+def fineract(settings: Settings, now: datetime) -> None:
+    """Fineract: pending hooks, pull the book, push promises and plans back."""
+    from outreach.integrations.fineract.sync import sync
+
+    if not settings.fineract_url:
+        return
+    with session_scope(settings.database_url) as session:
+        report = sync(session, settings, ChannelRegistry(settings), now)
+        log.info("fineract: %s; %s", report.pulled.summary(), report.pushed.summary())
+
+
 JOBS = {
     "heartbeat": heartbeat,
     "plan": plan,
@@ -119,6 +159,10 @@ JOBS = {
     "retention": retention,
     "inbound_spool": replay_inbound_spool,
     "stk_query": query_stk,
+    "events": deliver_events,
+    "file_drops": file_drops,
+    "file_export": file_export,
+    "fineract": fineract,
 }
 
 
@@ -155,9 +199,24 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         ("dispatch", "interval", {"seconds": 30}, {"next_run_time": now}),
         ("reconcile", "interval", {"minutes": 5}, {"next_run_time": now}),
         ("inbound_spool", "interval", {"seconds": 30}, {"next_run_time": now}),
+        ("events", "interval", {"seconds": 10}, {"next_run_time": now}),
         ("resume", "interval", {"minutes": 1}, {"next_run_time": now}),
         ("stk_query", "interval", {"minutes": 1}, {"next_run_time": now}),
+        (
+            "file_drops",
+            "interval",
+            {"seconds": settings.file_drop_poll_seconds},
+            {"next_run_time": now},
+        ),
+        (
+            "fineract",
+            "interval",
+            {"seconds": settings.fineract_sync_seconds},
+            {"next_run_time": now},
+        ),
         ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),
+        # After midnight UTC, once the day is over; a restart late in the day still exports.
+        ("file_export", "cron", {"hour": 0, "minute": 30}, {"misfire_grace_time": 20 * 3600}),
         ("retention", "cron", {"hour": 3, "minute": 17}, {"misfire_grace_time": 3600}),
     ]
     for job_id, trigger, fields, options in schedule:

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         chat,
         console,
+        fineract_hooks,
         health,
         ratelimit,
         sandbox,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         sandbox_pay,
         webhooks,
         payment_webhooks,
+        fineract_hooks,
         pay,
         mpesa_page,
         health,
@@ -89,7 +91,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
     csrf.exempt(payment_webhooks.bp)  # providers sign (or token-guard) their callbacks
+    csrf.exempt(fineract_hooks.bp)  # Fineract cannot send a CSRF token; a secret path guards it
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates
+    from outreach.web import api
+
+    api.install(app)
+    csrf.exempt(api.bp)  # no cookies: a bearer API key authenticates each request
     ratelimit.install(app)
     security_headers.install(app, settings)
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field, fields
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse_many
 
 from outreach.smtp_url import parse_smtp_url
 
@@ -131,6 +134,38 @@ class Settings:
     razorpay_key_secret: str = ""
     razorpay_webhook_secret: str = ""
     razorpay_api_base: str = ""  # empty: Razorpay's own
+    # Outbound event webhooks (outreach.integrations.webhooks): each POST gives up after this
+    # long (then retried with backoff); this many deliveries run at once; a worker holds a
+    # stream this long (a crashed worker's hold runs out, then another one redelivers).
+    events_http_timeout_seconds: float = 10.0
+    events_workers: int = 16
+    events_lease_seconds: int = 300
+    # The lender's REST API (/api/v1): requests per key (Flask-Limiter syntax, counted in
+    # RATELIMIT_STORAGE_URI), and how long the first answer to an Idempotency-Key is kept.
+    api_rate_limit: str = "1200 per minute"
+    api_idempotency_hours: int = 24
+    # File drops (outreach.integrations.file_drops): a folder path or sftp://user@host:port/path
+    # where the lender drops loan books and payment files; empty: off. The daily export goes to
+    # FILE_DROP_EXPORT_URL (default: the drop's "outbox" folder).
+    file_drop_url: str = ""
+    file_drop_export_url: str = ""
+    file_drop_sftp_password: str = ""
+    file_drop_sftp_key: str = ""  # the private key itself (OpenSSH or PEM text), not a path
+    file_drop_sftp_host_key: str = ""  # the server's public host key: "ssh-ed25519 AAAA..."
+    file_drop_poll_seconds: int = 300
+    # Apache Fineract / Mifos X (outreach.integrations.fineract); empty URL: off.
+    fineract_url: str = ""  # e.g. https://fineract.example/fineract-provider/api/v1
+    fineract_tenant: str = "default"
+    fineract_username: str = ""
+    fineract_password: str = ""
+    fineract_hook_token: str = ""  # the secret path segment of the hook URL
+    fineract_country: str = ""  # ISO 3166 code of the lender's borrowers (Fineract has none)
+    fineract_locale: str = "en"  # the borrowers' locale, and the notes' language (en or es)
+    fineract_timezone: str = ""
+    fineract_delinquency_pause: bool = False  # pause delinquency for an agreed payment holiday
+    fineract_page_size: int = 200
+    fineract_sync_seconds: int = 900
+    fineract_timeout_seconds: float = 20.0
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -176,9 +211,22 @@ class Settings:
                 parse_smtp_url(str(values["smtp_url"]))
             except ValueError as exc:
                 errors.append(str(exc))
-        for name in ("rasa_timeout_seconds", "rasa_max_concurrent"):
+        for name in (
+            "rasa_timeout_seconds",
+            "rasa_max_concurrent",
+            "events_http_timeout_seconds",
+            "events_workers",
+            "events_lease_seconds",
+        ):
             if name in values and values[name] <= 0:  # type: ignore[operator]
                 errors.append(f"{name.upper()}: must be greater than 0, got {env[name.upper()]!r}")
+        if "api_idempotency_hours" in values and values["api_idempotency_hours"] <= 0:  # type: ignore[operator]
+            errors.append("API_IDEMPOTENCY_HOURS: must be greater than 0")
+        if "api_rate_limit" in values:
+            try:  # a typo must not start an API without its limit
+                parse_many(str(values["api_rate_limit"]))
+            except ValueError as exc:
+                errors.append(f"API_RATE_LIMIT: {exc}")
         proxies = values.get("trusted_proxy_count", 0)
         if isinstance(proxies, int) and proxies < 0:
             errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")
@@ -187,6 +235,7 @@ class Settings:
                 allowed_networks(str(values["mpesa_allowed_ips"]))
             except ValueError as exc:
                 errors.append(f"MPESA_ALLOWED_IPS: {exc}")
+        errors += integration_errors(values)
         if values.get("app_env", "development") not in APP_ENVS:
             # A typo such as "prod" must not quietly start a development server.
             errors.append(f"APP_ENV: one of {', '.join(APP_ENVS)}, got {values['app_env']!r}")
@@ -256,6 +305,48 @@ class Settings:
     def sandbox_auth_token(self) -> str:
         """The token Twilio signatures are checked against (a derived one in demo mode)."""
         return self.twilio_auth_token or self.secret_key
+
+
+def integration_errors(values: dict[str, object]) -> list[str]:
+    """What is wrong with the file-drop and Fineract settings, each as ``NAME: problem``: a
+    typo must stop the start, not surface as a failed job at night."""
+    errors = []
+    for name in ("file_drop_url", "file_drop_export_url"):
+        url = str(values.get(name) or "")
+        if "://" in url:
+            parts = urlsplit(url)
+            try:
+                parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+            except ValueError:
+                errors.append(f"{name.upper()}: the port is not a number")
+                continue
+            if parts.scheme != "sftp" or not parts.hostname or not parts.username:
+                errors.append(f"{name.upper()}: a folder path or sftp://user@host:port/path")
+            elif not values.get("file_drop_sftp_host_key"):
+                # No trust on first use: an unknown server could take the loan book.
+                errors.append("FILE_DROP_SFTP_HOST_KEY: required for an sftp:// drop")
+    url = str(values.get("fineract_url") or "")
+    if url:
+        parts = urlsplit(url)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            # Basic auth sends the password with every request: never in clear off this host.
+            errors.append("FINERACT_URL: https:// (http:// only to this host)")
+        country = str(values.get("fineract_country") or "")
+        if len(country) != 2 or not country.isalpha():
+            errors.append("FINERACT_COUNTRY: the ISO 3166 code of the borrowers' country")
+    zone = str(values.get("fineract_timezone") or "")
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(f"FINERACT_TIMEZONE: not an IANA zone: {zone!r}")
+    if str(values.get("fineract_locale") or "en") not in ("en", "es"):
+        errors.append("FINERACT_LOCALE: en or es")
+    for name in ("file_drop_poll_seconds", "fineract_page_size", "fineract_sync_seconds"):
+        if name in values and values[name] <= 0:  # type: ignore[operator]
+            errors.append(f"{name.upper()}: must be greater than 0")
+    return errors
 
 
 def allowed_networks(spec: str) -> list[IPv4Network | IPv6Network]:

@@ -4,8 +4,11 @@ Used by the bot (``outreach.selfservice.plans``, only ever within the limits) an
 console (which may approve a plan outside them). A plan is checked against
 :mod:`outreach.arrangements.limits` again here, whatever the caller quoted before.
 
-* ``create_plan(...)``: stores an accepted plan with its schedule (audited).
-* ``record_promise(...)``: stores an open promise to pay (audited).
+* ``create_plan(...)``: stores an accepted plan with its schedule (audited; ``plan.accepted``).
+* ``record_promise(...)``: stores an open promise to pay (audited; ``promise.created``).
+
+The events go to the lender's subscriptions in the same transaction
+(``outreach.events``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach import clock, config_files
+from outreach import clock, config_files, events
 from outreach.arrangements.limits import PlanTerms, evaluate_proposal, to_money
 from outreach.audit import log as audit
 from outreach.models import Loan, PaymentPlan, PlanInstalment, PromiseToPay
@@ -44,11 +47,14 @@ def create_plan(
     if not quote.within_policy and not outside_policy:
         raise ValueError(f"terms: outside policy ({', '.join(quote.violations)})")
     now = clock.now()
-    for old in session.scalars(
-        select(PaymentPlan).where(
-            PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
+    replaced = list(
+        session.scalars(
+            select(PaymentPlan).where(
+                PaymentPlan.loan_id == loan.id, PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES)
+            )
         )
-    ):
+    )
+    for old in replaced:
         old.status = "cancelled"
     plan = PaymentPlan(
         loan_id=loan.id,
@@ -71,6 +77,7 @@ def create_plan(
     for seq, (due, amount) in enumerate(quote.schedule, start=1):
         session.add(PlanInstalment(plan_id=plan.id, seq=seq, due_date=due, amount=amount))
     session.flush()
+    _audit_replaced(session, created_by, "plan", replaced, plan.id, loan.borrower_id)
     audit.record(
         session,
         created_by,
@@ -87,7 +94,46 @@ def create_plan(
             "approved_by_id": approved_by_id,
         },
     )
+    events.emit(
+        session,
+        "plan.accepted",
+        loan.borrower_id,
+        {
+            "plan_id": plan.id,
+            "loan_number": loan.loan_number,
+            "instalment_amount": str(plan.instalment_amount),
+            "instalment_count": plan.instalment_count,
+            "frequency": plan.frequency,
+            "start_date": plan.start_date.isoformat(),
+            "first_amount": str(plan.first_amount),
+            "total": str(plan.total),
+            "currency": loan.currency,
+            "created_by": "bot" if created_by == "bot" else "officer",
+        },
+        now,
+    )
     return plan
+
+
+def _audit_replaced(
+    session: Session,
+    actor: str,
+    kind: str,
+    replaced: list[PaymentPlan] | list[PromiseToPay],
+    by: int,
+    borrower_id: int,
+) -> None:
+    """Audit each arrangement a new one cancelled: every status change is in the log (the
+    REST API's change feed reads it), not only the ones the review makes."""
+    for old in replaced:
+        audit.record(
+            session,
+            actor,
+            f"{kind}.cancelled",
+            subject=f"{kind}:{old.id}",
+            borrower_id=borrower_id,
+            details={"replaced_by": f"{kind}:{by}"},
+        )
 
 
 def promise_max_days() -> int:
@@ -117,10 +163,16 @@ def record_promise(
         amount = to_money(amount, "amount")
         if amount <= 0:
             raise ValueError("amount: must be more than zero")
-    for old in session.scalars(
-        select(PromiseToPay).where(PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open")
-    ):
-        old.status, old.resolved_at = "cancelled", clock.now()
+    now = clock.now()
+    replaced = list(
+        session.scalars(
+            select(PromiseToPay).where(
+                PromiseToPay.loan_id == loan.id, PromiseToPay.status == "open"
+            )
+        )
+    )
+    for old in replaced:
+        old.status, old.resolved_at = "cancelled", now
     promise = PromiseToPay(
         loan_id=loan.id,
         borrower_id=loan.borrower_id,
@@ -132,6 +184,7 @@ def record_promise(
     )
     session.add(promise)
     session.flush()
+    _audit_replaced(session, created_by, "promise", replaced, promise.id, loan.borrower_id)
     audit.record(
         session,
         created_by,
@@ -143,6 +196,20 @@ def record_promise(
             "date": promised_date.isoformat(),
             "amount": str(amount) if amount is not None else None,
         },
+    )
+    events.emit(
+        session,
+        "promise.created",
+        loan.borrower_id,
+        {
+            "promise_id": promise.id,
+            "loan_number": loan.loan_number,
+            "promised_date": promised_date.isoformat(),
+            "amount": str(amount) if amount is not None else None,
+            "currency": loan.currency,
+            "created_by": "bot" if created_by == "bot" else "officer",
+        },
+        now,
     )
     return promise
 

@@ -15,7 +15,9 @@ missed while it is still the due day there):
   ``broken`` when the grace period has passed without that.
 
 ``GRACE_DAYS`` (2) allows for payments that take a day or two to be posted by the bank: a
-borrower who paid on time is never told they broke an arrangement. Every change is audited.
+borrower who paid on time is never told they broke an arrangement. Every change is audited, and
+``plan.completed``, ``plan.broken``, ``promise.kept`` and ``promise.broken`` are emitted to the
+lender's subscriptions in the same transaction (``outreach.events``).
 A broken plan or promise no longer pauses the reminder cadence (``outreach.campaigns.planner``).
 """
 
@@ -30,6 +32,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from outreach import events
 from outreach.audit import log as audit
 from outreach.models import Borrower, Payment, PaymentPlan, PromiseToPay
 
@@ -106,6 +109,20 @@ def _review_plan(
             borrower_id=plan.borrower_id,
             details={"from": plan.status},
         )
+        if new in ("broken", "completed"):  # "current" is ours, not an event for the lender
+            events.emit(
+                session,
+                f"plan.{new}",
+                plan.borrower_id,
+                {
+                    "plan_id": plan.id,
+                    "loan_number": events.loan_number(session, plan.loan_id),
+                    "total": str(plan.total),
+                    "paid": str(paid_total),
+                    "instalments_missed": sum(1 for i in plan.instalments if i.status == "missed"),
+                },
+                now,
+            )
         plan.status = new
         report._bump(report.plans, new)
 
@@ -139,6 +156,19 @@ def _review_promise(
         subject=f"promise:{ptp.id}",
         borrower_id=ptp.borrower_id,
         details={"paid": str(total)},
+    )
+    events.emit(
+        session,
+        f"promise.{new}",
+        ptp.borrower_id,
+        {
+            "promise_id": ptp.id,
+            "loan_number": events.loan_number(session, ptp.loan_id),
+            "promised_date": ptp.promised_date.isoformat(),
+            "amount": str(ptp.amount) if ptp.amount is not None else None,
+            "paid": str(total),
+        },
+        now,
     )
     report._bump(report.promises, new)
 

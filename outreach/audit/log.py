@@ -87,6 +87,14 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("INSERT INTO audit_events SELECT * FROM audit_events WHERE 0"))
 
 
+def lock_chain(session: Session) -> None:
+    """Hold the chain's lock for the rest of the caller's transaction (what ``record`` takes
+    first). Code that emits outbound events for several borrowers in one transaction takes it
+    before them, so every such transaction takes the locks in one order: the chain's, then
+    the borrowers' event sequences (``outreach.events``)."""
+    _lock_chain(session)
+
+
 def record(
     session: Session,
     actor: str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from outreach import clock
+from outreach import clock, events
 from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.conversations.replies import send_keyword_confirmation
@@ -72,6 +72,7 @@ def apply_keyword(
     now = clock.now()
     if kind == "opt_out":
         already = bool(points) and all(p.opted_out_at is not None for p in points)
+        newly = [p for p in points if p.opted_out_at is None]
         session.execute(
             update(ContactPoint)
             .where(
@@ -88,6 +89,7 @@ def apply_keyword(
             borrower_id=conv.borrower_id,
             details={"channel": conv.channel, "text": raw_text},
         )
+        events.emit_opted_out(session, newly, "keyword", now)
         if already:
             return []  # one confirmation at most
         body = OPT_OUT_CONFIRMATION.format(lender=lender)

@@ -40,17 +40,20 @@ class LoanBook:
     encoding: str
     skip: int  # bytes of byte-order mark
     total: int
+    header: tuple[str, ...] = ()
 
     def rows(self) -> Iterator[dict[str | None, str]]:
         """The data rows as dicts keyed by the header (read again, lazily)."""
         yield from csv.DictReader(_lines(self.path, self.encoding, self.skip))
 
 
-def open_book(path: str | Path) -> LoanBook:
+def open_book(path: str | Path, required: tuple[str, ...] = REQUIRED) -> LoanBook:
     """Check the whole file once (decoding every byte, parsing every record) and count its rows.
 
     Raises BookError for an encoding or CSV problem, RowError("header", ...) for missing
-    columns; nothing has been imported when either is raised."""
+    ``required`` columns (the loan book's, unless another CSV format read the same way, such as
+    the file drops' payment files, names its own); nothing has been imported when either is
+    raised."""
     path = Path(path)
     with path.open("rb") as handle:
         head = handle.read(4096)
@@ -71,10 +74,10 @@ def open_book(path: str | Path) -> LoanBook:
         total = sum(1 for _ in reader)
     except csv.Error as exc:
         raise BookError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         raise RowError("header", "missing columns: " + ", ".join(missing))
-    return LoanBook(path, encoding, skip, total)
+    return LoanBook(path, encoding, skip, total, tuple(header))
 
 
 def _lines(path: Path, encoding: str, skip: int, label: str = "") -> Iterator[str]:

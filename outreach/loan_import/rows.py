@@ -136,6 +136,22 @@ def _money(row: dict[str, str], name: str, required: bool = True) -> Decimal | N
     return value
 
 
+def amount_value(raw: str, name: str) -> Decimal | None:
+    """An amount cell under the loan book's rules (ASCII digits, at most two decimals' worth,
+    no sign or exponent), for other files read the same way; None when empty."""
+    return _money({name: raw.strip()}, name, required=False)
+
+
+def instant_value(raw: str, name: str) -> datetime | None:
+    """An ISO-8601 instant cell under the loan book's rules (with an offset or Z), in UTC."""
+    return _instant({name: raw.strip()}, name)
+
+
+def has_control(value: str) -> bool:
+    """Whether ``value`` holds a character no name, number or code may (finding 28)."""
+    return bool(_CONTROL.search(value))
+
+
 def _date(row: dict[str, str], name: str, earliest: date, latest: date) -> date | None:
     raw = row.get(name, "")
     if not raw:

@@ -42,6 +42,7 @@ __all__ = [
     "ImportReport",
     "LoanBook",
     "RowError",
+    "import_numbered",
     "import_rows",
     "open_book",
     "parse_row",
@@ -106,9 +107,21 @@ def import_rows(
 
     The outcome is 'created' (a new borrower), 'updated' (anything new or changed), 'unchanged'
     or 'error' (then the error is ``field: problem``)."""
+    return import_numbered(session, enumerate(rows, first_row_number), now=now)
+
+
+def import_numbered(
+    session: Session,
+    numbered: Iterable[tuple[int, dict[str | None, Any]]],
+    *,
+    now: datetime | None = None,
+    twice: str = "appears twice in this file (first in row {first}); one loan, one row",
+) -> Iterator[tuple[int, str, str | None]]:
+    """``import_rows`` for rows that carry their own numbers (the REST API numbers its items
+    from 0 and says where a loan number came first with ``twice``)."""
     now = now or clock.now()
     first_seen: dict[str, int] = {}  # loan_number -> the row that brought it, across chunks
-    numbered = enumerate(rows, first_row_number)
+    numbered = iter(numbered)
     while chunk := list(islice(numbered, CHUNK)):
         results: dict[int, tuple[str, str | None]] = {}
         valid: list[tuple[int, dict[str, Any]]] = []
@@ -120,11 +133,8 @@ def import_rows(
                 continue
             loan_number = clean["loan"]["loan_number"]
             if loan_number in first_seen:
-                results[number] = (
-                    "error",
-                    f"loan_number: {loan_number!r} appears twice in this file "
-                    f"(first in row {first_seen[loan_number]}); one loan, one row",
-                )
+                where = twice.format(first=first_seen[loan_number])
+                results[number] = ("error", f"loan_number: {loan_number!r} {where}")
                 continue
             first_seen[loan_number] = number
             valid.append((number, clean))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach import events as outbound
 from outreach.audit import log as audit
 from outreach.channels import ChannelError, Channels
 from outreach.channels.sms_encoding import analyse
@@ -149,6 +150,14 @@ def send_message(
     except ChannelError as exc:
         msg.status = "failed"
         msg.error = str(exc)[:500]
+        outbound.emit_message(
+            session,
+            "message.failed",
+            msg,
+            clock.now(),
+            error_code=exc.code,
+            permanent=exc.permanent,
+        )
         log.warning(
             "send failed for message %s: permanent=%s code=%s", msg.id, exc.permanent, exc.code
         )

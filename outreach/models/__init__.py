@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate."""
 
+from outreach.models.api import API_SCOPES, ApiKey, IdempotencyRecord
 from outreach.models.arrangements import PaymentPlan, PlanInstalment, PromiseToPay
 from outreach.models.audit import AuditEvent, Heartbeat
 from outreach.models.base import Base
@@ -8,6 +9,9 @@ from outreach.models.bot import BotTurn, VerificationProgress
 from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from outreach.models.compliance import AuditCheckpoint, LegalHold
 from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
+from outreach.models.events import Event, EventDelivery, EventSequence, EventSubscription
+from outreach.models.file_drops import FileDrop
+from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
@@ -17,9 +21,11 @@ from outreach.models.provider_payments import ProviderPayment
 from outreach.models.stk_requests import StkRequest
 
 __all__ = [
+    "API_SCOPES",
     "CHANNELS",
     "FLAGS",
     "ROLES",
+    "ApiKey",
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
@@ -30,8 +36,17 @@ __all__ = [
     "CaseNote",
     "ContactPoint",
     "Conversation",
+    "Event",
+    "EventDelivery",
+    "EventSequence",
+    "EventSubscription",
+    "FileDrop",
+    "FineractHook",
+    "FineractLoan",
+    "FineractPush",
     "HandoffCase",
     "Heartbeat",
+    "IdempotencyRecord",
     "IdentityCheck",
     "IdentityLockout",
     "LegalHold",

@@ -85,5 +85,9 @@ class BorrowerFlag(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
     cleared_at: Mapped[datetime | None]
+    # Who reported it and who lifted it, as the lender's system names them (REST API); NULL for
+    # flags set in the console or by the bot (their audit events name the officer or the bot).
+    source: Mapped[str | None] = mapped_column(String(100))
+    cleared_source: Mapped[str | None] = mapped_column(String(100))
 
     borrower: Mapped[Borrower] = relationship(back_populates="flags")

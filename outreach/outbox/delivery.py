@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from outreach import events as outbound
 from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
 from outreach.models import ContactPoint, Message, MessageEvent, OutboxItem
@@ -82,10 +83,21 @@ def mark_point(point: ContactPoint, code: str | None, now: datetime) -> audit.Ev
     )
 
 
-def on_delivery_error(session: Session, msg: Any, code: str | None, now: datetime) -> None:
+def newly_opted_out(point: ContactPoint, code: str | None) -> bool:
+    """Whether marking ``point`` for ``code`` opts out a number that was not opted out: a
+    ``contact.opted_out`` event for the lender (``via`` carrier)."""
+    return code in OPTED_OUT_CODES and point.opted_out_at is None
+
+
+def on_delivery_error(
+    session: Session, msg: Any, code: str | None, now: datetime
+) -> list[ContactPoint]:
     """A status callback reported a failure: act on the address, and give the outbox row its
-    next chance (63016: the approved WhatsApp template; 21211/21610: the next channel)."""
+    next chance (63016: the approved WhatsApp template; 21211/21610: the next channel).
+    Returns the contact points it newly opted out (audited; the caller emits their events
+    after, so the audit chain's lock is always taken before an event sequence's)."""
     events: list[audit.Event] = []
+    opted_out: list[ContactPoint] = []
     point = session.scalar(
         select(ContactPoint).where(
             ContactPoint.borrower_id == msg.borrower_id,
@@ -93,6 +105,8 @@ def on_delivery_error(session: Session, msg: Any, code: str | None, now: datetim
             ContactPoint.address == msg.address,
         )
     )
+    if point is not None and newly_opted_out(point, code):
+        opted_out.append(point)
     if point is not None and (event := mark_point(point, code, now)) is not None:
         events.append(event)
     item = session.scalar(select(OutboxItem).where(OutboxItem.message_id == msg.id))
@@ -117,6 +131,7 @@ def on_delivery_error(session: Session, msg: Any, code: str | None, now: datetim
                 )
             )
     audit.record_many(session, events)
+    return opted_out
 
 
 def record_report(
@@ -139,6 +154,7 @@ def record_report(
     if not inserted or mapped is None:
         return False  # a replay, or a status that says nothing about delivery
     rank = STATUS_RANK[mapped]
+    before = STATUS_RANK.get(msg.status, 0)
     not_below = [status for status, r in STATUS_RANK.items() if r >= rank]
     # One conditional UPDATE, so two reports racing in on two workers cannot move it backwards.
     moved = session.execute(
@@ -147,6 +163,16 @@ def record_report(
         .values(status=mapped)
         .execution_options(synchronize_session="fetch")
     ).rowcount
+    opted_out = []
     if moved and mapped in FAILURES and error_code:
-        on_delivery_error(session, msg, error_code, now)
+        opted_out = on_delivery_error(session, msg, error_code, now)
+    # Events after the audit appends: the chain's lock first, then a borrower's event sequence
+    # (every emitter takes them in this order, so two transactions never wait on each other).
+    if moved and msg.direction == "out":
+        # "read" can arrive without "delivered" before it: the lender still hears it once.
+        if rank >= STATUS_RANK["delivered"] > before:
+            outbound.emit_message(session, "message.delivered", msg, now)
+        elif mapped in FAILURES:
+            outbound.emit_message(session, "message.failed", msg, now, error_code=error_code)
+    outbound.emit_opted_out(session, opted_out, "carrier", now)
     return bool(moved)

@@ -16,11 +16,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from outreach import clock
+from outreach import events as outbound
 from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
 from outreach.channels import ChannelError, SendResult
-from outreach.models import OutboxItem
-from outreach.outbox.delivery import SESSION_CLOSED_CODES, backoff, mark_point
+from outreach.models import ContactPoint, Message, OutboxItem
+from outreach.outbox.delivery import SESSION_CLOSED_CODES, backoff, mark_point, newly_opted_out
 from outreach.outbox.jobs import SendJob
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def record_results(
     counts: Counter[str] = Counter()
     redo: list[OutboxItem] = []
     events: list[audit.Event] = []
+    failed: list[tuple[Message, ChannelError]] = []
+    opted_out: list[ContactPoint] = []
     for job, outcome in results:
         item, msg = job.item, job.message
         if isinstance(outcome, SendResult):
@@ -61,6 +64,7 @@ def record_results(
             continue
         msg.status, msg.error = "failed", str(outcome)[:500]
         item.last_error = str(outcome)[:500]
+        failed.append((msg, outcome))
         if not outcome.permanent and item.attempts < config.max_attempts:
             item.status = "pending"
             item.not_before = now + backoff(config, item.attempts)
@@ -77,10 +81,21 @@ def record_results(
             item.status = "pending"
             counts["retried"] += 1
             continue
+        if outcome.permanent and newly_opted_out(job.point, outcome.code):
+            opted_out.append(job.point)
         if outcome.permanent and (event := mark_point(job.point, outcome.code, now)):
             events.append(event)
         item.payload = {**job.payload, "tried": [*job.tried, msg.channel]}
         redo.append(item)
     audit.record_many(session, events)
+    # Events after the audit appends: the chain's lock first, then the borrowers' event
+    # sequences (the order every emitter takes them in, so two never wait on each other).
+    if failed or opted_out:
+        audit.lock_chain(session)
+    for msg, error in failed:
+        outbound.emit_message(
+            session, "message.failed", msg, now, error_code=error.code, permanent=error.permanent
+        )
+    outbound.emit_opted_out(session, opted_out, "carrier", now)
     session.commit()
     return redo, counts

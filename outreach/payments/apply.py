@@ -7,8 +7,8 @@
   currency than the loan's, or the event's own ``park_reason`` (an M-Pesa STK result that does
   not match our request): parked with status ``review`` and the raw body (never dropped, never
   applied to a guessed loan);
-- otherwise ``applied``: a ``payments`` row on the loan, a ``payment.received`` audit event, the
-  loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
+- otherwise ``applied``: a ``payments`` row on the loan, a ``payment.received`` audit event and
+  outbound event (``outreach.events``), the loan's promises and plan instalments reviewed at once (``outreach.arrangements.review``), and
   its pending reminders that the payments cover cancelled (``outreach.payments.reminders``).
 
 An applied payment then gets the borrower one receipt (``outreach.payments.receipts``), sent
@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from outreach import events
 from outreach.arrangements.review import review_loan
 from outreach.audit import log as audit
 from outreach.channels import Channels
@@ -182,6 +183,22 @@ def post_payment(
     )
     if balance.reduces_balance():
         balance.reduce(loan, row.amount)
+    # Before the review, so a lender hears of the payment before the promise it kept.
+    events.emit(
+        session,
+        "payment.received",
+        loan.borrower_id,
+        {
+            "loan_number": loan.loan_number,
+            "payment_id": payment.id,
+            "amount": str(row.amount),
+            "currency": row.currency,
+            "paid_at": events.timestamp(row.received_at),
+            "provider": row.provider,
+            "reference": row.reference,
+        },
+        now,
+    )
     review_loan(session, loan.id, now, actor)
     return reminders.cancel_covered_reminders(session, loan, now, actor)
 

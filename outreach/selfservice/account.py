@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from outreach import clock
+from outreach import clock, events
 from outreach.audit import log as audit
 from outreach.db import session_scope
 from outreach.models import BorrowerFlag, ContactPoint, Conversation
@@ -98,6 +98,7 @@ def flag_account(
             borrower_id=conv.borrower_id,
             details={"flag": flag, "verified": verified},
         )
+        events.emit_flag_set(session, conv.borrower_id, flag, "bot", clock.now())
         return AccountEffect.APPLIED
 
 
@@ -125,10 +126,12 @@ def opt_out(conversation_id: str, settings: Settings | None = None) -> AccountEf
             return AccountEffect.UNCHANGED
         points = session.scalars(select(ContactPoint).where(*where)).all()
         already = bool(points) and all(p.opted_out_at is not None for p in points)
+        newly = [p for p in points if p.opted_out_at is None]
+        now = clock.now()
         session.execute(
             update(ContactPoint)
             .where(*where, ContactPoint.opted_out_at.is_(None))
-            .values(opted_out_at=clock.now())
+            .values(opted_out_at=now)
         )
         audit.record(
             session,
@@ -139,9 +142,10 @@ def opt_out(conversation_id: str, settings: Settings | None = None) -> AccountEf
                 "channel": conv.channel,
                 "via": "bot",
                 "already": already,
-                "verified": identity.is_fresh(session, conv, clock.now()),
+                "verified": identity.is_fresh(session, conv, now),
             },
         )
+        events.emit_opted_out(session, newly, "bot", now)
         return AccountEffect.APPLIED if points and not already else AccountEffect.UNCHANGED
 
 

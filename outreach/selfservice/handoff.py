@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach import events
 from outreach.audit import log as audit
 from outreach.db import session_scope
 from outreach.models import Conversation, HandoffCase
@@ -57,6 +58,13 @@ def open_case(
         subject=f"case:{case.id}",
         borrower_id=conv.borrower_id,
         details={"reason": reason, "priority": priority, **(details or {})},
+    )
+    events.emit(
+        session,
+        "handoff.opened",
+        conv.borrower_id,
+        {"case_id": case.id, "reason": reason, "priority": priority, "channel": conv.channel},
+        case.opened_at,
     )
     return case
 

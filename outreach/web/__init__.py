@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from outreach import clock
 from outreach.channels import Channels
@@ -18,6 +18,20 @@ def db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["sessions"]()
     return g.db
+
+
+def sessions() -> sessionmaker[Session]:
+    """The app's session factory, for work that must commit apart from the request's session
+    (an audit of a request that failed)."""
+    return current_app.extensions["sessions"]
+
+
+def end_transaction() -> None:
+    """Roll back whatever the request's session left open (a route that failed half-way),
+    before writing in another session: its locks (the audit chain's, SQLite's write lock)
+    would make that session wait on this one."""
+    if "db" in g:
+        g.db.rollback()
 
 
 def settings() -> Settings:

@@ -1,4 +1,7 @@
-"""Admin: manage officers (create, role, capacity, deactivate, reset password). Admins only.
+"""Admin: manage officers (create, role, capacity, deactivate, reset password), the event
+webhook subscriptions (create with the secret shown once, health, pause, resume, delete, replay
+dead letters), and see and revoke the REST API's keys (created with
+``flask --app wsgi api-keys create``). Admins only; every change audited.
 
 Officers are never deleted (the audit log and messages point at them): they are deactivated,
 which signs them out at their next request (``current_officer`` ignores inactive officers).
@@ -12,8 +15,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from outreach import events as outbound
 from outreach.audit import log as audit
-from outreach.models import ROLES, Officer, OfficerCapacity
+from outreach.integrations import api_keys as keys
+from outreach.integrations.webhooks import subscriptions
+from outreach.models import ROLES, ApiKey, EventSubscription, Officer, OfficerCapacity
 from outreach.models.casework import DEFAULT_CAPACITY
 from outreach.officer_accounts import (
     MIN_PASSWORD,
@@ -24,7 +30,7 @@ from outreach.officer_accounts import (
     normalise_email,
     password_error,
 )
-from outreach.web import db, params
+from outreach.web import db, params, request_now, settings
 from outreach.web.auth import current_officer, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -145,3 +151,114 @@ def update(officer_id: int) -> Any:
     db().commit()
     flash(f"Officer {officer.name} updated.")
     return redirect(url_for("admin.officers"))
+
+
+# --- Event webhooks: subscriptions, their delivery health, replay (issue 15) ------------------
+
+
+def _subscription(sub_id: int) -> EventSubscription:
+    sub = db().get(EventSubscription, sub_id)
+    if sub is None:
+        abort(404)
+    return sub
+
+
+def _events_page(secret: str | None = None, created: EventSubscription | None = None) -> Any:
+    page = render_template(
+        "admin/events.html",
+        rows=subscriptions.health(db()),
+        types=outbound.TYPES,
+        shown_url=subscriptions.shown_url,
+        secret=secret,
+        created=created,
+    )
+    # The secret is on this one page only: no cache may keep it.
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/events")
+@require_role("admin")
+def events() -> Any:
+    return _events_page()
+
+
+@bp.post("/events")
+@require_role("admin")
+def subscribe() -> Any:
+    try:
+        sub, secret = subscriptions.create(
+            db(),
+            request.form.get("name", ""),
+            request.form.get("url", ""),
+            request.form.getlist("types"),
+            actor=f"officer:{current_officer().id}",
+            now=request_now(),
+            production=settings().production,
+        )
+    except subscriptions.SubscriptionError as exc:
+        db().rollback()
+        for error in str(exc).splitlines():
+            flash(error)
+        return redirect(url_for("admin.events"))
+    db().commit()
+    # Rendered, not redirected: a flashed secret would travel in the session cookie.
+    return _events_page(secret=secret, created=sub)
+
+
+@bp.post("/events/<int:sub_id>/<any(pause, resume):action>")
+@require_role("admin")
+def pause_or_resume(sub_id: int, action: str) -> Any:
+    sub = _subscription(sub_id)
+    actor = f"officer:{current_officer().id}"
+    subscriptions.set_active(db(), sub, action == "resume", actor=actor, now=request_now())
+    db().commit()
+    flash(f"Subscription {sub.name} {'resumed' if action == 'resume' else 'paused'}.")
+    return redirect(url_for("admin.events"))
+
+
+@bp.post("/events/<int:sub_id>/delete")
+@require_role("admin")
+def unsubscribe(sub_id: int) -> Any:
+    sub = _subscription(sub_id)
+    name = sub.name
+    subscriptions.remove(db(), sub, actor=f"officer:{current_officer().id}", now=request_now())
+    db().commit()
+    flash(f"Subscription {name} deleted.")
+    return redirect(url_for("admin.events"))
+
+
+@bp.post("/events/<int:sub_id>/replay")
+@require_role("admin")
+def replay(sub_id: int) -> Any:
+    sub = _subscription(sub_id)
+    raw = request.form.get("since", "").strip()
+    since = None
+    if raw:
+        since = params.to_instant(raw)
+        if since is None:
+            flash("since: a date like 2026-11-24 or an instant like 2026-11-24T16:00:00Z")
+            return redirect(url_for("admin.events"))
+    count = subscriptions.replay(
+        db(), sub, actor=f"officer:{current_officer().id}", now=request_now(), since=since
+    )
+    db().commit()
+    flash(f"{count} deliveries queued again for {sub.name}.")
+    return redirect(url_for("admin.events"))
+
+
+@bp.get("/api-keys")
+@require_role("admin")
+def api_keys() -> Any:
+    """The REST API's keys: name, scopes, the first characters, created, revoked."""
+    return render_template("admin/api_keys.html", keys=keys.list_keys(db()))
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@require_role("admin")
+def revoke_api_key(key_id: int) -> Any:
+    row = db().get(ApiKey, key_id)
+    if row is None:
+        abort(404)
+    keys.revoke_key(db(), row.name, request_now(), f"officer:{current_officer().id}")
+    flash(f"API key {row.name} revoked: its requests are refused from now on.")
+    return redirect(url_for("admin.api_keys"))

@@ -11,7 +11,7 @@ range the path names nothing, so it is a 404.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from flask import Flask, abort, jsonify, make_response, request
@@ -115,3 +115,20 @@ def query_date(name: str) -> date | None:
     if value is None:
         bad_parameter(name, f"a date as YYYY-MM-DD between {MIN_DATE} and {MAX_DATE}")
     return value
+
+
+def to_instant(raw: Any) -> datetime | None:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO instant with its zone, in the date bounds; else
+    None."""
+    if not isinstance(raw, str) or len(raw.strip()) > 40:
+        return None
+    day = to_date(raw)
+    if day is not None:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None or not MIN_DATE <= value.date() <= MAX_DATE:
+        return None
+    return value.astimezone(UTC)

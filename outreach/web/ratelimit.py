@@ -18,6 +18,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from outreach.selfservice.locks import loan_key
+from outreach.web.api import access as api_access
+from outreach.web.api import problems as api_problems
 
 # endpoint -> (limit, methods). Sign-in: a flood guard above the database limits (20 failures
 # per address in 15 minutes), so those decide; the chat limits keep one client from flooding
@@ -68,8 +70,24 @@ def install(app: Flask) -> Limiter:
                 view
             )
 
+    # The REST API: one budget per API key across its routes (API_RATE_LIMIT), so one
+    # integration's burst cannot starve the others or the console.
+    api_limit = app.extensions["settings"].api_rate_limit
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith("api."):
+            app.view_functions[endpoint] = limiter.shared_limit(
+                api_limit, scope="api", key_func=api_access.limit_key
+            )(view)
+
     @app.errorhandler(429)
-    def _too_many(exc: Exception) -> tuple[object, int]:
+    def _too_many(exc: Exception) -> object:
+        if request.path.startswith("/api/"):
+            return api_problems.response(
+                api_problems.ApiProblem(
+                    429,
+                    "Too many requests with this API key; retry after the Retry-After header.",
+                )
+            )
         if request.path.startswith("/chat/api/"):
             return jsonify(error="rate_limited", retry="Please wait a moment."), 429
         return render_template("console/too_many.html"), 429

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from outreach import events
 from outreach.audit import log as audit
 from outreach.messaging.links import LinkRead, read_unsubscribe_token
 from outreach.models import Borrower, ContactPoint
@@ -78,6 +79,7 @@ def unsubscribe(token: str) -> Any:
         borrower_id=borrower_id,
         details={"addresses": len(changed), "one_click": one_click},
     )
+    events.emit_opted_out(session, changed, "email_unsubscribe", now)
     session.commit()
     if one_click:
         return ("", 204)

@@ -25,6 +25,7 @@ JOB_IDS = {
     "arrangements",
     "inbound_spool",
     "stk_query",
+    "events",
 }
 
 

@@ -100,6 +100,16 @@ def test_it_bounds_rasa_calls_by_default_and_refuses_a_limit_of_zero():
     assert "RASA_TIMEOUT_SECONDS: must be greater than 0" in str(err.value)
 
 
+def test_it_bounds_event_deliveries_by_default_and_refuses_a_timeout_of_zero():
+    defaults = Settings.from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k"})
+    assert (defaults.events_http_timeout_seconds, defaults.events_workers) == (10.0, 16)
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(
+            {"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", "EVENTS_HTTP_TIMEOUT_SECONDS": "0"}
+        )
+    assert "EVENTS_HTTP_TIMEOUT_SECONDS: must be greater than 0" in str(err.value)
+
+
 def test_it_names_a_negative_or_malformed_proxy_count():
     for raw in ("-1", "two"):
         with pytest.raises(SettingsError, match="TRUSTED_PROXY_COUNT"):

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 
+from outreach import events
 from outreach.arrangements import agreements
 from outreach.arrangements import limits as plans
 from outreach.audit import log as audit
@@ -103,6 +104,7 @@ def set_flag(case_id: int) -> Any:
     elif action == "set" and flag not in case.borrower.active_flags():
         db().add(BorrowerFlag(borrower_id=case.borrower.id, flag=flag, reason=reason))
         audit_case(officer.id, "flag.set", case, {"flag": flag})
+        events.emit_flag_set(db(), case.borrower.id, flag, "officer", request_now())
         db().commit()
         flash(f"Flag {flag} set.")
     elif action == "clear":

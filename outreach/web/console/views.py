@@ -12,6 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
 from outreach.audit import log as audit
+from outreach.conversations import handoffs
 from outreach.conversations import resume as bot_resume
 from outreach.models import AuditEvent, CaseAssignment, HandoffCase, Message, Officer
 from outreach.selfservice import identity
@@ -225,14 +226,7 @@ def close(case_id: int) -> Any:
         if case.claimed_by_id not in (officer.id, None) and officer.role == "officer":
             flash("Only the officer holding this case (or a supervisor) can close it.")
             return redirect(url_for("console.case_view", case_id=case.id))
-        case.status, case.closed_at = "closed", request_now()
-        audit.record(
-            db(),
-            f"officer:{officer.id}",
-            "handoff.closed",
-            subject=f"case:{case.id}",
-            borrower_id=case.borrower_id,
-        )
+        handoffs.close_case(db(), case, officer.id, request_now())
         # Until Rasa confirms the resume the conversation stays marked: the borrower is told
         # the assistant is unavailable (never silence), the scheduler retries every minute and
         # the queue shows it (security finding 6).
