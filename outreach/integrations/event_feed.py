@@ -7,9 +7,6 @@ the last event id read, opaque to clients (``e1.<id>`` in URL-safe base64).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,34 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import events
-from outreach.integrations.problems import FieldProblem, InvalidInput
+from outreach.integrations import cursors
 from outreach.models import Event
-from outreach.models.base import MAX_ID
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-_CURSOR = re.compile(r"e1\.([0-9]{1,19})")
 
 
-def encode_cursor(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"e1.{event_id}".encode()).decode().rstrip("=")
+def encode_cursor(last_id: int) -> str:
+    return cursors.encode("e1", last_id)
 
 
 def decode_cursor(raw: str | None) -> int:
-    """The last event id a cursor stands for (0: from the beginning); InvalidInput naming the
-    ``cursor`` parameter for anything we did not hand out."""
-    if raw is None or raw == "":
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        text = ""
-    match = _CURSOR.fullmatch(text)
-    if not match or int(match.group(1)) > MAX_ID:
-        raise InvalidInput(
-            [FieldProblem(None, "not a cursor this API handed out", parameter="cursor")]
-        )
-    return int(match.group(1))
+    """The last id a cursor stands for (0: from the beginning); InvalidInput naming ``cursor``."""
+    return cursors.decode("e1", raw)
 
 
 @dataclass
