@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from outreach.web import (
         admin,
+        africastalking,
         audit,
         auth,
         chat,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         sandbox,
         sandbox_pay,
         webhooks,
+        africastalking,
         payment_webhooks,
         fineract_hooks,
         pay,
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes
+    csrf.exempt(africastalking.bp)  # unsigned: a secret path token and an allowlist guard it
     csrf.exempt(payment_webhooks.bp)  # providers sign (or token-guard) their callbacks
     csrf.exempt(fineract_hooks.bp)  # Fineract cannot send a CSRF token; a secret path guards it
     csrf.exempt(chat.bp)  # no cookies: the widget's signed X-Chat-Key header authenticates

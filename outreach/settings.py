@@ -12,7 +12,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field, fields
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -134,6 +134,16 @@ class Settings:
     razorpay_key_secret: str = ""
     razorpay_webhook_secret: str = ""
     razorpay_api_base: str = ""  # empty: Razorpay's own
+    # Africa's Talking, a second SMS provider (config/sms_routes.yaml picks it per country).
+    # Its callbacks are unsigned: a secret path segment and an optional caller allowlist guard
+    # them, as for M-Pesa.
+    africastalking_username: str = ""
+    africastalking_api_key: str = ""
+    africastalking_sender_id: str = ""  # an approved alphanumeric sender or a shortcode
+    africastalking_shortcodes: str = ""  # comma-separated codes borrowers write to
+    africastalking_api_base: str = ""  # empty: the SDK's own (sandbox for username "sandbox")
+    africastalking_callback_token: str = ""
+    africastalking_allowed_ips: str = ""  # comma-separated addresses or networks; empty: any
     # Outbound event webhooks (outreach.integrations.webhooks): each POST gives up after this
     # long (then retried with backoff); this many deliveries run at once; a worker holds a
     # stream this long (a crashed worker's hold runs out, then another one redelivers).
@@ -230,11 +240,12 @@ class Settings:
         proxies = values.get("trusted_proxy_count", 0)
         if isinstance(proxies, int) and proxies < 0:
             errors.append("TRUSTED_PROXY_COUNT: 0 or more proxies")
-        if "mpesa_allowed_ips" in values:
-            try:  # a typo must not quietly open (or shut) the M-Pesa callbacks
-                allowed_networks(str(values["mpesa_allowed_ips"]))
-            except ValueError as exc:
-                errors.append(f"MPESA_ALLOWED_IPS: {exc}")
+        for name in ("mpesa_allowed_ips", "africastalking_allowed_ips"):
+            if name in values:
+                try:  # a typo must not quietly open (or shut) an unsigned provider's callbacks
+                    allowed_networks(str(values[name]))
+                except ValueError as exc:
+                    errors.append(f"{name.upper()}: {exc}")
         errors += integration_errors(values)
         if values.get("app_env", "development") not in APP_ENVS:
             # A typo such as "prod" must not quietly start a development server.
@@ -302,6 +313,16 @@ class Settings:
         return frozenset(n for n in numbers if n)
 
     @property
+    def africastalking_configured(self) -> bool:
+        return bool(self.africastalking_username and self.africastalking_api_key)
+
+    @property
+    def africastalking_codes(self) -> frozenset[str]:
+        """The shortcodes and sender ids an Africa's Talking inbound ``to`` may name."""
+        codes = {c.strip() for c in self.africastalking_shortcodes.split(",")}
+        return frozenset(c for c in codes | {self.africastalking_sender_id} if c)
+
+    @property
     def sandbox_auth_token(self) -> str:
         """The token Twilio signatures are checked against (a derived one in demo mode)."""
         return self.twilio_auth_token or self.secret_key
@@ -353,6 +374,18 @@ def allowed_networks(spec: str) -> list[IPv4Network | IPv6Network]:
     """``MPESA_ALLOWED_IPS`` as networks (an address is a network of one). ValueError if any
     entry is not an address or network."""
     return [ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
+
+
+def caller_allowed(networks: list[IPv4Network | IPv6Network], remote_addr: str | None) -> bool:
+    """Whether an unsigned provider's caller (M-Pesa, Africa's Talking) is inside its allowlist;
+    an empty allowlist admits any caller (the secret path token still guards the route)."""
+    if not networks:
+        return True
+    try:
+        caller = ip_address(remote_addr or "")
+    except ValueError:
+        return False
+    return any(caller in network for network in networks)
 
 
 def _weak_secret(value: str, minimum: int) -> str | None:

@@ -11,9 +11,11 @@ import threading
 import weakref
 from typing import Protocol
 
+from outreach.channels.africastalking import AfricasTalkingSMS
 from outreach.channels.base import Channel
 from outreach.channels.email import EmailChannel
 from outreach.channels.sandbox import SandboxChannel
+from outreach.channels.sms_routes import RoutedSMS
 from outreach.channels.twilio_channel import TwilioChannel
 from outreach.channels.web import WebChannel
 from outreach.settings import Settings
@@ -31,7 +33,9 @@ class ChannelRegistry:
     """The real channels under one set of settings.
 
     Email goes over SMTP even in demo mode (a local catcher on SMTP_URL in development); SMS and
-    WhatsApp use the sandbox until Twilio credentials are set.
+    WhatsApp use the sandbox until Twilio credentials are set. With Africa's Talking credentials
+    too, SMS goes through ``RoutedSMS``: the provider by the number's country, with failover
+    (config/sms_routes.yaml).
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -54,6 +58,22 @@ class ChannelRegistry:
             raise ValueError(f"channel: unknown channel {name!r}")
         if settings.demo_mode:
             return SandboxChannel(name)
+        if name == "sms" and settings.africastalking_configured:
+            return self._routed_sms()
+        return self._twilio(name)
+
+    def _routed_sms(self) -> RoutedSMS:
+        settings, twilio = self.settings, self._twilio("sms")
+        # Rebuilt when either provider's address or account changes (as for Twilio below).
+        key = (id(twilio), settings.africastalking_api_base, settings.africastalking_username)
+        cached: tuple[tuple[object, ...], RoutedSMS] | None = self._local.__dict__.get("routed")
+        if cached is None or cached[0] != key:
+            routed = RoutedSMS({"twilio": twilio, "africastalking": AfricasTalkingSMS(settings)})
+            cached = self._local.routed = (key, routed)
+        return cached[1]
+
+    def _twilio(self, name: str) -> TwilioChannel:
+        settings = self.settings
         cache: dict[tuple[str, str, str], TwilioChannel] = self._local.__dict__.setdefault(
             "twilio", {}
         )

@@ -22,8 +22,11 @@ from outreach.audit import log as audit
 from outreach.campaigns.config import CampaignConfig
 from outreach.models import ContactPoint, Message, MessageEvent, OutboxItem
 
-INVALID_CODES = {"21211", "21614"}  # invalid / not a mobile number
-OPTED_OUT_CODES = {"21610"}
+# Twilio 21211/21614 and Africa's Talking 403 InvalidPhoneNumber / 404 UnsupportedNumberType:
+# invalid / not a mobile number. Twilio 21610 and Africa's Talking 406 UserInBlacklist: the
+# subscriber opted out (outreach.channels.africastalking prefixes its codes with "at:").
+INVALID_CODES = {"21211", "21614", "at:403", "at:404"}
+OPTED_OUT_CODES = {"21610", "at:406"}
 SESSION_CLOSED_CODES = {"63016"}
 
 # Twilio MessageStatus values -> ours. Twilio's "accepted"/"scheduled"/"queued" are all "queued"

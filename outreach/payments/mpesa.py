@@ -13,7 +13,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
-from ipaddress import ip_address
 
 from outreach.payments.base import (
     CallbackRejected,
@@ -26,7 +25,7 @@ from outreach.payments.base import (
     loan_number,
     reference,
 )
-from outreach.settings import allowed_networks
+from outreach.settings import allowed_networks, caller_allowed
 
 CURRENCY = "KES"
 # What Daraja expects back from a confirmation URL (anything else, and it retries).
@@ -57,14 +56,8 @@ class Mpesa:
         """WrongToken unless ``token`` is ours; CallerNotAllowed outside the allowlist."""
         if not hmac.compare_digest(token.encode(), self.callback_token.encode()):
             raise WrongToken("M-Pesa callback: wrong token")
-        if not self.allowed:
-            return
-        try:
-            caller = ip_address(remote_addr or "")
-        except ValueError:
-            raise CallerNotAllowed("M-Pesa callback: no caller address") from None
-        if not any(caller in network for network in self.allowed):
-            raise CallerNotAllowed(f"M-Pesa callback from {caller}: outside MPESA_ALLOWED_IPS")
+        if not caller_allowed(self.allowed, remote_addr):
+            raise CallerNotAllowed(f"M-Pesa callback from {remote_addr}: outside MPESA_ALLOWED_IPS")
 
     def parse_callback(
         self, body: bytes, headers: Mapping[str, str], now: datetime
