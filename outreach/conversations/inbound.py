@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.audit import log as audit
 from outreach.channels import Channels
-from outreach.conversations import bot_turns
+from outreach.conversations import bot_turns, menu
 from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
 from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Borrower, ContactPoint, Conversation, Message
@@ -184,6 +184,11 @@ def route_inbound(
         return result
     if conv.owner != "bot":
         return result  # an officer owns it: the console shows the new message
+    if menu.wants_menu(session, conv, msg.body):
+        # The numeric SMS menu for feature phones: no NLU, the same checks and services.
+        result.replies = menu.run_turn(session, settings, channels, conv, msg)
+        session.commit()
+        return result
     # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
     result.replies = bot_turns.run_turn(session, settings, rasa, channels, conv, msg)
     return result

@@ -56,6 +56,9 @@ class Conversation(Base):
     # The keyed digest of a loan number a web visitor typed (``loan:<hmac>``): the subject its
     # failed checks count against, and why loan_last4 proves nothing here (finding 1).
     identify_key: Mapped[str | None] = mapped_column(String(80))
+    # Where the borrower is in the numeric SMS menu (outreach.conversations.menu); None while
+    # the NLU bot serves the conversation.
+    menu_state: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
 
