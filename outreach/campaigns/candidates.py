@@ -23,10 +23,10 @@ from outreach.campaigns.stops import (
     OPEN_PLAN,
     flag_open,
     handoff_open,
-    stage_stopped,
     paid_since_figures,
     plan_open,
     promise_open,
+    stage_stopped,
     stop_reason,
 )
 from outreach.models import Borrower, Loan, PaymentPlan, PlanInstalment, PromiseToPay

@@ -141,7 +141,9 @@ def evaluate(pack: RulePack, scenario: Scenario) -> Decision:
         if session_end is None or session_end <= now:  # open while last > now - 24h
             reasons.add("whatsapp_session_closed")
     if lender:
-        needs_consent = pack.letter_consent_required if channel == "letter" else pack.consent_required
+        needs_consent = (
+            pack.letter_consent_required if channel == "letter" else pack.consent_required
+        )
         if needs_consent and channel not in b.consent:
             reasons.add("no_consent")
         reasons.update(flag for flag in b.flags if flag in pack.blocking_flags)

@@ -181,5 +181,7 @@ def compile_rules(rules: dict, name: str, chain: tuple, version: str, where: str
         blocking_flags=frozenset(FLAGS),
         content=rules,
         letter_window_exempt=bool(letters) and not letters.get("contact_window", True),
-        letter_consent_required=bool(letters.get("consent_required", consent.get("required", True))),
+        letter_consent_required=bool(
+            letters.get("consent_required", consent.get("required", True))
+        ),
     )

@@ -62,8 +62,12 @@ def placements(
             )
         ).all()
 
-        def first(channel: str, points: list = list(points)) -> str:
-            return next((p.address for p in points if p.channel == channel), "")
+        addresses = {}
+        for point in points:
+            addresses.setdefault(point.channel, point.address)
+
+        def first(channel: str, addresses: dict[str, str] = addresses) -> str:
+            return addresses.get(channel, "")
 
         out.append(
             {

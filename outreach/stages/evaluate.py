@@ -94,7 +94,9 @@ def _broken_counts(session: Session) -> dict[int, int]:
     counts: dict[int, int] = {}
     for model in (PaymentPlan, PromiseToPay):
         for loan_id, n in session.execute(
-            select(model.loan_id, func.count()).where(model.status == "broken").group_by(model.loan_id)
+            select(model.loan_id, func.count())
+            .where(model.status == "broken")
+            .group_by(model.loan_id)
         ):
             counts[loan_id] = counts.get(loan_id, 0) + n
     return counts
@@ -139,9 +141,10 @@ def evaluate_stages(
                 currency=loan.currency,
             )
             target, rule = rules.target(facts)
-            if target == "pre_legal" and row is not None and row.returned_until is not None:
-                if now < row.returned_until:  # a supervisor returned it: cooldown
-                    target, rule = rules.target_below_pre_legal(facts)
+            returned = row is not None and row.returned_until is not None
+            if target == "pre_legal" and returned and now < row.returned_until:
+                # A supervisor returned it to collections: not proposed again until the cooldown.
+                target, rule = rules.target_below_pre_legal(facts)
         if target == stage:
             continue
         move(session, row, loan, target, rule, now)

@@ -55,7 +55,9 @@ def stage_of(session: Session, loan_id: int) -> AccountStage | None:
 
 def history(session: Session, loan_id: int) -> list[StageMove]:
     return list(
-        session.scalars(select(StageMove).where(StageMove.loan_id == loan_id).order_by(StageMove.id))
+        session.scalars(
+            select(StageMove).where(StageMove.loan_id == loan_id).order_by(StageMove.id)
+        )
     )
 
 
@@ -93,7 +95,12 @@ def decide(
             "stage.held",
             subject=f"loan:{loan_id}",
             borrower_id=loan.borrower_id,
-            details={"loan_id": loan_id, "stage": "pre_legal", "rule": "review:hold", "reason": reason},
+            details={
+                "loan_id": loan_id,
+                "stage": "pre_legal",
+                "rule": "review:hold",
+                "reason": reason,
+            },
             at=now,
         )
         session.flush()
@@ -115,9 +122,7 @@ def decide(
         )
         target, _ = rules.target_below_pre_legal(facts)
         status = "returned"
-    move(
-        session, row, loan, target, f"review:{decision}", now, actor=actor, reason=reason or None
-    )
+    move(session, row, loan, target, f"review:{decision}", now, actor=actor, reason=reason or None)
     row.review_status, row.review_reason = status, reason or None
     row.reviewed_by_id, row.reviewed_at = officer_id, now
     if decision == "place":

@@ -47,12 +47,16 @@ class Rule:
         if facts.broken_arrangements < w.get("broken_arrangements_at_least", 0):
             return False
         quiet = w.get("no_right_party_contact_days")
-        if quiet is not None and facts.days_since_contact is not None:
-            if facts.days_since_contact < quiet:
-                return False
+        since = facts.days_since_contact
+        if quiet is not None and since is not None and since < quiet:
+            return False
         floor = w.get("balance_at_least")
         if floor is not None:
-            amount = floor.get(facts.currency, floor.get("default")) if isinstance(floor, dict) else floor
+            amount = (
+                floor.get(facts.currency, floor.get("default"))
+                if isinstance(floor, dict)
+                else floor
+            )
             if amount is not None and facts.balance < amount:
                 return False
         return True
@@ -114,7 +118,10 @@ def _when(value: Any, where: str) -> dict[str, Any]:
         at = f"{where}.{key}"
         if key == "balance_at_least":
             out[key] = (
-                {str(k).upper() if k != "default" else k: _money(v, f"{at}.{k}") for k, v in raw.items()}
+                {
+                    str(k).upper() if k != "default" else k: _money(v, f"{at}.{k}")
+                    for k, v in raw.items()
+                }
                 if isinstance(raw, dict)
                 else _money(raw, at)
             )
@@ -138,7 +145,9 @@ def parse(data: dict[str, Any]) -> StageRules:
             if entry["id"] in seen:
                 raise ConfigError(f"stages.yaml: {where}.id: duplicate rule id {entry['id']!r}")
             seen.add(entry["id"])
-            rules.append(Rule(str(entry["id"]), stage, _when(entry.get("when") or {}, f"{where}.when")))
+            rules.append(
+                Rule(str(entry["id"]), stage, _when(entry.get("when") or {}, f"{where}.when"))
+            )
     for stage in stages:
         if stage not in AUTOMATIC_STAGES:
             known = "manual" if stage in STAGES else "unknown"

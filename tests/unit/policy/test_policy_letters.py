@@ -69,12 +69,12 @@ def test_it_asks_consent_for_letters_under_a_pack_archived_before_letters_existe
 def test_it_refuses_a_letters_section_without_a_citation():
     content = copy.deepcopy(shipped_pack("US", "IL", "60601").content)
     content["letters"] = {"contact_window": False}
-    with pytest.raises(PackError, match="letters.citation: required"):
+    with pytest.raises(PackError, match=r"letters\.citation: required"):
         compile_rules(content, "US", ("default", "US"), "US@x", "test")
 
 
 def test_it_names_the_field_of_a_bad_postal_address():
     bad = copy.deepcopy(CASES[0])
     bad["borrower"]["postal_address"] = 12
-    with pytest.raises(ValueError, match="borrower.postal_address"):
+    with pytest.raises(ValueError, match=r"borrower\.postal_address"):
         parse_scenario(bad)
