@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from outreach import clock
-from outreach.cli.demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
+from outreach.cli.demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows, seed_stages
 from outreach.loan_import.upsert import BookError, ImportReport, RowError, import_rows, open_book
 from outreach.migrate import upgrade
 from outreach.models import ROLES, Borrower, Officer
@@ -100,7 +100,9 @@ def register_cli(app: Flask) -> None:
                         )
                     )
             session.commit()
+            stages = seed_stages(session, clock.now())
         click.echo(f"demo book: {report.created} borrowers created, {report.updated} updated")
+        click.echo(f"demo stages: {stages}")
 
     @app.cli.command("import-loans")
     @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
