@@ -63,20 +63,18 @@ def test_it_lets_a_supervisor_decide_the_pre_legal_queue_and_not_an_officer(
     queue = page.locator("#stage-queue")
     expect(queue).to_contain_text("LN-HOLD-1")
     expect(queue).to_contain_text("dpd_90")
-    hold_row = page.locator("#stage-%d" % held.loans[0].id)
+    hold_row = page.locator(f"#stage-{held.loans[0].id}")
     hold_row.get_by_text("Hold", exact=True).first.click()
     hold_row.get_by_label("Reason to hold account LN-HOLD-1").fill(
         "Borrower in hospital, call in 2 weeks"
     )
     hold_row.get_by_role("button", name="Hold").click()
     expect(page.get_by_role("status").first).to_contain_text("Account LN-HOLD-1 held.")
-    expect(page.locator("#stage-%d" % held.loans[0].id)).to_contain_text(
-        "held: Borrower in hospital"
-    )
+    expect(page.locator(f"#stage-{held.loans[0].id}")).to_contain_text("held: Borrower in hospital")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console-stage-queue.png"), full_page=True)
 
-    page.locator("#stage-%d" % sued.loans[0].id).get_by_role(
+    page.locator(f"#stage-{sued.loans[0].id}").get_by_role(
         "button", name="Approve for legal"
     ).click()
     expect(page.get_by_role("status").first).to_contain_text(

@@ -61,7 +61,7 @@ def test_it_prints_the_days_letters_and_skips_one_a_flag_now_blocks(
         assert hashlib.sha256(data).hexdigest() == m["sha256"]
         assert "Ana Garcia" in pdf_text(data)
     session.expire_all()
-    assert [(l.id, l.status) for l in session.scalars(select(Letter).order_by(Letter.id))] == [
+    assert [(x.id, x.status) for x in session.scalars(select(Letter).order_by(Letter.id))] == [
         (first.id, "printed"),
         (second.id, "printed"),
         (third.id, "blocked"),

@@ -32,7 +32,7 @@ def _letter(session, settings, clock, kind="final_demand", **borrower):
 
 
 def test_it_writes_a_us_final_demand_with_the_amounts_and_the_deadline(session, settings, clock):
-    b, letter = _letter(session, settings, clock)
+    _, letter = _letter(session, settings, clock)
     text = pdf_text(letter.pdf)
     assert "Final demand: account LN" in text and "Dear Ana Garcia," in text
     assert "1 Main St" in text and "Chicago IL 60601" in text

@@ -81,7 +81,7 @@ def test_it_returns_an_account_to_collections_and_keeps_it_out_of_pre_legal_for_
 
 def test_it_stops_automated_reminders_in_legal_and_agency(session, clock):
     supervisor = make_officer(session, "supervisor")
-    borrower, loan = _pre_legal(session, clock)
+    _, loan = _pre_legal(session, clock)
     planned = plan(session, clock.now())
     assert planned.queued == 1  # pre_legal still gets its reminder (15 days past due)
     item = session.scalars(select(OutboxItem)).one()
