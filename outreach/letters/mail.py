@@ -78,7 +78,7 @@ def email_letter(
         created_at=now,
     )
     session.add(message)
-    session.flush()
+    session.commit()  # logged before the provider call: a crash leaves "sending", not nothing
     filename = f"letter-{loan.loan_number}-{letter.kind}.pdf"
     try:
         result = channels.get("email").send(
