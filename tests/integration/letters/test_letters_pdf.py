@@ -156,6 +156,9 @@ def test_it_stores_the_sha256_in_the_audit_log_and_shows_the_letter_on_the_timel
     login(client, auditor)
     page = client.get(f"/audit/borrowers/{b.id}").get_data(as_text=True)
     assert "out letter" in page and "letter.created" in page and letter.sha256 in page
+    assert f'href="/console/letters/{letter.id}.pdf"' in page  # auditors may download it
+    pdf = client.get(f"/console/letters/{letter.id}.pdf")
+    assert pdf.status_code == 200 and pdf.data == letter.pdf
 
 
 def test_it_refuses_a_letter_the_policy_blocks_and_audits_the_refusal(session, settings, clock):
