@@ -149,6 +149,20 @@ def fineract(settings: Settings, now: datetime) -> None:
         log.info("fineract: %s; %s", report.pulled.summary(), report.pushed.summary())
 
 
+def stages(settings: Settings, now: datetime) -> None:
+    """Nightly: move accounts between stages by config/stages.yaml (issue 18); a move into
+    pre_legal lands in the supervisors' review queue; a move into late queues the notice of
+    arrears for the next print batch."""
+    from outreach.letters.auto import queue_stage_letters
+    from outreach.stages.evaluate import evaluate_stages
+
+    with session_scope(settings.database_url) as session:
+        report = evaluate_stages(session, now)
+        log.info("stages: %s", report.summary())
+        queued = queue_stage_letters(session, settings, report, now)
+        log.info("stages: %s letters queued for printing", queued)
+
+
 JOBS = {
     "heartbeat": heartbeat,
     "plan": plan,
@@ -163,6 +177,7 @@ JOBS = {
     "file_drops": file_drops,
     "file_export": file_export,
     "fineract": fineract,
+    "stages": stages,
 }
 
 
@@ -218,6 +233,8 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
         # After midnight UTC, once the day is over; a restart late in the day still exports.
         ("file_export", "cron", {"hour": 0, "minute": 30}, {"misfire_grace_time": 20 * 3600}),
         ("retention", "cron", {"hour": 3, "minute": 17}, {"misfire_grace_time": 3600}),
+        # After the arrangements review (02:05), which marks the broken plans the rules count.
+        ("stages", "cron", {"hour": 2, "minute": 35}, {"misfire_grace_time": 6 * 3600}),
     ]
     for job_id, trigger, fields, options in schedule:
         scheduler.add_job(

@@ -26,6 +26,7 @@ from outreach.campaigns.stops import (
     paid_since_figures,
     plan_open,
     promise_open,
+    stage_stopped,
     stop_reason,
 )
 from outreach.models import Borrower, Loan, PaymentPlan, PlanInstalment, PromiseToPay
@@ -125,6 +126,7 @@ def cadence_candidates(
         .where(
             Loan.status.in_(("current", "delinquent")),
             Loan.outstanding > 0,
+            ~stage_stopped(),  # legal / agency / written off: no automated messages (issue 18)
             or_(
                 Loan.days_past_due > 0,
                 and_(
@@ -200,7 +202,7 @@ def arrangement_candidates(
     """Instalment reminders for current plans and day-before reminders for open promises, by
     each borrower's today."""
     utc = days.utc_date
-    blocked = or_(flag_open(), handoff_open())
+    blocked = or_(flag_open(), handoff_open(), stage_stopped())
     out = []
     inst = config.instalment
     rows = session.execute(

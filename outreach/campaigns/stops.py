@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Exists, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from outreach.models import (
+    AccountStage,
     BorrowerFlag,
     HandoffCase,
     Loan,
@@ -22,6 +23,7 @@ from outreach.models import (
     PaymentPlan,
     PromiseToPay,
 )
+from outreach.models.stages import AUTOMATION_STOPPED
 
 # A plan in these states replaces the cadence with instalment reminders.
 OPEN_PLAN = ("accepted", "current")
@@ -31,6 +33,14 @@ def flag_open() -> Exists:
     """The borrower has an uncleared flag (dispute, cease and desist, attorney, bankruptcy...)."""
     return exists().where(
         BorrowerFlag.borrower_id == Loan.borrower_id, BorrowerFlag.cleared_at.is_(None)
+    )
+
+
+def stage_stopped() -> Exists:
+    """The loan is in a stage without automated collection messages (legal, agency, written off,
+    closed: ``outreach.models.stages.AUTOMATION_STOPPED``); required notices go as letters."""
+    return exists().where(
+        AccountStage.loan_id == Loan.id, AccountStage.stage.in_(AUTOMATION_STOPPED)
     )
 
 
@@ -121,6 +131,11 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
         PromiseToPay.loan_id, PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
     )
     paid = matching(Loan.id, Loan.id.in_(loans), paid_since_figures())
+    staged = matching(
+        AccountStage.loan_id,
+        AccountStage.loan_id.in_(loans),
+        AccountStage.stage.in_(AUTOMATION_STOPPED),
+    )
     promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
     open_promises = (
         matching(PromiseToPay.id, PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open")
@@ -135,6 +150,8 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
             out[r.id] = "handoff_open"
         elif r.loan_id in closed:
             out[r.id] = "loan_paid"
+        elif r.loan_id in staged:
+            out[r.id] = "account_stage"
         elif kind == "cadence" and r.loan_id in planned:
             out[r.id] = "plan_current"
         elif kind == "cadence" and r.loan_id in promised:

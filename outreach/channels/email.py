@@ -100,6 +100,7 @@ class EmailChannel:
         html: str | None,
         unsubscribe_url: str | None,
         message_id: str,
+        attachments: list[tuple[str, str, bytes]] | None = None,
     ) -> EmailMessage:
         msg = EmailMessage()
         user, domain = self.from_addr.split("@", 1)
@@ -114,6 +115,9 @@ class EmailChannel:
         msg.set_content(text)
         if html:
             msg.add_alternative(html, subtype="html")
+        for filename, mime, data in attachments or ():  # e.g. a letter's PDF (issue 18)
+            maintype, subtype = mime.split("/", 1)
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
         return msg
 
     def _connect(self) -> smtplib.SMTP:
@@ -150,9 +154,11 @@ class EmailChannel:
         subject: str | None = None,
         html: str | None = None,
         unsubscribe_url: str | None = None,
+        attachments: list[tuple[str, str, bytes]] | None = None,
     ) -> SendResult:
+        """``attachments``: (file name, MIME type, bytes) each, after the text and HTML parts."""
         sid = "EM" + uuid.uuid4().hex
-        msg = self.build(to, subject or "", body, html, unsubscribe_url, sid)
+        msg = self.build(to, subject or "", body, html, unsubscribe_url, sid, attachments)
         try:
             with self._connect() as smtp:
                 if self.user:

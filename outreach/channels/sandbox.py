@@ -6,6 +6,7 @@ Nothing leaves the machine; the message row itself is what the sandbox phone pag
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from outreach.channels.base import SendResult
 
@@ -22,6 +23,6 @@ class SandboxChannel:
         status_callback: str | None = None,
         content_sid: str | None = None,
         content_variables: dict[str, str] | None = None,
-        **_email: str | None,
+        **_email: Any,
     ) -> SendResult:
         return SendResult(provider_sid="SB" + uuid.uuid4().hex, status="delivered")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 # (country, region, postal code, phone prefix, currency, locale, product)
 PLACES = [
@@ -119,3 +120,51 @@ def demo_rows(today: date, count: int = 50) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+CITIES = {
+    ("US", "IL"): "Chicago",
+    ("US", "NY"): "New York",
+    ("US", "CA"): "San Francisco",
+    ("US", "TX"): "Austin",
+    ("US", "AZ"): "Phoenix",
+    ("US", "FL"): "Miami",
+    ("US", "MA"): "Boston",
+    ("IN", "MH"): "Mumbai",
+    ("PH", "00"): "Manila",
+    ("GB", "ENG"): "London",
+    ("KE", "30"): "Nairobi",
+}
+
+
+def demo_postal_address(index: int, country: str, region: str, postal: str) -> str:
+    """A fictional postal address for demo borrower ``index`` (letters need one)."""
+    city = CITIES.get((country, region), "Springfield")
+    if country == "US":
+        return f"{100 + index} Demo Street, {city} {region} {postal}"
+    return f"{100 + index} Demo Road, {city} {postal}"
+
+
+def seed_stages(session: Any, now: Any) -> str:
+    """Postal addresses for the demo book, then one stage pass: demo loans 60 days past due with
+    no reply land in the supervisors' pre-legal review queue (config/stages.yaml)."""
+    from sqlalchemy import select
+
+    from outreach.models import Borrower, ContactPoint
+    from outreach.stages.evaluate import evaluate_stages
+
+    have = set(
+        session.scalars(select(ContactPoint.borrower_id).where(ContactPoint.channel == "letter"))
+    )
+    for borrower in session.scalars(select(Borrower).where(Borrower.external_id.like("DEMO-%"))):
+        if borrower.id in have:
+            continue
+        index = int(borrower.external_id.split("-")[1])
+        address = demo_postal_address(
+            index, borrower.country, borrower.region or "", borrower.postal_code or ""
+        )
+        session.add(ContactPoint(borrower_id=borrower.id, channel="letter", address=address))
+    session.flush()
+    report = evaluate_stages(session, now)
+    session.commit()
+    return report.summary()

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from outreach import clock
-from outreach.cli.demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows
+from outreach.cli.demo_seed import DEMO_OFFICERS, DEMO_PASSWORD, demo_rows, seed_stages
 from outreach.loan_import.upsert import BookError, ImportReport, RowError, import_rows, open_book
 from outreach.migrate import upgrade
 from outreach.models import ROLES, Borrower, Officer
@@ -52,6 +52,7 @@ def register_cli(app: Flask) -> None:
     from outreach.cli.events import events_cli
     from outreach.cli.files import files_cli
     from outreach.cli.fineract import fineract_cli
+    from outreach.cli.letters import letters_cli, stages_cli
     from outreach.cli.payments import payments_cli
     from outreach.cli.policy import policy_cli
 
@@ -62,6 +63,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(events_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(fineract_cli)
+    app.cli.add_command(letters_cli)
+    app.cli.add_command(stages_cli)
     from outreach.cli.outreach import outreach_cli, templates_cli
 
     app.cli.add_command(outreach_cli)
@@ -97,7 +100,9 @@ def register_cli(app: Flask) -> None:
                         )
                     )
             session.commit()
+            stages = seed_stages(session, clock.now())
         click.echo(f"demo book: {report.created} borrowers created, {report.updated} updated")
+        click.echo(f"demo stages: {stages}")
 
     @app.cli.command("import-loans")
     @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))

@@ -114,11 +114,16 @@ def scenario_from_facts(
     """The policy scenario (contract input) for contacting a borrower on ``channel`` now."""
     borrower, points = facts.borrower, facts.points
     usable = [p for p in points if p.invalid_at is None]
-    phone_points = [p for p in usable if p.channel == channel and channel != "email"] or [
-        p for p in usable if p.channel in ("sms", "whatsapp")
-    ]
+    phone_points = [p for p in usable if p.channel == channel and channel in ("sms", "whatsapp")]
+    phone_points = phone_points or [p for p in usable if p.channel in ("sms", "whatsapp")]
     phone = phone_points[0].address if phone_points else None
     email = next((p.address for p in usable if p.channel == "email"), None)
+    # The postal address only for a letter (issue 18): other decisions keep the facts they had.
+    postal = (
+        next((p.address for p in usable if p.channel == "letter"), None)
+        if channel == "letter"
+        else None
+    )
     borrower_facts: dict[str, Any] = {
         "country": borrower.country,
         "consent": sorted({p.channel for p in usable if p.consent_at}),
@@ -131,6 +136,7 @@ def scenario_from_facts(
         ("timezone", borrower.timezone),
         ("phone", phone),
         ("email", email),
+        ("postal_address", postal),
     ):
         if value:
             borrower_facts[key] = value

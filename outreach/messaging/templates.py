@@ -38,8 +38,17 @@ VARIABLES = frozenset(
         "loan_ref",
         "paybill",  # an M-Pesa paybill (business number) to pay by
         "account",  # the account number to give at that paybill (the loan number)
+        # Letters (issue 18): templates/messages/<letter kind>/letter.<locale>.j2
+        "name",
+        "balance",
+        "past_due",
+        "deadline",
+        "remedy_days",
+        "country",
+        "arrangement",  # .label, .agreed_on, .total, .schedule[].amount/.due (outreach.letters)
     }
 )
+LETTER_BLOCKS = ("subject", "body")
 
 _env = Environment(
     loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -117,6 +126,20 @@ def render_email(message: str, locale: str, **variables: Any) -> dict[str, str]:
         if block not in text_tpl.blocks:
             raise TemplateCheckError(f"template {name}: missing block {block!r}")
         tpl = html_tpl if block == "html" else text_tpl
+        ctx = tpl.new_context(dict(variables))
+        parts[block] = "".join(tpl.blocks[block](ctx)).strip()
+    parts["subject"] = " ".join(parts["subject"].split())
+    return parts
+
+
+def render_letter(message: str, locale: str, **variables: Any) -> dict[str, str]:
+    """Subject line and body text of a letter (rendered into a PDF by ``outreach.letters``)."""
+    name = find(message, "letter", locale)
+    tpl = _load(name)
+    parts = {}
+    for block in LETTER_BLOCKS:
+        if block not in tpl.blocks:
+            raise TemplateCheckError(f"template {name}: missing block {block!r}")
         ctx = tpl.new_context(dict(variables))
         parts[block] = "".join(tpl.blocks[block](ctx)).strip()
     parts["subject"] = " ".join(parts["subject"].split())

@@ -18,6 +18,7 @@ from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
 from outreach.models.provider_payments import ProviderPayment
+from outreach.models.stages import AccountStage, Letter, StageMove
 from outreach.models.stk_requests import StkRequest
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "CHANNELS",
     "FLAGS",
     "ROLES",
+    "AccountStage",
     "ApiKey",
     "AuditCheckpoint",
     "AuditEvent",
@@ -50,6 +52,7 @@ __all__ = [
     "IdentityCheck",
     "IdentityLockout",
     "LegalHold",
+    "Letter",
     "Loan",
     "LoginAttempt",
     "Message",
@@ -65,6 +68,7 @@ __all__ = [
     "ProviderPayment",
     "RulePackSnapshot",
     "SendRateSlot",
+    "StageMove",
     "StkRequest",
     "VerificationProgress",
 ]

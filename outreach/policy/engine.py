@@ -18,6 +18,10 @@ whatsapp_session_closed    everyone (free-   no (a session is opened by the borr
 marketing_not_allowed      everyone          no
 =========================  ================  ==================================================
 
+Letters (channel ``letter``, issue 18; rule pack section ``letters`` with its citation): the
+contact window and time-of-day preferences do not apply, consent is not required, a postal
+address is (``no_address``), flags, opt-outs and the marketing ban apply as to every message.
+
 Borrower-initiated replies are not subject to windows, caps, preferences or consent
 (RULES.md RF-TIME-5, (c) 5; contract).
 """
@@ -126,7 +130,7 @@ def evaluate(pack: RulePack, scenario: Scenario) -> Decision:
     # Rules that time does not lift.
     if channel in b.opt_outs:
         reasons.add("opted_out")
-    if (channel == "email" and not b.email) or (channel != "email" and not b.phone):
+    if not _address(b, channel):
         reasons.add("no_address")
     if scenario.message_category == "marketing" and channel in pack.marketing_blocked:
         reasons.add("marketing_not_allowed")
@@ -137,7 +141,10 @@ def evaluate(pack: RulePack, scenario: Scenario) -> Decision:
         if session_end is None or session_end <= now:  # open while last > now - 24h
             reasons.add("whatsapp_session_closed")
     if lender:
-        if pack.consent_required and channel not in b.consent:
+        needs_consent = (
+            pack.letter_consent_required if channel == "letter" else pack.consent_required
+        )
+        if needs_consent and channel not in b.consent:
             reasons.add("no_consent")
         reasons.update(flag for flag in b.flags if flag in pack.blocking_flags)
 
@@ -156,6 +163,15 @@ def evaluate(pack: RulePack, scenario: Scenario) -> Decision:
     )
 
 
+def _address(b: Any, channel: str) -> bool:
+    """Something to send to: the email address, the postal address, or the phone number."""
+    if channel == "email":
+        return bool(b.email)
+    if channel == "letter":
+        return bool(b.postal_address)
+    return bool(b.phone)
+
+
 def _time_rules(
     pack: RulePack,
     scenario: Scenario,
@@ -166,7 +182,13 @@ def _time_rules(
 ) -> int | None:
     """Add the time-based reasons; return next_allowed_at (µs) when only they block."""
     b = scenario.borrower
-    start, end = pack.window_for(scenario.channel, b.postal_code)
+    if scenario.channel == "letter" and pack.letter_window_exempt:
+        # A letter is not delivered at a time of day: no window, no time-of-day preferences
+        # (rule pack ``letters``); caps that name letters still apply.
+        start, end, prefs = 0, _ALL_DAY, None
+    else:
+        start, end = pack.window_for(scenario.channel, b.postal_code)
+        prefs = b.preferences
     window = (start, end, 0)
     if not window_contains(zones, window, now):
         # Outside the window somewhere. "No overlap" is judged on the coming days (the window
@@ -177,7 +199,6 @@ def _time_rules(
             reasons.add("no_common_window")
         else:
             reasons.add("contact_window")
-    prefs = b.preferences
     combined = window
     if prefs is not None:
         low = prefs.earliest if prefs.earliest is not None else 0

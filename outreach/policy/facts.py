@@ -13,7 +13,9 @@ from typing import Any
 from outreach.policy.timeutil import format_hhmm, format_instant_exact
 from outreach.policy.zones import candidate_zones
 
-CHANNELS = ("sms", "whatsapp", "email")
+# ``letter``: a postal letter (issue 18). Flags, opt-outs and marketing apply to it like any
+# message; the contact window and preferences do not (rule pack section ``letters``).
+CHANNELS = ("sms", "whatsapp", "email", "letter")
 FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
 INITIATORS = ("lender", "borrower")
 KINDS = ("freeform", "template")
@@ -42,6 +44,7 @@ class Borrower:
     timezone: str | None = None
     phone: str | None = None
     email: str | None = None
+    postal_address: str | None = None
     consent: tuple[str, ...] = ()
     opt_outs: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
@@ -73,7 +76,7 @@ class Scenario:
         """Canonical contract input: store it with the decision, replay it later."""
         b = self.borrower
         borrower: dict[str, Any] = {"country": b.country}
-        for key in ("region", "postal_code", "timezone", "phone", "email"):
+        for key in ("region", "postal_code", "timezone", "phone", "email", "postal_address"):
             value = getattr(b, key)
             if value is not None:
                 borrower[key] = value

@@ -39,6 +39,10 @@ class RulePack:
     marketing_blocked: frozenset[str]
     blocking_flags: frozenset[str]
     content: dict[str, Any] = field(compare=False, repr=False)
+    # Letters (section ``letters``): exempt from the contact window and preferences, consent not
+    # required. A pack without the section (archived before letters existed) asks consent.
+    letter_window_exempt: bool = False
+    letter_consent_required: bool = True
 
     def window_for(self, channel: str, postal_code: str | None = None) -> tuple[int, int]:
         """Local ``[start, end)`` minutes for a lender-initiated message: every rule intersected."""
@@ -148,6 +152,23 @@ def compile_rules(rules: dict, name: str, chain: tuple, version: str, where: str
         _req(_req(flags, flag, f"{where}: flags"), "citation", f"{where}: flags.{flag}")
     for section in ("opt_outs", "address"):
         _req(_req(rules, section, where), "citation", f"{where}: {section}")
+    letters = rules.get("letters")
+    if letters is not None:
+        if not isinstance(letters, dict):
+            raise PackError(f"{where}: letters: must be a mapping")
+        _req(letters, "citation", f"{where}: letters")
+        for key in ("contact_window", "consent_required", "marketing_blocked"):
+            if not isinstance(letters.get(key, True), bool):
+                raise PackError(f"{where}: letters.{key}: must be true or false")
+    else:
+        letters = {}
+    blocked = (
+        _channels(marketing.get("blocked_channels", []), f"{where}: marketing")
+        if marketing.get("blocked_channels")
+        else frozenset()
+    )
+    if letters.get("marketing_blocked", True):
+        blocked = blocked | {"letter"}
     return RulePack(
         name=name,
         chain=chain,
@@ -156,9 +177,11 @@ def compile_rules(rules: dict, name: str, chain: tuple, version: str, where: str
         caps=tuple(caps),
         consent_required=bool(consent.get("required", True)),
         whatsapp_session_us=int(hours) * HOUR,
-        marketing_blocked=_channels(marketing.get("blocked_channels", []), f"{where}: marketing")
-        if marketing.get("blocked_channels")
-        else frozenset(),
+        marketing_blocked=blocked,
         blocking_flags=frozenset(FLAGS),
         content=rules,
+        letter_window_exempt=bool(letters) and not letters.get("contact_window", True),
+        letter_consent_required=bool(
+            letters.get("consent_required", consent.get("required", True))
+        ),
     )

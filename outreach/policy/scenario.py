@@ -229,6 +229,7 @@ def _borrower(value: Any) -> Borrower:
         timezone=timezone,
         phone=_phone(phone) if phone is not None else None,
         email=email,
+        postal_address=_opt_str(d, "postal_address", "borrower.postal_address"),
         consent=_names(d.get("consent"), "borrower.consent", CHANNELS),
         opt_outs=_names(d.get("opt_outs"), "borrower.opt_outs", CHANNELS),
         flags=_names(d.get("flags"), "borrower.flags", FLAGS),

@@ -26,6 +26,7 @@ JOB_IDS = {
     "inbound_spool",
     "stk_query",
     "events",
+    "stages",
 }
 
 

@@ -43,6 +43,7 @@ class ScenarioBorrower(ma.Schema):
     timezone = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True, metadata={"examples": ["+13125550100"]})
     email = ma.fields.String(allow_none=True)
+    postal_address = ma.fields.String(allow_none=True)  # needed by channel "letter"
     consent = _strings(metadata={"items": {"enum": list(CHANNELS)}})
     opt_outs = _strings(metadata={"items": {"enum": list(CHANNELS)}})
     flags = _strings(metadata={"items": {"enum": list(FLAGS)}})

@@ -34,6 +34,14 @@ KIND_BY_ACTION = {
     "payment.parked": "payment",
     "payment.matched": "payment",
     "payment.refunded": "payment",
+    # Issue 18: stage moves and letters (a letter's Message row shows it as "out letter" too).
+    "stage.moved": "stage",
+    "stage.held": "stage",
+    "letter.created": "letter",
+    "letter.printed": "letter",
+    "letter.emailed": "letter",
+    "letter.blocked": "letter",
+    "letter.downloaded": "access",
 }
 
 SKIPPED_ACTIONS = {"message.out", "message.in", "message.blocked", "message.sent"}

@@ -1,7 +1,7 @@
 """Officer console: the queue, a case view, claim/reassign/close (``views``), casework
 (``actions``), replies (``reply``), identity lock releases (``identity``), payment requests
 (``payment_request``), M-Pesa prompts (``mpesa_prompt``), the review queue of parked payments
-(``parked_payments``); the blueprint and shared helpers live in ``blueprint``, which imports
+(``parked_payments``), account stages and letters (``stages``); the blueprint and shared helpers live in ``blueprint``, which imports
 none of them."""
 
 from outreach.web.console import (
@@ -11,6 +11,7 @@ from outreach.web.console import (
     parked_payments,
     payment_request,
     reply,
+    stages,
     views,
 )
 from outreach.web.console.blueprint import bp
@@ -23,5 +24,6 @@ __all__ = [
     "parked_payments",
     "payment_request",
     "reply",
+    "stages",
     "views",
 ]
