@@ -22,6 +22,7 @@ from outreach.campaigns.steps import pick_segment, pick_step, recent_steps, sent
 from outreach.campaigns.stops import (
     OPEN_PLAN,
     flag_open,
+    pause_open,
     handoff_open,
     paid_since_figures,
     plan_open,
@@ -102,6 +103,7 @@ def cadence_candidates(
         promise_open().label("promise"),
     )
     paid = paid_since_figures().label("paid")
+    paused = pause_open(days.now).label("paused")
     rows = session.execute(
         select(
             Loan.id,
@@ -120,6 +122,7 @@ def cadence_candidates(
             plan,
             promise,
             paid,
+            paused,
         )
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
@@ -157,6 +160,7 @@ def cadence_candidates(
         p,
         pr,
         paid_up,
+        held,
     ) in rows:
         today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
@@ -169,7 +173,7 @@ def cadence_candidates(
         step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)
         if step is None:
             continue
-        stopped = stop_reason(f, h, p, pr, paid_up)
+        stopped = stop_reason(f, h, p, pr, paid_up, held)
         if stopped and not include_stopped:
             continue
         if sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):
@@ -200,7 +204,7 @@ def arrangement_candidates(
     """Instalment reminders for current plans and day-before reminders for open promises, by
     each borrower's today."""
     utc = days.utc_date
-    blocked = or_(flag_open(), handoff_open())
+    blocked = or_(flag_open(), handoff_open(), pause_open(days.now))
     out = []
     inst = config.instalment
     rows = session.execute(

@@ -99,7 +99,8 @@ def load_facts(
 def usable_point(points: list[ContactPoint], channel: str) -> ContactPoint | None:
     """The address to use on ``channel``: a valid one, not opted out if there is a choice."""
     candidates = [p for p in points if p.channel == channel and p.invalid_at is None]
-    candidates.sort(key=lambda p: (p.opted_out_at is not None, p.id))
+    # A number known to reach someone else comes last: the policy then answers wrong_party.
+    candidates.sort(key=lambda p: (p.wrong_party_at is not None, p.opted_out_at is not None, p.id))
     return candidates[0] if candidates else None
 
 
@@ -117,14 +118,20 @@ def scenario_from_facts(
     phone_points = [p for p in usable if p.channel == channel and channel != "email"] or [
         p for p in usable if p.channel in ("sms", "whatsapp")
     ]
+    phone_points.sort(key=lambda p: p.wrong_party_at is not None)  # the borrower's own first
     phone = phone_points[0].address if phone_points else None
-    email = next((p.address for p in usable if p.channel == "email"), None)
+    emails = sorted((p for p in usable if p.channel == "email"), key=lambda p: p.wrong_party_at is not None)
+    email = emails[0].address if emails else None
+    chosen = emails[:1] if channel == "email" else phone_points[:1]
     borrower_facts: dict[str, Any] = {
         "country": borrower.country,
         "consent": sorted({p.channel for p in usable if p.consent_at}),
         "opt_outs": sorted({p.channel for p in points if p.opted_out_at is not None}),
         "flags": borrower.active_flags(),
     }
+    if chosen and chosen[0].wrong_party_at is not None:
+        # Only the address this message would go to counts (RULES.md RF-3P, TCPA-CONSENT).
+        borrower_facts["wrong_party"] = [channel]
     for key, value in (
         ("region", borrower.region),
         ("postal_code", borrower.postal_code),

@@ -6,6 +6,7 @@ from outreach.models.audit import AuditEvent, Heartbeat
 from outreach.models.base import Base
 from outreach.models.borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from outreach.models.bot import BotTurn, VerificationProgress
+from outreach.models.care import CollectionPause, PaymentClaim, VulnerabilityNote
 from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from outreach.models.compliance import AuditCheckpoint, LegalHold
 from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
@@ -34,6 +35,7 @@ __all__ = [
     "BotTurn",
     "CaseAssignment",
     "CaseNote",
+    "CollectionPause",
     "ContactPoint",
     "Conversation",
     "Event",
@@ -58,6 +60,7 @@ __all__ = [
     "OfficerCapacity",
     "OutboxItem",
     "Payment",
+    "PaymentClaim",
     "PaymentPlan",
     "PlanApproval",
     "PlanInstalment",
@@ -67,4 +70,5 @@ __all__ = [
     "SendRateSlot",
     "StkRequest",
     "VerificationProgress",
+    "VulnerabilityNote",
 ]

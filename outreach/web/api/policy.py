@@ -45,6 +45,7 @@ class ScenarioBorrower(ma.Schema):
     email = ma.fields.String(allow_none=True)
     consent = _strings(metadata={"items": {"enum": list(CHANNELS)}})
     opt_outs = _strings(metadata={"items": {"enum": list(CHANNELS)}})
+    wrong_party = _strings(metadata={"items": {"enum": list(CHANNELS)}})
     flags = _strings(metadata={"items": {"enum": list(FLAGS)}})
     preferences = ma.fields.Nested(Preferences, allow_none=True)
     last_inbound = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
