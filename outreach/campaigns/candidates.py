@@ -22,9 +22,9 @@ from outreach.campaigns.steps import pick_segment, pick_step, recent_steps, sent
 from outreach.campaigns.stops import (
     OPEN_PLAN,
     flag_open,
-    pause_open,
     handoff_open,
     paid_since_figures,
+    pause_open,
     plan_open,
     promise_open,
     stop_reason,

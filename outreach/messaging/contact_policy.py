@@ -120,7 +120,9 @@ def scenario_from_facts(
     ]
     phone_points.sort(key=lambda p: p.wrong_party_at is not None)  # the borrower's own first
     phone = phone_points[0].address if phone_points else None
-    emails = sorted((p for p in usable if p.channel == "email"), key=lambda p: p.wrong_party_at is not None)
+    emails = sorted(
+        (p for p in usable if p.channel == "email"), key=lambda p: p.wrong_party_at is not None
+    )
     email = emails[0].address if emails else None
     chosen = emails[:1] if channel == "email" else phone_points[:1]
     borrower_facts: dict[str, Any] = {
