@@ -35,7 +35,13 @@ from outreach.settings import ROOT
 
 # Flags an officer may set or clear from the console (issue 6): the policy-blocking ones the
 # borrower tells us about in a conversation, plus hardship (informational, not blocking).
-CONSOLE_FLAGS = ("dispute_open", "cease_and_desist", "attorney_represented", "hardship")
+CONSOLE_FLAGS = (
+    "dispute_open",
+    "cease_and_desist",
+    "attorney_represented",
+    "hardship",
+    "breathing_space",
+)
 CONTACT_HISTORY = 15
 PAYMENT_HISTORY = 10
 
