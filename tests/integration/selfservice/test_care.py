@@ -118,9 +118,7 @@ def test_it_records_a_payment_claim_only_for_a_verified_borrower(session, settin
     assert plan(session, NOW + timedelta(days=7)).queued == 1
 
 
-def test_it_resumes_reminders_when_an_officer_rejects_the_claim_and_decides_once(
-    session, settings
-):
+def test_it_resumes_reminders_when_an_officer_rejects_the_claim_and_decides_once(session, settings):
     borrower = make_borrower(session)
     claim = PaymentClaim(
         borrower_id=borrower.id, loan_id=borrower.loans[0].id, paid_when="x", paid_how="y"
@@ -158,9 +156,7 @@ def test_it_answers_wrong_party_for_a_marked_number_and_uses_the_borrowers_other
     )
     assert decision["reasons"] == ["wrong_party"]
     session.add(
-        ContactPoint(
-            borrower_id=borrower.id, channel="sms", address="+13125550199", consent_at=NOW
-        )
+        ContactPoint(borrower_id=borrower.id, channel="sms", address="+13125550199", consent_at=NOW)
     )
     session.commit()
     session.expire_all()
