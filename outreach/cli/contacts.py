@@ -44,8 +44,12 @@ def _since(raw: str) -> date:
 @contacts_cli.command("reassigned")
 @click.option("--number", help="The phone number, E.164 (+13125550100).")
 @click.option("--since", "since_text", help="Reassigned since (YYYY-MM-DD).")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), help="CSV: number,since")
-@click.option("--database", default="fcc-rnd", show_default=True, help="Where the result came from.")
+@click.option(
+    "--file", "path", type=click.Path(exists=True, dir_okay=False), help="CSV: number,since"
+)
+@click.option(
+    "--database", default="fcc-rnd", show_default=True, help="Where the result came from."
+)
 def reassigned(number: str | None, since_text: str | None, path: str | None, database: str) -> None:
     """Mark reassigned numbers: no more lender-initiated messages to them."""
     rows: list[tuple[str, str, str]] = []  # (where, number, since)
@@ -54,7 +58,9 @@ def reassigned(number: str | None, since_text: str | None, path: str | None, dat
             reader = csv.DictReader(fh)
             missing = {"number", "since"} - set(reader.fieldnames or [])
             if missing:
-                raise click.ClickException(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+                raise click.ClickException(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))}"
+                )
             for i, row in enumerate(reader, start=2):
                 rows.append((f"{path}:{i}", row.get("number") or "", row.get("since") or ""))
     elif number and since_text:
