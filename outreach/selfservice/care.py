@@ -28,15 +28,15 @@ from outreach.settings import Settings
 # A stated risk to life: crisis line first, a person at once (no consent question first).
 _RISK = re.compile(
     r"\b(kill myself|end it all|end my life|want to end it|suicid\w*|don'?t want to live|"
-    r"self[- ]harm|hurt myself|quitarme la vida|matarme|no quiero vivir|suicid\w*|"
+    r"self[- ]harm|hurt myself|quitarme la vida|matarme|no quiero vivir|"
     r"acabar con todo|hacerme da[ñn]o)\b",
     re.IGNORECASE,
 )
 _KINDS = (
     ("mental_health", r"depress|anxi|mental|panic|ansiedad|depresi|estr[eé]s|stress"),
-    ("bereavement", r"died|passed away|death|funeral|muri[oó]|falleci|luto|funeral"),
-    ("illness", r"sick|ill\b|illness|hospital|cancer|surgery|enferm|hospital|operaci"),
-    ("job_loss", r"job|laid off|fired|unemploy|work|trabajo|chamba|despid|desemple|chamba"),
+    ("bereavement", r"died|passed away|death|funeral|muri[oó]|falleci|luto"),
+    ("illness", r"sick|\bill\b|illness|hospital|cancer|surgery|enferm|operaci"),
+    ("job_loss", r"job|laid off|fired|unemploy|work|trabajo|chamba|despid|desemple"),
     ("disaster", r"flood|fire|hurricane|earthquake|storm|inundaci|incendio|hurac|terremoto"),
 )
 

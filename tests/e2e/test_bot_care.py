@@ -157,3 +157,31 @@ def test_it_asks_when_and_how_in_spanish(bot_app, bot_settings, bot_session):
     phone.say("el lunes")
     assert "revisará su pago" in joined(phone.say("en la sucursal"))
     assert bot_session.scalar(select(PaymentClaim)).paid_how == "en la sucursal"
+
+
+def test_it_stops_writing_to_a_wrong_number_in_spanish(bot_app, bot_settings, bot_session):
+    make_borrower(bot_session, locale="es_US")
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    asked = joined(phone.say("no conozco a esa persona"))
+    assert "¿este número no es de la persona que buscamos?" in asked
+    assert "Dejaremos de escribir a este número" in joined(phone.say("si"))
+    assert bot_session.scalar(select(ContactPoint)).wrong_party_source == "borrower"
+    assert remind(bot_session, bot_settings, INSIDE).sent == 0
+
+
+def test_it_notes_a_vulnerability_with_consent_in_spanish(bot_app, bot_settings, bot_session):
+    make_borrower(bot_session, locale="es_US")
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    assert "¿Podemos anotarlo?" in joined(phone.say("estoy en el hospital"))
+    assert "lo anotamos" in joined(phone.say("si"))
+    assert bot_session.scalar(select(VulnerabilityNote)).kind == "illness"
+
+
+def test_it_records_nothing_when_consent_is_refused_in_english(bot_app, bot_settings, bot_session):
+    make_borrower(bot_session)
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    assert "May we note it?" in joined(phone.say("my husband passed away last month"))
+    done = joined(phone.say("no"))
+    assert "we haven't recorded anything" in done and "NFCC" in done
+    assert bot_session.scalar(select(VulnerabilityNote)) is None
+    assert bot_session.scalar(select(CollectionPause)).reason == "care"
