@@ -50,5 +50,5 @@ def test_it_names_the_bad_key_in_the_care_config(tmp_path, monkeypatch):
         "advice: {default: {debt: a, crisis: b}}\n"
     )
     monkeypatch.setenv("OUTREACH_CONFIG_DIR", str(tmp_path))
-    with pytest.raises(ConfigError, match="vulnerability.breathing_space_days"):
+    with pytest.raises(ConfigError, match=r"vulnerability\.breathing_space_days"):
         care_config()
