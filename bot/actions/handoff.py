@@ -6,10 +6,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions import care_consent
 from bot.actions.common import (
     BALANCE_SHOWN,
     FLAGGING_INTENTS,
@@ -91,6 +92,17 @@ class ActionHandoff(Action):
         intent = latest_intent(tracker)
         if slot_is_true(tracker, VERIFICATION_LOCKED) and intent not in FLAGGING_INTENTS:
             return hand_off(dispatcher, tracker, REASON_VERIFICATION_FAILED)
+        if intent == "hardship":
+            # A disclosure of hardship or vulnerability: TEXAS (FCA FG21/1) instead of a
+            # flag: thank, explain, ask consent before recording (bot/actions/care.py).
+            asked = care_consent.ask_vulnerability_consent(dispatcher, tracker)
+            if asked is not None:
+                return asked
+            # A stated risk to life: the crisis line went first; a person now.
+            return [
+                SlotSet(care_consent.CARE_PENDING, None),
+                *hand_off(dispatcher, tracker, "crisis"),
+            ]
         if intent in FLAGGING_INTENTS:
             flag, acknowledgement, referred_ack = FLAGGING_INTENTS[intent]
             effect = None

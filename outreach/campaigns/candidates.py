@@ -24,6 +24,7 @@ from outreach.campaigns.stops import (
     flag_open,
     handoff_open,
     paid_since_figures,
+    pause_open,
     plan_open,
     promise_open,
     stage_stopped,
@@ -103,6 +104,7 @@ def cadence_candidates(
         promise_open().label("promise"),
     )
     paid = paid_since_figures().label("paid")
+    paused = pause_open(days.now).label("paused")
     rows = session.execute(
         select(
             Loan.id,
@@ -121,6 +123,7 @@ def cadence_candidates(
             plan,
             promise,
             paid,
+            paused,
         )
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
@@ -159,6 +162,7 @@ def cadence_candidates(
         p,
         pr,
         paid_up,
+        held,
     ) in rows:
         today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
@@ -171,7 +175,7 @@ def cadence_candidates(
         step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)
         if step is None:
             continue
-        stopped = stop_reason(f, h, p, pr, paid_up)
+        stopped = stop_reason(f, h, p, pr, paid_up, held)
         if stopped and not include_stopped:
             continue
         if sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):
@@ -202,7 +206,7 @@ def arrangement_candidates(
     """Instalment reminders for current plans and day-before reminders for open promises, by
     each borrower's today."""
     utc = days.utc_date
-    blocked = or_(flag_open(), handoff_open(), stage_stopped())
+    blocked = or_(flag_open(), handoff_open(), stage_stopped(), pause_open(days.now))
     out = []
     inst = config.instalment
     rows = session.execute(

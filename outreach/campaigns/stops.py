@@ -8,14 +8,18 @@ set-based queries (``batch_stop_reasons``): a row planned before a condition beg
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, case, exists, func, select
+from sqlalchemy import ColumnElement, Exists, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from outreach import clock
 from outreach.models import (
+    FLAGS,
     AccountStage,
     BorrowerFlag,
+    CollectionPause,
     HandoffCase,
     Loan,
     OutboxItem,
@@ -30,9 +34,15 @@ OPEN_PLAN = ("accepted", "current")
 
 
 def flag_open() -> Exists:
-    """The borrower has an uncleared flag (dispute, cease and desist, attorney, bankruptcy...)."""
+    """The borrower has an uncleared *blocking* flag (dispute, cease and desist, attorney,
+    bankruptcy, deceased, breathing space). ``hardship`` and ``complaint`` are notes for
+    officers and do not stop the cadence: a disclosed vulnerability pauses it for a bounded
+    breathing space instead (``pause_open``, config/care.yaml), after which it resumes, so a
+    borrower in hardship is neither chased nor forgotten (FCA FG21/1; CONC 7.3)."""
     return exists().where(
-        BorrowerFlag.borrower_id == Loan.borrower_id, BorrowerFlag.cleared_at.is_(None)
+        BorrowerFlag.borrower_id == Loan.borrower_id,
+        BorrowerFlag.cleared_at.is_(None),
+        BorrowerFlag.flag.in_(FLAGS),
     )
 
 
@@ -42,6 +52,22 @@ def stage_stopped() -> Exists:
     return exists().where(
         AccountStage.loan_id == Loan.id, AccountStage.stage.in_(AUTOMATION_STOPPED)
     )
+
+
+def pause_open(now: datetime) -> Exists:
+    """A collection pause covers the loan at ``now``: the vulnerability breathing space (every
+    loan of the borrower) or a payment claim being verified (that loan)."""
+    return exists().where(*_pause_covers(now, Loan.borrower_id, Loan.id))
+
+
+def _pause_covers(now: datetime, borrower_id: Any, loan_id: Any) -> list[Any]:
+    return [
+        CollectionPause.borrower_id == borrower_id,
+        or_(CollectionPause.loan_id.is_(None), CollectionPause.loan_id == loan_id),
+        CollectionPause.starts_at <= now,
+        CollectionPause.ends_at > now,
+        CollectionPause.ended_early_at.is_(None),
+    ]
 
 
 def handoff_open() -> Exists:
@@ -82,13 +108,15 @@ def paid_since_figures() -> ColumnElement[bool]:
 
 
 def stop_reason(
-    flag: bool, handoff: bool, plan: bool, promise: bool, paid: bool = False
+    flag: bool, handoff: bool, plan: bool, promise: bool, paid: bool = False, paused: bool = False
 ) -> str | None:
     """The rule that holds a loan's cadence back, most binding first (``None``: it goes ahead)."""
     if flag:
         return "borrower_flag"
     if handoff:
         return "handoff_open"
+    if paused:
+        return "care_pause"
     if plan:
         return "plan_current"
     if promise:
@@ -98,11 +126,14 @@ def stop_reason(
     return None
 
 
-def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, str]:
+def batch_stop_reasons(
+    session: Session, rows: list[OutboxItem], now: datetime | None = None
+) -> dict[int, str]:
     """``stop_reason`` for a whole claimed batch in a few set-based queries: {row id: reason}."""
     out: dict[int, str] = {}
     if not rows:
         return out
+    now = now if now is not None else clock.now()
     borrowers = {r.borrower_id for r in rows}
     loans = {r.loan_id for r in rows if r.loan_id}
 
@@ -113,6 +144,17 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
         BorrowerFlag.borrower_id,
         BorrowerFlag.borrower_id.in_(borrowers),
         BorrowerFlag.cleared_at.is_(None),
+        BorrowerFlag.flag.in_(FLAGS),
+    )
+    pauses = set(
+        session.execute(
+            select(CollectionPause.borrower_id, CollectionPause.loan_id).where(
+                CollectionPause.borrower_id.in_(borrowers),
+                CollectionPause.starts_at <= now,
+                CollectionPause.ends_at > now,
+                CollectionPause.ended_early_at.is_(None),
+            )
+        ).all()
     )
     handoff = matching(
         HandoffCase.borrower_id,
@@ -148,6 +190,8 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
             out[r.id] = "borrower_flag"
         elif r.borrower_id in handoff:
             out[r.id] = "handoff_open"
+        elif (r.borrower_id, None) in pauses or (r.borrower_id, r.loan_id) in pauses:
+            out[r.id] = "care_pause"
         elif r.loan_id in closed:
             out[r.id] = "loan_paid"
         elif r.loan_id in staged:

@@ -49,6 +49,7 @@ def _run_import(rows, total: int | None, label: str) -> ImportReport:
 def register_cli(app: Flask) -> None:
     from outreach.cli.api_keys import api_keys_cli
     from outreach.cli.audit import audit_cli
+    from outreach.cli.contacts import contacts_cli
     from outreach.cli.events import events_cli
     from outreach.cli.files import files_cli
     from outreach.cli.fineract import fineract_cli
@@ -65,6 +66,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(fineract_cli)
     app.cli.add_command(letters_cli)
     app.cli.add_command(stages_cli)
+    app.cli.add_command(contacts_cli)
     from outreach.cli.outreach import outreach_cli, templates_cli
 
     app.cli.add_command(outreach_cli)

@@ -1,6 +1,6 @@
 """Account flags the lender's system sets and clears, with the source it names.
 
-The five blocking flags stop every lender-initiated contact while active (the contact policy
+The blocking flags stop every lender-initiated contact while active (the contact policy
 reads ``Borrower.active_flags``). The API names them as the issue does (``dispute``,
 ``attorney``, ...); the policy's own names (``dispute_open``, ``attorney_represented``) are
 accepted too. Setting an active flag again changes nothing; clearing stamps ``cleared_at`` and
@@ -27,6 +27,9 @@ API_FLAGS = {
     "attorney": "attorney_represented",
     "bankruptcy": "bankruptcy",
     "deceased": "deceased",
+    # A formal debt moratorium (England and Wales Debt Respite Scheme: 60-day breathing space
+    # or mental health crisis moratorium); the lender clears it when the moratorium ends.
+    "breathing_space": "breathing_space",
 }
 ALIASES = {policy: api for api, policy in API_FLAGS.items()}
 ACCEPTED = (*API_FLAGS, *(p for p in ALIASES if p not in API_FLAGS))

@@ -99,7 +99,8 @@ def load_facts(
 def usable_point(points: list[ContactPoint], channel: str) -> ContactPoint | None:
     """The address to use on ``channel``: a valid one, not opted out if there is a choice."""
     candidates = [p for p in points if p.channel == channel and p.invalid_at is None]
-    candidates.sort(key=lambda p: (p.opted_out_at is not None, p.id))
+    # A number known to reach someone else comes last: the policy then answers wrong_party.
+    candidates.sort(key=lambda p: (p.wrong_party_at is not None, p.opted_out_at is not None, p.id))
     return candidates[0] if candidates else None
 
 
@@ -116,20 +117,25 @@ def scenario_from_facts(
     usable = [p for p in points if p.invalid_at is None]
     phone_points = [p for p in usable if p.channel == channel and channel in ("sms", "whatsapp")]
     phone_points = phone_points or [p for p in usable if p.channel in ("sms", "whatsapp")]
+    phone_points.sort(key=lambda p: p.wrong_party_at is not None)  # the borrower's own first
     phone = phone_points[0].address if phone_points else None
-    email = next((p.address for p in usable if p.channel == "email"), None)
-    # The postal address only for a letter (issue 18): other decisions keep the facts they had.
-    postal = (
-        next((p.address for p in usable if p.channel == "letter"), None)
-        if channel == "letter"
-        else None
+    emails = sorted(
+        (p for p in usable if p.channel == "email"), key=lambda p: p.wrong_party_at is not None
     )
+    email = emails[0].address if emails else None
+    # The postal address only for a letter (issue 18): other decisions keep the facts they had.
+    postal_points = [p for p in usable if p.channel == "letter"] if channel == "letter" else []
+    postal = postal_points[0].address if postal_points else None
+    chosen = {"email": emails[:1], "letter": postal_points[:1]}.get(channel, phone_points[:1])
     borrower_facts: dict[str, Any] = {
         "country": borrower.country,
         "consent": sorted({p.channel for p in usable if p.consent_at}),
         "opt_outs": sorted({p.channel for p in points if p.opted_out_at is not None}),
         "flags": borrower.active_flags(),
     }
+    if chosen and chosen[0].wrong_party_at is not None:
+        # Only the address this message would go to counts (RULES.md RF-3P, TCPA-CONSENT).
+        borrower_facts["wrong_party"] = [channel]
     for key, value in (
         ("region", borrower.region),
         ("postal_code", borrower.postal_code),

@@ -6,6 +6,7 @@ from outreach.models.audit import AuditEvent, Heartbeat
 from outreach.models.base import Base
 from outreach.models.borrowers import CHANNELS, FLAGS, Borrower, BorrowerFlag, ContactPoint
 from outreach.models.bot import BotTurn, VerificationProgress
+from outreach.models.care import CollectionPause, PaymentClaim, VulnerabilityNote
 from outreach.models.casework import CaseAssignment, CaseNote, OfficerCapacity, PlanApproval
 from outreach.models.compliance import AuditCheckpoint, LegalHold
 from outreach.models.conversations import Conversation, HandoffCase, Message, MessageEvent
@@ -36,6 +37,7 @@ __all__ = [
     "BotTurn",
     "CaseAssignment",
     "CaseNote",
+    "CollectionPause",
     "ContactPoint",
     "Conversation",
     "Event",
@@ -61,6 +63,7 @@ __all__ = [
     "OfficerCapacity",
     "OutboxItem",
     "Payment",
+    "PaymentClaim",
     "PaymentPlan",
     "PlanApproval",
     "PlanInstalment",
@@ -71,4 +74,5 @@ __all__ = [
     "StageMove",
     "StkRequest",
     "VerificationProgress",
+    "VulnerabilityNote",
 ]

@@ -12,7 +12,15 @@ from outreach.policy.zones import calendar_date, calendar_zones
 
 CHANNELS = ("sms", "whatsapp", "email")
 # Blocking flags: every lender-initiated contact stops while one is active (policy engine).
-FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
+FLAGS = (
+    "cease_and_desist",
+    "attorney_represented",
+    "dispute_open",
+    "bankruptcy",
+    "deceased",
+    # A formal moratorium the lender records (England and Wales Debt Respite Scheme, 60 days).
+    "breathing_space",
+)
 # Noted for officers (priority, care), never blocking: contact goes on within the policy.
 NON_BLOCKING_FLAGS = ("hardship", "complaint")
 
@@ -66,6 +74,12 @@ class ContactPoint(Base):
     consent_at: Mapped[datetime | None]
     opted_out_at: Mapped[datetime | None]
     invalid_at: Mapped[datetime | None]
+    # The address reaches someone else: the person answering said so ("wrong number") or a
+    # reassigned-number database did (``wrong_party_source``: "borrower" | "reassigned:<db>").
+    # The contact policy answers ``wrong_party`` for it (config/policy/default.yaml).
+    wrong_party_at: Mapped[datetime | None]
+    wrong_party_source: Mapped[str | None] = mapped_column(String(100))
+    reassigned_since: Mapped[date | None]
 
     borrower: Mapped[Borrower] = relationship(back_populates="contact_points")
 

@@ -240,7 +240,7 @@ def dispatch(
                     if not items:
                         db.commit()
                         continue
-                    stops = batch_stop_reasons(db, items)
+                    stops = batch_stop_reasons(db, items, now)
                     prepared = prepare(db, settings, config, items, stops, now)
                 report.add(prepared.counts)
                 for job in prepared.jobs:

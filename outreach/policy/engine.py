@@ -16,6 +16,8 @@ cease_and_desist ...       lender            no (contract: "flags block every le
 whatsapp_session_closed    everyone (free-   no (a session is opened by the borrower, not time)
                            form WhatsApp)
 marketing_not_allowed      everyone          no
+wrong_party                lender            no (the address reaches someone else)
+breathing_space            lender            no (a flag: lifted when the lender clears it)
 =========================  ================  ==================================================
 
 Letters (channel ``letter``, issue 18; rule pack section ``letters`` with its citation): the
@@ -56,6 +58,10 @@ REASONS = (
     "deceased",
     "whatsapp_session_closed",
     "marketing_not_allowed",
+    # Added after the contract's first vocabulary, at the end so every existing decision keeps
+    # its reasons in the same order.
+    "wrong_party",
+    "breathing_space",
 )
 TIME_REASONS = frozenset({"contact_window", "borrower_preference", "frequency_cap"})
 _ORDER = {reason: i for i, reason in enumerate(REASONS)}
@@ -146,6 +152,10 @@ def evaluate(pack: RulePack, scenario: Scenario) -> Decision:
         )
         if needs_consent and channel not in b.consent:
             reasons.add("no_consent")
+        if channel in b.wrong_party:
+            # The number reaches someone else: messaging it tells a third party about the debt
+            # (RULES.md RF-3P, UK-3P) to a number without the borrower's consent (TCPA-CONSENT).
+            reasons.add("wrong_party")
         reasons.update(flag for flag in b.flags if flag in pack.blocking_flags)
 
     next_allowed = None

@@ -16,7 +16,14 @@ from outreach.policy.zones import candidate_zones
 # ``letter``: a postal letter (issue 18). Flags, opt-outs and marketing apply to it like any
 # message; the contact window and preferences do not (rule pack section ``letters``).
 CHANNELS = ("sms", "whatsapp", "email", "letter")
-FLAGS = ("cease_and_desist", "attorney_represented", "dispute_open", "bankruptcy", "deceased")
+FLAGS = (
+    "cease_and_desist",
+    "attorney_represented",
+    "dispute_open",
+    "bankruptcy",
+    "deceased",
+    "breathing_space",
+)
 INITIATORS = ("lender", "borrower")
 KINDS = ("freeform", "template")
 CATEGORIES = ("utility", "marketing")
@@ -47,6 +54,9 @@ class Borrower:
     postal_address: str | None = None
     consent: tuple[str, ...] = ()
     opt_outs: tuple[str, ...] = ()
+    # Channels whose address is known to reach someone else (the person who answered said
+    # "wrong number", or a reassigned-number database says so): optional, default none.
+    wrong_party: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     preferences: Preferences | None = None
     last_inbound: tuple[tuple[str, datetime], ...] = ()
@@ -81,6 +91,8 @@ class Scenario:
             if value is not None:
                 borrower[key] = value
         borrower.update(consent=list(b.consent), opt_outs=list(b.opt_outs), flags=list(b.flags))
+        if b.wrong_party:  # optional: omitted when empty, so older stored facts replay the same
+            borrower["wrong_party"] = list(b.wrong_party)
         if b.preferences is not None:
             prefs: dict[str, Any] = {"quiet_days": list(b.preferences.quiet_days)}
             if b.preferences.earliest is not None:

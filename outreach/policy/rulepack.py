@@ -150,7 +150,7 @@ def compile_rules(rules: dict, name: str, chain: tuple, version: str, where: str
     flags = _req(rules, "flags", where)
     for flag in FLAGS:
         _req(_req(flags, flag, f"{where}: flags"), "citation", f"{where}: flags.{flag}")
-    for section in ("opt_outs", "address"):
+    for section in ("opt_outs", "address", "wrong_party"):
         _req(_req(rules, section, where), "citation", f"{where}: {section}")
     letters = rules.get("letters")
     if letters is not None:

@@ -232,6 +232,7 @@ def _borrower(value: Any) -> Borrower:
         postal_address=_opt_str(d, "postal_address", "borrower.postal_address"),
         consent=_names(d.get("consent"), "borrower.consent", CHANNELS),
         opt_outs=_names(d.get("opt_outs"), "borrower.opt_outs", CHANNELS),
+        wrong_party=_names(d.get("wrong_party"), "borrower.wrong_party", CHANNELS),
         flags=_names(d.get("flags"), "borrower.flags", FLAGS),
         preferences=_preferences(d.get("preferences")),
         last_inbound=_last_inbound(d.get("last_inbound")),

@@ -17,6 +17,13 @@ Modules: ``access`` (which conversation, which loan), ``verification`` (the iden
 from outreach.selfservice.access import borrower_today
 from outreach.selfservice.account import AccountEffect, flag_account, lender_name, opt_out
 from outreach.selfservice.balance import BalanceView, balance_for
+from outreach.selfservice.care import (
+    advice_for_conversation,
+    disclosure_kind,
+    record_payment_claim,
+    record_vulnerability,
+    states_risk,
+)
 from outreach.selfservice.handoff import open_handoff
 from outreach.selfservice.hours import handoff_eta
 from outreach.selfservice.identity import VerifyResult
@@ -31,6 +38,7 @@ from outreach.selfservice.plans import (
     quote_plan,
 )
 from outreach.selfservice.verification import factor_outcome, submit_factor, verification_factors
+from outreach.selfservice.wrong_party import report_wrong_party
 
 __all__ = [
     "BOT_LANGUAGES",
@@ -40,8 +48,10 @@ __all__ = [
     "PlanRequest",
     "VerifyResult",
     "accept_plan",
+    "advice_for_conversation",
     "balance_for",
     "borrower_today",
+    "disclosure_kind",
     "factor_outcome",
     "flag_account",
     "handoff_eta",
@@ -52,6 +62,10 @@ __all__ = [
     "promise_limit",
     "promise_to_pay",
     "quote_plan",
+    "record_payment_claim",
+    "record_vulnerability",
+    "report_wrong_party",
+    "states_risk",
     "submit_factor",
     "verification_factors",
 ]

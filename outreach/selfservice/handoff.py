@@ -19,7 +19,16 @@ from outreach.selfservice.access import find_conversation
 from outreach.settings import Settings
 
 # Reasons an officer should see first (open_handoff gives them priority 1).
-URGENT_REASONS = ("dispute", "hardship", "complaint", "verification_failed", "opt_out_request")
+URGENT_REASONS = (
+    "dispute",
+    "hardship",
+    "complaint",
+    "verification_failed",
+    "opt_out_request",
+    # A disclosed vulnerability and a stated risk to life (outreach/selfservice/care.py).
+    "care",
+    "crisis",
+)
 
 
 def open_case(

@@ -1,5 +1,5 @@
 """``POST /api/v1/borrowers/{external_id}/flags`` and ``.../flags/{flag}/clear``: the blocking
-account flags (dispute, cease and desist, attorney, bankruptcy, deceased), with their source."""
+account flags (dispute, cease and desist, attorney, bankruptcy, deceased, breathing space), with their source."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from outreach.web.api.idempotent import idempotent
 from outreach.web.api.problems import ApiProblem
 
 FLAG_DOC = {
-    "description": "dispute, cease_and_desist, attorney, bankruptcy or deceased "
+    "description": "dispute, cease_and_desist, attorney, bankruptcy, deceased or breathing_space "
     "(dispute_open and attorney_represented, the policy's names, are accepted too)"
 }
 BORROWER_PARAM = {

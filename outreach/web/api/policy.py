@@ -46,6 +46,7 @@ class ScenarioBorrower(ma.Schema):
     postal_address = ma.fields.String(allow_none=True)  # needed by channel "letter"
     consent = _strings(metadata={"items": {"enum": list(CHANNELS)}})
     opt_outs = _strings(metadata={"items": {"enum": list(CHANNELS)}})
+    wrong_party = _strings(metadata={"items": {"enum": list(CHANNELS)}})
     flags = _strings(metadata={"items": {"enum": list(FLAGS)}})
     preferences = ma.fields.Nested(Preferences, allow_none=True)
     last_inbound = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())

@@ -1,7 +1,8 @@
 """Officer console: the queue, a case view, claim/reassign/close (``views``), casework
 (``actions``), replies (``reply``), identity lock releases (``identity``), payment requests
 (``payment_request``), M-Pesa prompts (``mpesa_prompt``), the review queue of parked payments
-(``parked_payments``), account stages and letters (``stages``); the blueprint and shared helpers live in ``blueprint``, which imports
+(``parked_payments``), account stages and letters (``stages``), payment claims to verify
+(``payment_claims``); the blueprint and shared helpers live in ``blueprint``, which imports
 none of them."""
 
 from outreach.web.console import (
@@ -9,6 +10,7 @@ from outreach.web.console import (
     identity,
     mpesa_prompt,
     parked_payments,
+    payment_claims,
     payment_request,
     reply,
     stages,
@@ -22,6 +24,7 @@ __all__ = [
     "identity",
     "mpesa_prompt",
     "parked_payments",
+    "payment_claims",
     "payment_request",
     "reply",
     "stages",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from outreach.conversations import resume as bot_resume
 from outreach.models import (
     CaseNote,
+    CollectionPause,
     Conversation,
     HandoffCase,
     Loan,
@@ -27,6 +28,7 @@ from outreach.models import (
     PlanApproval,
     PromiseToPay,
     ProviderPayment,
+    VulnerabilityNote,
 )
 from outreach.models.casework import DEFAULT_CAPACITY
 from outreach.selfservice.hours import office_zone
@@ -35,7 +37,13 @@ from outreach.settings import ROOT
 
 # Flags an officer may set or clear from the console (issue 6): the policy-blocking ones the
 # borrower tells us about in a conversation, plus hardship (informational, not blocking).
-CONSOLE_FLAGS = ("dispute_open", "cease_and_desist", "attorney_represented", "hardship")
+CONSOLE_FLAGS = (
+    "dispute_open",
+    "cease_and_desist",
+    "attorney_represented",
+    "hardship",
+    "breathing_space",
+)
 CONTACT_HISTORY = 15
 PAYMENT_HISTORY = 10
 
@@ -190,7 +198,22 @@ def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[s
         .limit(CONTACT_HISTORY)
     ).all()
     flags = sorted(borrower.flags, key=lambda f: f.set_at, reverse=True)
+    # Shown only to whoever handles the case (the template checks can_work): FG21/1 need to know.
+    care_notes = session.scalars(
+        select(VulnerabilityNote)
+        .where(VulnerabilityNote.borrower_id == borrower.id)
+        .order_by(VulnerabilityNote.id.desc())
+    ).all()
+    pauses = session.scalars(
+        select(CollectionPause).where(
+            CollectionPause.borrower_id == borrower.id,
+            CollectionPause.ends_at > now,
+            CollectionPause.ended_early_at.is_(None),
+        )
+    ).all()
     return {
+        "care_notes": care_notes,
+        "pauses": pauses,
         "payments": product_payments(session, [loan.id for loan in loans]),
         "loans": loans,
         "plans": plans,

@@ -412,6 +412,10 @@ def test_it_registers_every_domain_action_with_the_action_server(domain):
         "action_offer_payment",
         "action_start_payment",
         "action_decline_payment",
+        "action_wrong_party_ask",
+        "action_care_answer",
+        "action_crisis",
+        "action_record_payment_claim",
     }
     assert custom <= set(executor.actions)
 
