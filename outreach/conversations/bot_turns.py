@@ -22,6 +22,7 @@ from outreach.conversations import identity_turns
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
 from outreach.conversations.notices import notice
+from outreach.conversations.plain_words import plain_words
 from outreach.conversations.rasa_client import RasaBusy, RasaClient, RasaUnavailable
 from outreach.conversations.replies import send_keyword_confirmation, send_reply
 from outreach.models import BotTurn, Conversation, Message
@@ -87,6 +88,11 @@ def _converse(
         log.info("message %s has no text: text-only notice sent", inbound.id)
         turn.error = "no_text"
         return [{"text": notice("text_only", language)}]
+    if not plain_words(inbound.body):
+        # Only intent syntax ("/inform{...}"): nothing a borrower means is left (issue 16).
+        log.info("message %s is only intent syntax: not sent to the bot", inbound.id)
+        turn.error = "no_words"
+        return [{"text": notice("no_words", language)}]
     # An answer to an identity question is checked here and masked before Rasa (finding 14).
     placeholder = identity_turns.before_turn(session, rasa, conv, inbound, clock.now())
     if conv.resume_pending_since is not None and not bot_resume.retry_resume(session, rasa, conv):
