@@ -21,23 +21,16 @@ from outreach.channels import Channels
 from outreach.conversations import identity_turns
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
+from outreach.conversations.language import Followed, follow_language, tell_rasa
 from outreach.conversations.notices import notice
 from outreach.conversations.plain_words import plain_words
 from outreach.conversations.rasa_client import RasaBusy, RasaClient, RasaUnavailable
 from outreach.conversations.replies import send_keyword_confirmation, send_reply
 from outreach.models import BotTurn, Conversation, Message
 from outreach.selfservice.hours import handoff_eta
-from outreach.selfservice.locale import guess_language, language_of
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def conversation_language(conv: Conversation, text: str) -> str:
-    """The borrower's language from their locale; for an unknown number, from their words."""
-    if conv.borrower is not None and language_of(conv.borrower.locale):
-        return language_of(conv.borrower.locale) or "en"
-    return guess_language(text)
 
 
 def _ask_rasa(
@@ -124,10 +117,14 @@ def run_turn(
     channels: Channels,
     conv: Conversation,
     inbound: Message,
+    followed: Followed | None = None,
 ) -> list[Message]:
     """Hand the message to the bot (through ``rasa``) and deliver what it answers (through
-    ``channels``); never raises for Rasa, and never leaves the borrower without an answer."""
-    language = conversation_language(conv, inbound.body)
+    ``channels``); never raises for Rasa, and never leaves the borrower without an answer.
+    ``followed``: the language ``route_inbound`` followed for this message (else detected here)."""
+    followed = followed or follow_language(conv, inbound.body)
+    language = followed.language
+    tell_rasa(rasa, conv, followed)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
     elements = _converse(session, rasa, conv, inbound, language, turn)

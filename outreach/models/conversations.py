@@ -56,6 +56,9 @@ class Conversation(Base):
     # The keyed digest of a loan number a web visitor typed (``loan:<hmac>``): the subject its
     # failed checks count against, and why loan_last4 proves nothing here (finding 1).
     identify_key: Mapped[str | None] = mapped_column(String(80))
+    # The language the borrower writes in ("en", "es"), followed when they switch mid-way
+    # (outreach.conversations.language); None until their first message.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
 

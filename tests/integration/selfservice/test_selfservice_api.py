@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from outreach import clock as app_clock
 from outreach import selfservice
 from outreach.channels import ChannelRegistry
-from outreach.conversations.bot_turns import conversation_language, run_turn
+from outreach.conversations.bot_turns import run_turn
 from outreach.conversations.inbound import open_conversation
+from outreach.conversations.language import conversation_language
 from outreach.conversations.notices import BOT_UNAVAILABLE
 from outreach.conversations.rasa_client import RasaClient
 from outreach.models import (
