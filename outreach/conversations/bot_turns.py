@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.audit import log as audit
 from outreach.channels import Channels
-from outreach.conversations import identity_turns
+from outreach.conversations import identity_turns, intent_check
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
 from outreach.conversations.language import Followed, follow_language, tell_rasa
@@ -88,6 +88,14 @@ def _converse(
         return [{"text": notice("no_words", language)}]
     # An answer to an identity question is checked here and masked before Rasa (finding 14).
     placeholder = identity_turns.before_turn(session, rasa, conv, inbound, clock.now())
+    if placeholder is None:
+        # An unsure reading of an intent that acts on the account is asked about (issue 16).
+        decision = intent_check.before_turn(rasa, conv, inbound, language)
+        session.commit()  # never hold a write open through the Rasa call below
+        if decision.reply is not None:
+            turn.intent, turn.confidence = decision.intent, decision.confidence
+            return [{"text": decision.reply}]
+        placeholder = decision.placeholder
     if conv.resume_pending_since is not None and not bot_resume.retry_resume(session, rasa, conv):
         # Rasa is still paused on this conversation and would answer nothing (finding 6).
         turn.error = "resume_pending"
@@ -131,12 +139,15 @@ def run_turn(
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile
     info = _summary(elements)
-    turn.intent = str(info.get("intent") or "")[:64] or None
-    confidence = info.get("confidence")
-    turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
+    if info:  # else the app answered itself (and may have logged the intent it asked about)
+        turn.intent = str(info.get("intent") or "")[:64] or None
+        confidence = info.get("confidence")
+        turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
     turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
     if info:
         identity_turns.after_turn(session, conv, info)
+        if "active_loop" in info:  # inside a form, answers are the form's: intent_check
+            conv.bot_form = str(info.get("active_loop") or "")[:32] or None
     failed = [str(a)[:64] for a in info.get("failed_actions") or []][:10]
     if failed or info.get("turn_failed") is True:
         elements = _after_bot_failure(session, conv, turn, elements, failed, language)

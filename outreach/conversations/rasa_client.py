@@ -125,6 +125,23 @@ class RasaClient:
                 raise RasaUnavailable(_reason(exc)) from exc
         return [r for r in replies if isinstance(r, dict)] if isinstance(replies, list) else []
 
+    def parse(self, text: str) -> dict[str, Any]:
+        """What the NLU reads in ``text`` (``POST /model/parse``: no tracker is touched), with
+        intent syntax removed like a turn's. Raises ``RasaUnavailable`` (``RasaBusy``)."""
+        with self._slot("parse"):
+            try:
+                resp = requests.post(
+                    f"{self.url}/model/parse",
+                    params={"token": self.token},
+                    json={"text": plain_words(text)},
+                    timeout=self.timeout_seconds,
+                )
+                resp.raise_for_status()
+                parsed = resp.json()
+            except (requests.RequestException, ValueError) as exc:
+                raise RasaUnavailable(_reason(exc)) from exc
+        return parsed if isinstance(parsed, dict) else {}
+
     def resume(self, conversation_id: str) -> None:
         """Hand the conversation back to the bot.
 
