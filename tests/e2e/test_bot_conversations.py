@@ -159,7 +159,7 @@ def test_it_opts_out_in_words_with_one_confirmation(bot_app, bot_settings, bot_s
     phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
     asked = phone.say("i don't want these messages")
     assert asked == [
-        "Do you want us to stop sending messages to this number? "
+        "Do you want us to stop sending you messages? "
         "Reply YES to confirm or NO to keep getting them."
     ]
     assert all(p.opted_out_at is None for p in bot_session.scalars(select(ContactPoint)))
@@ -179,7 +179,7 @@ def test_an_opt_out_in_words_the_borrower_declines_changes_nothing(
     make_borrower(bot_session, locale="es_US")
     phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
     asked = joined(phone.say("estoy harto de sus mensajes"))
-    assert asked.startswith("¿Quiere que dejemos de enviarle mensajes a este número?")
+    assert asked.startswith("¿Quiere que dejemos de enviarle mensajes?")
     assert "seguirá recibiendo nuestros mensajes" in joined(phone.say("no"))
     assert all(p.opted_out_at is None for p in bot_session.scalars(select(ContactPoint)))
 

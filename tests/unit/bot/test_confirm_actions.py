@@ -155,12 +155,12 @@ def test_a_no_to_the_promise_stores_nothing_and_says_what_to_do(
     [
         (
             "en",
-            "Do you want us to stop sending messages to this number? Reply YES to confirm",
+            "Do you want us to stop sending you messages? Reply YES to confirm",
             "Okay, you'll keep getting our messages. You can reply STOP at any time",
         ),
         (
             "es",
-            "¿Quiere que dejemos de enviarle mensajes a este número? Responda SÍ para confirmar",
+            "¿Quiere que dejemos de enviarle mensajes? Responda SÍ para confirmar",
             "De acuerdo, seguirá recibiendo nuestros mensajes. Puede responder STOP",
         ),
     ],
