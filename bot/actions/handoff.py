@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import care_consent
+from bot.actions import care_consent, confirm
 from bot.actions.common import (
     BALANCE_SHOWN,
     FLAGGING_INTENTS,
@@ -149,8 +149,23 @@ class ActionFallback(Action):
         return []
 
 
+class ActionAskOptOut(Action):
+    """Opt-out in words the keyword layer did not catch ("take me off your list"): the NLU's
+    reading is confirmed in one question first (issue 16: "restructure my payments" was read as
+    opt_out). STOP and the explicit phrases never get here: they take effect at once (TCPA,
+    47 CFR 64.1200(a)(10); keywords.py)."""
+
+    def name(self) -> str:
+        return "action_ask_opt_out"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return confirm.ask(dispatcher, "opt_out", "utter_confirm_opt_out")
+
+
 class ActionOptOut(Action):
-    """Opt-out in words the keyword layer did not catch: same effect as STOP."""
+    """The borrower confirmed the opt-out asked in words: same effect as STOP."""
 
     def name(self) -> str:
         return "action_opt_out"
@@ -158,16 +173,22 @@ class ActionOptOut(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if not confirm.answered_yes(tracker, "opt_out", "action_ask_opt_out"):
+            dispatcher.utter_message(response="utter_opt_out_not_confirmed")
+            return confirm.done()
         effect = selfservice.opt_out(tracker.sender_id)
         if effect == selfservice.AccountEffect.REFERRED:
             # Unverified web chat: nothing was opted out; an officer confirms it with the
             # borrower (finding 9). The case carries the request.
             dispatcher.utter_message(response="utter_opt_out_referred")
             request = {"kind": "opt_out", "applied": False, "verified": False}
-            return hand_off(dispatcher, tracker, REASON_OPT_OUT_REQUEST, request)
+            return [
+                *confirm.done(),
+                *hand_off(dispatcher, tracker, REASON_OPT_OUT_REQUEST, request),
+            ]
         if effect == selfservice.AccountEffect.APPLIED:
             # One confirmation at most: the app sends it like a STOP confirmation.
             dispatcher.utter_message(
                 response="utter_opt_out_confirmed", lender=selfservice.lender_name()
             )
-        return []
+        return confirm.done()

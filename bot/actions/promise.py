@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import parsing, terms
+from bot.actions import confirm, parsing, terms
 from bot.actions.common import PROMISE_RECORDED, PROMISE_SLOTS, language, not_verified_events
 from bot.actions.terms import REFUSED, ask_app, day_named, first_found, slot_day, term_texts
 from outreach import selfservice
@@ -83,14 +83,46 @@ class ValidatePromiseForm(FormValidationAction):
         return {"promise_amount": slot_value}
 
 
+class ActionConfirmPromise(Action):
+    """Reads the promise back ("So you'll pay $100.00 on Friday, December 4, 2026 — reply YES
+    to confirm") before anything is stored: a promise needs the borrower's yes (issue 16)."""
+
+    def name(self) -> str:
+        return "action_confirm_promise"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in PROMISE_SLOTS]
+        view = ask_app(
+            tracker,
+            "promise not read back",
+            selfservice.preview_promise,
+            str(tracker.get_slot("promise_date") or ""),
+            tracker.get_slot("promise_amount"),
+        )
+        if view is REFUSED:
+            dispatcher.utter_message(response="utter_promise_failed")
+            return reset
+        if view is None:
+            dispatcher.utter_message(response="utter_need_verification")
+            return [*reset, *not_verified_events()]
+        return confirm.ask(dispatcher, "promise", "utter_confirm_promise", **asdict(view))
+
+
 class ActionRecordPromise(Action):
+    """Stores the promise read back, on the borrower's yes to that very question."""
+
     def name(self) -> str:
         return "action_record_promise"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in PROMISE_SLOTS]
+        reset = [*(SlotSet(slot, None) for slot in PROMISE_SLOTS), *confirm.done()]
+        if not confirm.answered_yes(tracker, "promise", "action_confirm_promise"):
+            dispatcher.utter_message(response="utter_promise_not_confirmed")
+            return reset
         view = ask_app(
             tracker,
             "promise not recorded",

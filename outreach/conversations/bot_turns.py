@@ -18,25 +18,19 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.audit import log as audit
 from outreach.channels import Channels
-from outreach.conversations import identity_turns
+from outreach.conversations import identity_turns, intent_check
 from outreach.conversations import resume as bot_resume
 from outreach.conversations.handoffs import HANDOFF_INTENTS, open_case
+from outreach.conversations.language import Followed, follow_language, tell_rasa
 from outreach.conversations.notices import notice
+from outreach.conversations.plain_words import plain_words
 from outreach.conversations.rasa_client import RasaBusy, RasaClient, RasaUnavailable
 from outreach.conversations.replies import send_keyword_confirmation, send_reply
 from outreach.models import BotTurn, Conversation, Message
 from outreach.selfservice.hours import handoff_eta
-from outreach.selfservice.locale import guess_language, language_of
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def conversation_language(conv: Conversation, text: str) -> str:
-    """The borrower's language from their locale; for an unknown number, from their words."""
-    if conv.borrower is not None and language_of(conv.borrower.locale):
-        return language_of(conv.borrower.locale) or "en"
-    return guess_language(text)
 
 
 def _ask_rasa(
@@ -87,8 +81,21 @@ def _converse(
         log.info("message %s has no text: text-only notice sent", inbound.id)
         turn.error = "no_text"
         return [{"text": notice("text_only", language)}]
+    if not plain_words(inbound.body):
+        # Only intent syntax ("/inform{...}"): nothing a borrower means is left (issue 16).
+        log.info("message %s is only intent syntax: not sent to the bot", inbound.id)
+        turn.error = "no_words"
+        return [{"text": notice("no_words", language)}]
     # An answer to an identity question is checked here and masked before Rasa (finding 14).
     placeholder = identity_turns.before_turn(session, rasa, conv, inbound, clock.now())
+    if placeholder is None:
+        # An unsure reading of an intent that acts on the account is asked about (issue 16).
+        decision = intent_check.before_turn(rasa, conv, inbound, language)
+        session.commit()  # never hold a write open through the Rasa call below
+        if decision.reply is not None:
+            turn.intent, turn.confidence = decision.intent, decision.confidence
+            return [{"text": decision.reply}]
+        placeholder = decision.placeholder
     if conv.resume_pending_since is not None and not bot_resume.retry_resume(session, rasa, conv):
         # Rasa is still paused on this conversation and would answer nothing (finding 6).
         turn.error = "resume_pending"
@@ -118,22 +125,29 @@ def run_turn(
     channels: Channels,
     conv: Conversation,
     inbound: Message,
+    followed: Followed | None = None,
 ) -> list[Message]:
     """Hand the message to the bot (through ``rasa``) and deliver what it answers (through
-    ``channels``); never raises for Rasa, and never leaves the borrower without an answer."""
-    language = conversation_language(conv, inbound.body)
+    ``channels``); never raises for Rasa, and never leaves the borrower without an answer.
+    ``followed``: the language ``route_inbound`` followed for this message (else detected here)."""
+    followed = followed or follow_language(conv, inbound.body)
+    language = followed.language
+    tell_rasa(rasa, conv, followed)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
     elements = _converse(session, rasa, conv, inbound, language, turn)
     turn.latency_ms = int((time.perf_counter() - started) * 1000)
     session.refresh(conv)  # actions may have changed ownership or verification meanwhile
     info = _summary(elements)
-    turn.intent = str(info.get("intent") or "")[:64] or None
-    confidence = info.get("confidence")
-    turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
+    if info:  # else the app answered itself (and may have logged the intent it asked about)
+        turn.intent = str(info.get("intent") or "")[:64] or None
+        confidence = info.get("confidence")
+        turn.confidence = float(confidence) if isinstance(confidence, int | float) else None
     turn.actions = [str(a)[:64] for a in info.get("actions") or []][:50]
     if info:
         identity_turns.after_turn(session, conv, info)
+        if "active_loop" in info:  # inside a form, answers are the form's: intent_check
+            conv.bot_form = str(info.get("active_loop") or "")[:32] or None
     failed = [str(a)[:64] for a in info.get("failed_actions") or []][:10]
     if failed or info.get("turn_failed") is True:
         elements = _after_bot_failure(session, conv, turn, elements, failed, language)

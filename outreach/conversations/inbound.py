@@ -21,6 +21,7 @@ from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.conversations import bot_turns, menu
 from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
+from outreach.conversations.language import follow_language
 from outreach.conversations.rasa_client import RasaClient
 from outreach.models import Borrower, ContactPoint, Conversation, Message
 from outreach.selfservice.verification_config import verification_config
@@ -177,9 +178,16 @@ def route_inbound(
     if result.duplicate or msg is None or msg.conversation is None:
         return result
     conv = msg.conversation
+    # Every message, whoever answers it: the language followed for everything sent back.
+    followed = follow_language(conv, msg.body)
+    # Committed now: an open write would hold the database (SQLite: all of it) through the
+    # Rasa call that follows, and other borrowers' messages would have to be spooled.
+    session.commit()
     keyword = keyword_of(session, msg)
     if keyword != "none":
-        result.replies = apply_keyword(session, settings, channels, conv, keyword, msg.body)
+        result.replies = apply_keyword(
+            session, settings, channels, conv, keyword, msg.body, followed.language
+        )
         session.commit()
         return result
     if conv.owner != "bot":
@@ -190,7 +198,7 @@ def route_inbound(
         session.commit()
         return result
     # Rasa, the replies and the turn log (intent, confidence, language, actions): bot_turns.
-    result.replies = bot_turns.run_turn(session, settings, rasa, channels, conv, msg)
+    result.replies = bot_turns.run_turn(session, settings, rasa, channels, conv, msg, followed)
     return result
 
 

@@ -18,11 +18,29 @@ from outreach.models import ContactPoint, Conversation, Message
 from outreach.policy import classify_keyword
 from outreach.settings import Settings
 
-OPT_OUT_CONFIRMATION = (
-    "{lender}: you will no longer receive messages on this number. Reply START to resubscribe."
-)
-OPT_IN_CONFIRMATION = "{lender}: you are subscribed again. Reply STOP to stop."
-HELP_TEXT = "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop."
+# In the borrower's language (the conversation's, followed per message: language.py). STOP and
+# START stay the keywords in Spanish too: they are the carriers' (TW-OPTOUT).
+OPT_OUT_CONFIRMATION = {
+    "en": "{lender}: you will no longer receive messages on this number. "
+    "Reply START to resubscribe.",
+    "es": "{lender}: ya no le enviaremos mensajes a este número. "
+    "Responda START para volver a recibirlos.",
+}
+OPT_IN_CONFIRMATION = {
+    "en": "{lender}: you are subscribed again. Reply STOP to stop.",
+    "es": "{lender}: volverá a recibir nuestros mensajes. Responda STOP para dejar de recibirlos.",
+}
+HELP_TEXT = {
+    "en": "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop.",
+    "es": "{lender}: responda SALDO para ver su saldo, AGENTE para hablar con una persona, "
+    "STOP para no recibir más mensajes.",
+}
+
+
+def _text(texts: dict[str, str], language: str | None, lender: str) -> str:
+    return texts.get(language or "en", texts["en"]).format(lender=lender)
+
+
 PHONE_CHANNELS = ("sms", "whatsapp")
 
 
@@ -59,10 +77,11 @@ def apply_keyword(
     conv: Conversation,
     kind: str,
     raw_text: str,
+    language: str | None = None,
 ) -> list[Message]:
     """STOP / START / HELP take effect at once, on SMS and WhatsApp for the same number; the
-    confirmation sent through ``channels`` (none for a repeated STOP or a START a flag
-    outranks). Not committed."""
+    confirmation sent through ``channels`` in ``language`` (none for a repeated STOP or a START
+    a flag outranks). Not committed."""
     lender = settings.lender_name
     points = session.scalars(
         select(ContactPoint).where(
@@ -92,7 +111,7 @@ def apply_keyword(
         events.emit_opted_out(session, newly, "keyword", now)
         if already:
             return []  # one confirmation at most
-        body = OPT_OUT_CONFIRMATION.format(lender=lender)
+        body = _text(OPT_OUT_CONFIRMATION, language, lender)
         return [send_keyword_confirmation(session, settings, channels, conv, body)]
     if kind == "opt_in":
         flags = conv.borrower.active_flags() if conv.borrower else []
@@ -119,7 +138,7 @@ def apply_keyword(
             borrower_id=conv.borrower_id,
             details={"channel": conv.channel, "text": raw_text},
         )
-        body = OPT_IN_CONFIRMATION.format(lender=lender)
+        body = _text(OPT_IN_CONFIRMATION, language, lender)
         return [send_keyword_confirmation(session, settings, channels, conv, body)]
-    body = HELP_TEXT.format(lender=lender)
+    body = _text(HELP_TEXT, language, lender)
     return [send_keyword_confirmation(session, settings, channels, conv, body)]

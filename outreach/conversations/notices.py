@@ -27,6 +27,11 @@ NOTICES: dict[str, dict[str, str]] = {
         "en": "Sorry, I can only read text. Please write your message in words.",
         "es": "Perdón, solo puedo leer texto. Por favor escriba su mensaje con palabras.",
     },
+    # Nothing but intent or annotation syntax ("/inform{...}"): no words left for the bot.
+    "no_words": {
+        "en": "Sorry, I couldn't read that. Please write your message in words.",
+        "es": "Perdón, no pude leer eso. Por favor escriba su mensaje con palabras.",
+    },
     # A bot action failed (action server down or erroring): what the bot said is not sent.
     "action_failed": {
         "en": "Sorry, something went wrong on our side and I could not do that. "

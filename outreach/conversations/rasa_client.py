@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from outreach.conversations.plain_words import plain_words
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,6 @@ class RasaUnavailable(Exception):
 
 class RasaBusy(RasaUnavailable):
     """Every slot for Rasa calls on this client is taken: the call was not made."""
-
-
-def strip_command_prefix(text: str) -> str:
-    """Borrower text starting with '/' would be read by Rasa as an intent command: never allow it."""
-    return text.lstrip().lstrip("/").lstrip() if text.lstrip().startswith("/") else text
 
 
 def _reason(exc: Exception) -> str:
@@ -108,14 +104,17 @@ class RasaClient:
         payloads, the turn summary bot/turn_channel.py appends). Raises ``RasaUnavailable``.
 
         ``placeholder`` is Flask's own intent command standing in for an identity answer
-        (``identity_turns``): sent instead of the text, which Rasa then never sees."""
+        (``identity_turns``): sent instead of the text, which Rasa then never sees. It is the
+        only intent command Rasa ever gets: the borrower's text goes through ``plain_words``."""
         with self._slot("turn"):
             try:
                 resp = requests.post(
                     f"{self.url}/webhooks/rest/webhook",
                     json={
                         "sender": conversation_id,
-                        "message": placeholder or strip_command_prefix(text),
+                        # Borrower text as plain words: no intent command, entity or
+                        # slot syntax (issue 16); the message log keeps the original.
+                        "message": placeholder or plain_words(text),
                         "metadata": metadata or {},
                     },
                     timeout=self.timeout_seconds,
@@ -125,6 +124,23 @@ class RasaClient:
             except (requests.RequestException, ValueError) as exc:
                 raise RasaUnavailable(_reason(exc)) from exc
         return [r for r in replies if isinstance(r, dict)] if isinstance(replies, list) else []
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """What the NLU reads in ``text`` (``POST /model/parse``: no tracker is touched), with
+        intent syntax removed like a turn's. Raises ``RasaUnavailable`` (``RasaBusy``)."""
+        with self._slot("parse"):
+            try:
+                resp = requests.post(
+                    f"{self.url}/model/parse",
+                    params={"token": self.token},
+                    json={"text": plain_words(text)},
+                    timeout=self.timeout_seconds,
+                )
+                resp.raise_for_status()
+                parsed = resp.json()
+            except (requests.RequestException, ValueError) as exc:
+                raise RasaUnavailable(_reason(exc)) from exc
+        return parsed if isinstance(parsed, dict) else {}
 
     def resume(self, conversation_id: str) -> None:
         """Hand the conversation back to the bot.

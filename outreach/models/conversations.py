@@ -59,6 +59,13 @@ class Conversation(Base):
     # Where the borrower is in the numeric SMS menu (outreach.conversations.menu); None while
     # the NLU bot serves the conversation.
     menu_state: Mapped[dict[str, Any] | None]
+    # The language the borrower writes in ("en", "es"), followed when they switch mid-way
+    # (outreach.conversations.language); None until their first message.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # An acting intent read with low confidence, waiting for the borrower's yes
+    # (outreach.conversations.intent_check), and the bot's form after its last turn.
+    pending_intent: Mapped[str | None] = mapped_column(String(32))
+    bot_form: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -10,7 +10,8 @@ word that the borrower is verified. Each call opens its own session; none touche
 at import.
 
 Modules: ``access`` (which conversation, which loan), ``verification`` (the identity factors),
-``balance``, ``plans`` (plans, promises, payment methods), ``account`` (flags, opt-out),
+``balance``, ``plans`` (plans, promises, payment methods), ``promises`` (a promise read back
+before it is stored), ``account`` (flags, opt-out),
 ``handoff`` (cases for officers), ``hours`` (when an officer answers).
 """
 
@@ -37,6 +38,7 @@ from outreach.selfservice.plans import (
     promise_to_pay,
     quote_plan,
 )
+from outreach.selfservice.promises import preview_promise
 from outreach.selfservice.verification import factor_outcome, submit_factor, verification_factors
 from outreach.selfservice.wrong_party import report_wrong_party
 
@@ -59,6 +61,7 @@ __all__ = [
     "open_handoff",
     "opt_out",
     "payment_methods",
+    "preview_promise",
     "promise_limit",
     "promise_to_pay",
     "quote_plan",

@@ -155,7 +155,13 @@ def start() -> Any:
     link = read_link(db(), settings(), token) if token else None
     # Only a link for a borrower who still owes ties the chat to them (security finding 26).
     borrower_id = link.borrower_id if link and link.state == "valid" else None
-    conv = Conversation(channel="web", address=f"web:{uuid.uuid4().hex}", borrower_id=borrower_id)
+    conv = Conversation(
+        channel="web",
+        address=f"web:{uuid.uuid4().hex}",
+        borrower_id=borrower_id,
+        # The page's language, when it names one, until the visitor writes in another.
+        language=data.get("locale") if data.get("locale") in LOCALES else None,
+    )
     db().add(conv)
     db().flush()
     audit.record(

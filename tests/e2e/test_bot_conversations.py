@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from outreach import clock as app_clock
@@ -92,13 +93,41 @@ def test_it_records_a_promise_to_pay_within_the_maximum(bot_app, bot_settings, b
     phone = verified_phone(bot_app, bot_settings, bot_session, "i'll pay in 3 days")
     asked = joined(phone.say("1234"))
     assert "How much will you pay" in asked
-    noted = joined(phone.say("all of it"))
+    read_back = joined(phone.say("all of it"))
+    borrower = bot_session.scalar(select(Borrower))
+    day = borrower.today(app_clock.now()) + timedelta(days=3)
+    assert read_back == (
+        f"So you'll pay $420.00 on {format_date(day, 'full', locale='en_US')}. "
+        "Reply YES to confirm or NO to cancel."
+    )
+    assert bot_session.scalar(select(PromiseToPay)) is None  # nothing before the yes
+    noted = joined(phone.say("YES"))
     assert "Noted: you'll pay $420.00" in noted and "reminder the day before" in noted
     promise = bot_session.scalar(select(PromiseToPay))
     # The action server counts "in 3 days" from the borrower's own date (Chicago here).
     borrower = bot_session.get(Borrower, promise.borrower_id)
     assert promise.promised_date == borrower.today(app_clock.now()) + timedelta(days=3)
     assert promise.amount == Decimal("420.00") and promise.status == "open"
+
+
+def test_a_promise_the_borrower_does_not_confirm_is_not_stored(bot_app, bot_settings, bot_session):
+    make_borrower(bot_session, locale="es_US")
+    phone = verified_phone(bot_app, bot_settings, bot_session, "le pago el viernes")
+    assert "Cuánto va a pagar" in joined(phone.say("1234"))
+    read_back = joined(phone.say("100"))
+    assert read_back.startswith("Entonces pagará $100.00 el viernes, ")
+    assert read_back.endswith("Responda SÍ para confirmar o NO para cancelar.")
+    assert "no anoté nada" in joined(phone.say("no"))
+    assert "$100.00" not in joined(phone.say("si"))  # a yes to nothing asked stores nothing
+    assert bot_session.scalar(select(PromiseToPay)) is None
+
+
+def test_a_spanish_promise_is_stored_on_si(bot_app, bot_settings, bot_session):
+    make_borrower(bot_session, locale="es_US")
+    phone = verified_phone(bot_app, bot_settings, bot_session, "le pago todo el viernes")
+    assert "Entonces pagará $420.00 el viernes" in joined(phone.say("1234"))
+    assert "Anotado: pagará $420.00" in joined(phone.say("sí"))
+    assert bot_session.scalar(select(PromiseToPay)).amount == Decimal("420.00")
 
 
 def test_it_refuses_a_promise_beyond_the_maximum_and_asks_again(bot_app, bot_settings, bot_session):
@@ -128,14 +157,31 @@ def test_it_flags_a_dispute_pauses_outreach_and_hands_off_with_priority(
 def test_it_opts_out_in_words_with_one_confirmation(bot_app, bot_settings, bot_session):
     make_borrower(bot_session, whatsapp=True)
     phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
-    first = phone.say("i don't want these messages")
+    asked = phone.say("i don't want these messages")
+    assert asked == [
+        "Do you want us to stop sending you messages? "
+        "Reply YES to confirm or NO to keep getting them."
+    ]
+    assert all(p.opted_out_at is None for p in bot_session.scalars(select(ContactPoint)))
+    first = phone.say("YES")
     assert len(first) == 1 and "no longer receive messages" in first[0]
     points = bot_session.scalars(select(ContactPoint)).all()
     assert {p.channel for p in points} == {"sms", "whatsapp"}
     assert all(p.opted_out_at is not None for p in points)
-    sent = bot_session.scalar(select(Message).where(Message.direction == "out"))
+    sent = bot_session.scalars(select(Message).where(Message.direction == "out")).all()[-1]
     assert (sent.sender, sent.status) == ("system", "delivered")
     assert [r for r in phone.say("i don't want these messages") if "no longer" in r] == []
+
+
+def test_an_opt_out_in_words_the_borrower_declines_changes_nothing(
+    bot_app, bot_settings, bot_session
+):
+    make_borrower(bot_session, locale="es_US")
+    phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
+    asked = joined(phone.say("estoy harto de sus mensajes"))
+    assert asked.startswith("¿Quiere que dejemos de enviarle mensajes?")
+    assert "seguirá recibiendo nuestros mensajes" in joined(phone.say("no"))
+    assert all(p.opted_out_at is None for p in bot_session.scalars(select(ContactPoint)))
 
 
 def test_it_hands_off_after_two_misunderstandings_in_a_row(bot_app, bot_settings, bot_session):

@@ -118,7 +118,9 @@ def test_it_hands_an_unverified_web_dispute_and_opt_out_to_an_officer(
     link = make_token(bot_settings, borrower.id)
     dispute = Chat(bot_app.test_client(), bot_session, link).say("this isn't my debt")
     assert "passing this to a person" in dispute and "paused" not in dispute
-    opt_out = Chat(bot_app.test_client(), bot_session, link).say("stop texting me")
+    chat = Chat(bot_app.test_client(), bot_session, link)
+    assert "Reply YES to confirm" in chat.say("stop texting me")  # asked first (issue 16)
+    opt_out = chat.say("yes")
     assert "will confirm with you" in opt_out
     assert bot_session.scalar(select(BorrowerFlag)) is None
     assert all(p.opted_out_at is None for p in bot_session.scalars(select(ContactPoint)))

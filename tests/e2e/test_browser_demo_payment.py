@@ -101,7 +101,8 @@ def test_it_pays_a_demo_borrowers_promise_from_the_sandbox_phone(browser, demo, 
     send("i'll pay in 3 days", "date of birth")
     send("14/03/1985", "last 4 digits")
     send("1234", "How much will you pay")
-    send("all of it", "Noted: you'll pay $420.00")
+    send("all of it", "So you'll pay $420.00")
+    send("YES", "Noted: you'll pay $420.00")
     session.expire_all()
     promise = session.scalars(select(PromiseToPay)).one()
 

@@ -1,10 +1,10 @@
 """A stand-in Rasa HTTP server for the failure paths the real one cannot be made to take on cue:
 a server that hangs, one whose tracker API refuses the resume, one that reports a failed action.
 
-It speaks the two endpoints the app calls (``outreach/conversations/rasa_client.py``): the REST channel
+It speaks the endpoints the app calls (``outreach/conversations/rasa_client.py``): the REST channel
 ``POST /webhooks/rest/webhook`` (answered with ``replies``, a list or a function of the request
-body) and the tracker events API ``POST /conversations/<id>/tracker/events`` (answered with
-``resume_status``). Every request is recorded. With ``hang`` set, turns wait until the test
+body), the tracker events API ``POST /conversations/<id>/tracker/events`` (answered with
+``resume_status``) and the NLU's ``POST /model/parse`` (answered with ``parse``, else 404). Every request is recorded. With ``hang`` set, turns wait until the test
 releases them (``release()``, also done on exit), so a test can hold Rasa calls in flight.
 A conversation in ``paused`` is answered as Rasa answers a paused tracker (no texts, the summary
 says ``paused``) until a resume for it succeeds.
@@ -37,6 +37,9 @@ class FakeRasa:
             replies if replies is not None else [{"text": "Hi!"}, turn_summary()]
         )
         self.resume_status = 200
+        # What ``POST /model/parse`` answers (None: 404, as if the NLU could not be asked).
+        self.parse: dict[str, Any] | None = None
+        self.parsed: list[str] = []  # texts sent to /model/parse
         self.hang = False
         self.paused: set[str] = set()  # conversation ids a handoff paused
         self.turns: list[dict[str, Any]] = []  # request bodies sent to the REST channel
@@ -103,6 +106,12 @@ class FakeRasa:
                         return
                     replies = fake.replies(data) if callable(fake.replies) else fake.replies
                     self._answer(200, replies)
+                elif path == "/model/parse":
+                    fake.parsed.append(data.get("text"))
+                    if fake.parse is None:
+                        self._answer(404, {"error": "not found"})
+                    else:
+                        self._answer(200, {"text": data.get("text"), **fake.parse})
                 elif path.startswith("/conversations/") and path.endswith("/tracker/events"):
                     fake.resumes.append(path.split("/")[2])
                     ok = fake.resume_status < 400

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from outreach import clock as app_clock
 from outreach import selfservice
 from outreach.channels import ChannelRegistry
-from outreach.conversations.bot_turns import conversation_language, run_turn
+from outreach.conversations.bot_turns import run_turn
 from outreach.conversations.inbound import open_conversation
+from outreach.conversations.language import conversation_language
 from outreach.conversations.notices import BOT_UNAVAILABLE
 from outreach.conversations.rasa_client import RasaClient
 from outreach.models import (
@@ -21,6 +23,7 @@ from outreach.models import (
     IdentityCheck,
     Message,
     PaymentPlan,
+    PromiseToPay,
 )
 from outreach.selfservice import PlanRequest
 from tests.support.factories import make_borrower
@@ -203,3 +206,29 @@ def test_it_logs_the_turn_and_apologises_when_rasa_is_down(settings, session, co
         [replies[0].id],
     )
     assert turn.latency_ms is not None
+
+
+def test_it_reads_a_promise_back_in_the_borrowers_locale_without_storing_it(
+    settings, session, conv
+) -> None:
+    day = (app_clock.now() + timedelta(days=2)).date()
+    assert (
+        selfservice.preview_promise(conv.public_id, day.isoformat(), "100", "en", settings) is None
+    )
+    submit(settings, conv, "date_of_birth", "14/03/1985")
+    submit(settings, conv, "loan_last4", "1234")
+    en = selfservice.preview_promise(conv.public_id, day.isoformat(), "100", "en", settings)
+    es = selfservice.preview_promise(conv.public_id, day.isoformat(), "all", "es", settings)
+    assert en.date_text == format_date(day, "full", locale="en_US")  # "Friday, December 4, 2026"
+    assert en.amount_text == "$100.00" and es.amount_text == "$420.00"
+    assert es.date_text == format_date(day, "full", locale="es_US")
+    assert es.date_text.split(",")[0] in (
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+    )
+    assert session.scalar(select(func.count()).select_from(PromiseToPay)) == 0

@@ -416,6 +416,9 @@ def test_it_registers_every_domain_action_with_the_action_server(domain):
         "action_care_answer",
         "action_crisis",
         "action_record_payment_claim",
+        "action_confirm_promise",
+        "action_ask_opt_out",
+        "action_confirm_declined",
     }
     assert custom <= set(executor.actions)
 

@@ -53,9 +53,23 @@ def fake(monkeypatch: pytest.MonkeyPatch, name: str, result: Any = None) -> Reco
     return recorder
 
 
-def turn(tracker_state, text: str, intent: str, language: str = "en", **slots: Any) -> Tracker:
-    """The saved verified tracker, as if the borrower had just sent ``text``."""
+def turn(
+    tracker_state,
+    text: str,
+    intent: str,
+    language: str = "en",
+    asked_by: str | None = None,
+    **slots: Any,
+) -> Tracker:
+    """The saved verified tracker, as if the borrower had just sent ``text`` (in answer to the
+    confirmation question ``asked_by`` asked, when given: bot/actions/confirm.py)."""
     state = tracker_state("verified_after_form")
+    if asked_by is not None:
+        state["events"] += [
+            {"event": "action", "name": asked_by},
+            {"event": "slot", "name": "confirm_pending", "value": slots["confirm_pending"]},
+            {"event": "action", "name": "action_listen"},
+        ]
     state["latest_message"] = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},
@@ -245,7 +259,15 @@ def test_it_records_the_promise_through_the_app(
     monkeypatch, tracker_state, dispatcher, domain, rendered
 ) -> None:
     record = fake(monkeypatch, "promise_to_pay", PromiseView(3, "November 27, 2026", "$420.00"))
-    tracker = turn(tracker_state, "all", "inform", promise_date="2026-11-27", promise_amount="all")
+    tracker = turn(
+        tracker_state,
+        "yes",
+        "affirm",
+        asked_by="action_confirm_promise",
+        confirm_pending="promise",
+        promise_date="2026-11-27",
+        promise_amount="all",
+    )
     events = run(ActionRecordPromise(), dispatcher, tracker, domain)
     [(args, kwargs)] = record.calls
     assert (args[1:], kwargs) == (("2026-11-27", "all"), {"language": "en"})
@@ -316,9 +338,10 @@ def test_it_hands_an_unverified_web_opt_out_to_an_officer(
 ) -> None:
     fake(monkeypatch, "opt_out", selfservice.AccountEffect.REFERRED)
     handoff = fake(monkeypatch, "open_handoff", 7)
-    events = run(
-        ActionOptOut(), dispatcher, turn(tracker_state, "stop texting me", "opt_out"), domain
+    yes = turn(
+        tracker_state, "yes", "affirm", asked_by="action_ask_opt_out", confirm_pending="opt_out"
     )
+    events = run(ActionOptOut(), dispatcher, yes, domain)
     [((_, reason, summary), _)] = handoff.calls
     assert (reason, summary["request"]) == (
         "opt_out_request",
@@ -329,18 +352,25 @@ def test_it_hands_an_unverified_web_opt_out_to_an_officer(
         "utter_handoff",
     ]
     assert "will confirm with you" in rendered(dispatcher)[0]
-    assert events == [ConversationPaused(), ActionExecuted("action_listen")]
+    assert events == [
+        SlotSet("confirm_pending", None),
+        ConversationPaused(),
+        ActionExecuted("action_listen"),
+    ]
 
 
 def test_it_confirms_an_opt_out_once_as_a_keyword_confirmation(
     monkeypatch, tracker_state, dispatcher, domain
 ) -> None:
     fake(monkeypatch, "opt_out", selfservice.AccountEffect.APPLIED)
-    run(ActionOptOut(), dispatcher, turn(tracker_state, "no more reminders", "opt_out"), domain)
+    yes = turn(
+        tracker_state, "yes", "affirm", asked_by="action_ask_opt_out", confirm_pending="opt_out"
+    )
+    run(ActionOptOut(), dispatcher, yes, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_opt_out_confirmed"]
     # already opted out: nothing more is sent
     fake(monkeypatch, "opt_out", selfservice.AccountEffect.UNCHANGED)
-    run(ActionOptOut(), dispatcher, turn(tracker_state, "no more reminders", "opt_out"), domain)
+    run(ActionOptOut(), dispatcher, yes, domain)
     assert len(dispatcher.messages) == 1
     assert domain["responses"]["utter_opt_out_confirmed"][-1]["custom"]["send_as"] == (
         "keyword_confirmation"
