@@ -26,6 +26,7 @@ from outreach.campaigns.stops import (
     paid_since_figures,
     plan_open,
     promise_open,
+    resolution_open,
     stop_reason,
 )
 from outreach.models import Borrower, Loan, PaymentPlan, PlanInstalment, PromiseToPay
@@ -102,6 +103,7 @@ def cadence_candidates(
         promise_open().label("promise"),
     )
     paid = paid_since_figures().label("paid")
+    resolution = resolution_open().label("resolution")
     rows = session.execute(
         select(
             Loan.id,
@@ -120,6 +122,7 @@ def cadence_candidates(
             plan,
             promise,
             paid,
+            resolution,
         )
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
@@ -157,6 +160,7 @@ def cadence_candidates(
         p,
         pr,
         paid_up,
+        resolved,
     ) in rows:
         today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
@@ -169,7 +173,7 @@ def cadence_candidates(
         step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)
         if step is None:
             continue
-        stopped = stop_reason(f, h, p, pr, paid_up)
+        stopped = stop_reason(f, h, p, pr, paid_up, resolved)
         if stopped and not include_stopped:
             continue
         if sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):

@@ -21,6 +21,7 @@ from outreach.models import (
     Payment,
     PaymentPlan,
     PromiseToPay,
+    Resolution,
 )
 
 # A plan in these states replaces the cadence with instalment reminders.
@@ -51,6 +52,16 @@ def promise_open() -> Exists:
     return exists().where(PromiseToPay.loan_id == Loan.id, PromiseToPay.status == "open")
 
 
+def resolution_open() -> Exists:
+    """An accepted settlement (settlement reminders replace the cadence) or payment holiday
+    (the cadence pauses until it ends): ``outreach.arrangements.resolution_review`` ends both."""
+    return exists().where(
+        Resolution.loan_id == Loan.id,
+        Resolution.status == "accepted",
+        Resolution.kind.in_(("settlement", "holiday")),
+    )
+
+
 def paid_since_figures() -> ColumnElement[bool]:
     """Payments through the product since the loan's figures were last written cover what the
     cadence would ask (the arrears, else the next instalment, else the balance).
@@ -72,7 +83,12 @@ def paid_since_figures() -> ColumnElement[bool]:
 
 
 def stop_reason(
-    flag: bool, handoff: bool, plan: bool, promise: bool, paid: bool = False
+    flag: bool,
+    handoff: bool,
+    plan: bool,
+    promise: bool,
+    paid: bool = False,
+    resolution: bool = False,
 ) -> str | None:
     """The rule that holds a loan's cadence back, most binding first (``None``: it goes ahead)."""
     if flag:
@@ -81,6 +97,8 @@ def stop_reason(
         return "handoff_open"
     if plan:
         return "plan_current"
+    if resolution:
+        return "resolution_open"
     if promise:
         return "promise_open"
     if paid:
@@ -112,7 +130,7 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
     closed = matching(
         Loan.id,
         Loan.id.in_(loans),
-        (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
+        (Loan.status.in_(("paid", "settled", "charged_off"))) | (Loan.outstanding <= 0),
     )
     planned = matching(
         PaymentPlan.loan_id, PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
@@ -121,6 +139,18 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
         PromiseToPay.loan_id, PromiseToPay.loan_id.in_(loans), PromiseToPay.status == "open"
     )
     paid = matching(Loan.id, Loan.id.in_(loans), paid_since_figures())
+    resolved = matching(
+        Resolution.loan_id,
+        Resolution.loan_id.in_(loans),
+        Resolution.status == "accepted",
+        Resolution.kind.in_(("settlement", "holiday")),
+    )
+    resolution_ids = {(r.payload or {}).get("resolution_id") for r in rows} - {None}
+    open_resolutions = (
+        matching(Resolution.id, Resolution.id.in_(resolution_ids), Resolution.status == "accepted")
+        if resolution_ids
+        else set()
+    )
     promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
     open_promises = (
         matching(PromiseToPay.id, PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open")
@@ -137,6 +167,13 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
             out[r.id] = "loan_paid"
         elif kind == "cadence" and r.loan_id in planned:
             out[r.id] = "plan_current"
+        elif kind == "cadence" and r.loan_id in resolved:
+            out[r.id] = "resolution_open"
+        elif (
+            r.template == "settlement_reminder"
+            and (r.payload or {}).get("resolution_id") not in open_resolutions
+        ):
+            out[r.id] = "resolution_resolved"
         elif kind == "cadence" and r.loan_id in promised:
             out[r.id] = "promise_open"
         elif kind == "cadence" and r.loan_id in paid:

@@ -18,6 +18,7 @@ from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
 from outreach.models.provider_payments import ProviderPayment
+from outreach.models.resolutions import RESOLUTION_KINDS, Resolution
 from outreach.models.stk_requests import StkRequest
 
 __all__ = [
@@ -63,6 +64,8 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "ProviderPayment",
+    "RESOLUTION_KINDS",
+    "Resolution",
     "RulePackSnapshot",
     "SendRateSlot",
     "StkRequest",
