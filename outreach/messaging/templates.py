@@ -38,6 +38,9 @@ VARIABLES = frozenset(
         "loan_ref",
         "paybill",  # an M-Pesa paybill (business number) to pay by
         "account",  # the account number to give at that paybill (the loan number)
+        "balance",  # settlements: the balance the settlement is for
+        "deadline",  # settlements: the borrower's last day to pay
+        "jurisdiction",  # settlements: US, US-NY, GB... (the words each one requires)
     }
 )
 

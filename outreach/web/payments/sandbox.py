@@ -18,6 +18,7 @@ from sqlalchemy import select
 from outreach.messaging import pay_links
 from outreach.messaging.links import make_link
 from outreach.models import Loan, ProviderPayment
+from outreach.arrangements.resolutions import settlement_due
 from outreach.payments import amounts, sandbox
 from outreach.payments.receipts import mask
 from outreach.web import channels, db, request_now, settings
@@ -45,7 +46,8 @@ def _refused() -> Any:
 
 
 def _page(loan: Loan, *, draft: str | None = None, error: str = "", status: int = 200) -> Any:
-    due = amounts.amount_due(loan)
+    # An accepted settlement's remainder first: paying it settles the account (issue 17).
+    due = settlement_due(db(), loan) or amounts.amount_due(loan)
     page = render_template(
         "sandbox/pay.html",
         state="form",
