@@ -8,7 +8,16 @@ function there. Plans and promises share `terms` (reading days and terms, handin
 app).
 """
 
-from bot.actions import balance, handoff, payment, plans, promise, session, verification
+from bot.actions import (
+    balance,
+    handoff,
+    payment,
+    plans,
+    promise,
+    resolutions,
+    session,
+    verification,
+)
 from outreach import logs
 
 # The same logging as the web app and the scheduler: Twilio's client quiet, personal data redacted
@@ -16,4 +25,4 @@ from outreach import logs
 # they get the filter; Sanic's worker processes start with none, and get ours.
 logs.configure()
 
-__all__ = ["balance", "handoff", "payment", "plans", "promise", "session", "verification"]
+__all__ = ["balance", "handoff", "payment", "plans", "promise", "resolutions", "session", "verification"]

@@ -85,9 +85,18 @@ def _ctx(session: Session, conversation_id: str, language: str | None) -> _Ctx |
     return _Ctx(conv, loan, locale, lang, conv.borrower.today(clock.now()))
 
 
+def _amount(ctx: _Ctx, amount: str | None) -> Decimal | None:
+    """The amount named: a number, or "half" (of the balance: "if I pay half now...")."""
+    if not amount:
+        return None
+    if amount == "half":
+        return (ctx.loan.outstanding / 2).quantize(Decimal("0.01"))
+    return Decimal(amount)
+
+
 def _quote(session: Session, ctx: _Ctx, kind: str, amount: str | None, days: str | None):
     if kind == "settlement":
-        return res.quote_settlement(ctx.loan, Decimal(amount) if amount else None, ctx.today, "bot")
+        return res.quote_settlement(ctx.loan, _amount(ctx, amount), ctx.today, "bot")
     if kind == "holiday":
         length = int(days) if days else DEFAULT_HOLIDAY_DAYS
         return res.quote_holiday(session, ctx.loan, length, ctx.today, "bot")
