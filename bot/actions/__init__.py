@@ -25,4 +25,13 @@ from outreach import logs
 # they get the filter; Sanic's worker processes start with none, and get ours.
 logs.configure()
 
-__all__ = ["balance", "handoff", "payment", "plans", "promise", "resolutions", "session", "verification"]
+__all__ = [
+    "balance",
+    "handoff",
+    "payment",
+    "plans",
+    "promise",
+    "resolutions",
+    "session",
+    "verification",
+]

@@ -33,7 +33,10 @@ SLOTS = (
     "resolution_asked",
 )
 HALF = re.compile(r"\b(half|mitad)\b", re.IGNORECASE)
-LENGTH = re.compile(r"\b(\d{1,2}|one|two|three|un|una|dos|tres)\s+(month|months|mes|meses|week|weeks|semana|semanas)\b", re.IGNORECASE)
+LENGTH = re.compile(
+    r"\b(\d{1,2}|one|two|three|un|una|dos|tres)\s+(month|months|mes|meses|week|weeks|semana|semanas)\b",
+    re.IGNORECASE,
+)
 NUMBERS = {"one": 1, "two": 2, "three": 3, "un": 1, "una": 1, "dos": 2, "tres": 3}
 REFUSALS = {
     "borrower_flag": "utter_resolution_not_available",
@@ -90,7 +93,9 @@ class ActionQuoteResolution(Action):
             dispatcher.utter_message(response="utter_need_verification")
             return [*_reset(), *not_verified_events()]
         if answer.outcome == "refused":
-            dispatcher.utter_message(response=REFUSALS.get(answer.refusal, "utter_resolution_not_available"))
+            dispatcher.utter_message(
+                response=REFUSALS.get(answer.refusal, "utter_resolution_not_available")
+            )
             return _reset()
         if answer.outcome == "handoff":
             dispatcher.utter_message(response=f"utter_{kind}_to_officer")
@@ -108,8 +113,14 @@ class ActionQuoteResolution(Action):
         ]
 
 
-def _to_officer(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str,
-                amount: str | None, days: str | None, request: dict[str, Any]) -> list[EventType]:
+def _to_officer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    kind: str,
+    amount: str | None,
+    days: str | None,
+    request: dict[str, Any],
+) -> list[EventType]:
     """The borrower's own proposal, attached to a new case (stored ``requested``), then the
     usual handoff (the officer's ETA, the bot pauses)."""
     answer = bot_resolutions.hand_off(tracker.sender_id, kind, amount, days, language(tracker))
@@ -117,7 +128,9 @@ def _to_officer(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str,
         dispatcher.utter_message(response="utter_need_verification")
         return not_verified_events()
     if answer.outcome == "refused":
-        dispatcher.utter_message(response=REFUSALS.get(answer.refusal, "utter_resolution_not_available"))
+        dispatcher.utter_message(
+            response=REFUSALS.get(answer.refusal, "utter_resolution_not_available")
+        )
         return []
     return hand_off(dispatcher, tracker, f"{kind}_request", request)
 

@@ -11,6 +11,7 @@ from outreach.web.console import (
     parked_payments,
     payment_request,
     reply,
+    resolutions,
     views,
 )
 from outreach.web.console.blueprint import bp
@@ -23,5 +24,6 @@ __all__ = [
     "parked_payments",
     "payment_request",
     "reply",
+    "resolutions",
     "views",
 ]

@@ -15,10 +15,10 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from outreach.arrangements.resolutions import settlement_due
 from outreach.messaging import pay_links
 from outreach.messaging.links import make_link
 from outreach.models import Loan, ProviderPayment
-from outreach.arrangements.resolutions import settlement_due
 from outreach.payments import amounts, sandbox
 from outreach.payments.receipts import mask
 from outreach.web import channels, db, request_now, settings

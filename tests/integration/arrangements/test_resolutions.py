@@ -58,18 +58,31 @@ def test_inside_the_bot_tier_the_exact_offer_then_stored_on_yes(session, setting
     assert done.outcome == "accepted" and "/pay/" in done.link
     row = session.scalar(select(Resolution))
     assert (row.status, row.amount, row.discount, row.tier, row.decided_by) == (
-        "accepted", Decimal("850.00"), Decimal("150.00"), "bot", "bot"
+        "accepted",
+        Decimal("850.00"),
+        Decimal("150.00"),
+        "bot",
+        "bot",
     )
     assert row.limits_version.startswith("v1-") and row.limits["bucket"] == "mid"
     event = session.scalar(select(Event).where(Event.type == "settlement.accepted"))
     assert event.data["amount"] == "850.00" and event.data["decided_by"] == "bot"
-    note = session.scalar(select(OutboxItem).where(OutboxItem.template == "settlement_confirmation"))
+    note = session.scalar(
+        select(OutboxItem).where(OutboxItem.template == "settlement_confirmation")
+    )
     assert note.channel == "email" and note.payload["channels"][0] == "email"
 
 
 def test_spanish_gb_offer_is_long_and_without_pressure(session, settings):
-    conv = conversation(session, settings, country="GB", region=None, postal_code="SW1A 1AA",
-                        locale="es_GB", phone="+447700900123")
+    conv = conversation(
+        session,
+        settings,
+        country="GB",
+        region=None,
+        postal_code="SW1A 1AA",
+        locale="es_GB",
+        phone="+447700900123",
+    )
     offer = bot_resolutions.quote(conv.public_id, "settlement", language="es", settings=settings)
     assert offer.outcome == "offer"
     assert "No hay ninguna presión" in offer.terms_text
@@ -77,16 +90,24 @@ def test_spanish_gb_offer_is_long_and_without_pressure(session, settings):
     assert "24 de diciembre de 2026" in offer.deadline_text  # 30 days in GB
 
 
-def test_outside_the_bot_tier_a_counter_offer_then_the_proposal_goes_to_a_supervisor(session, settings):
+def test_outside_the_bot_tier_a_counter_offer_then_the_proposal_goes_to_a_supervisor(
+    session, settings
+):
     conv = conversation(session, settings)
     counter = bot_resolutions.quote(conv.public_id, "settlement", "750", settings=settings)
     assert (counter.outcome, counter.amount) == ("counter", "850.00")
     # The bot never stores terms outside its tier, whatever the slots say.
-    assert bot_resolutions.accept(conv.public_id, "settlement", "750", settings=settings).outcome == "refused"
+    assert (
+        bot_resolutions.accept(conv.public_id, "settlement", "750", settings=settings).outcome
+        == "refused"
+    )
     sent = bot_resolutions.hand_off(conv.public_id, "settlement", "750", settings=settings)
     row = session.scalar(select(Resolution))
     assert (row.status, row.tier, row.amount, str(row.case_id)) == (
-        "requested", "supervisor", Decimal("750.00"), sent.case_id
+        "requested",
+        "supervisor",
+        Decimal("750.00"),
+        sent.case_id,
     )
 
 
@@ -105,7 +126,9 @@ def test_a_flagged_borrower_is_offered_nothing(session, settings):
     for kind in ("settlement", "holiday", "waiver"):
         answer = bot_resolutions.quote(conv.public_id, kind, settings=settings)
         assert (answer.outcome, answer.refusal) == ("refused", "borrower_flag")
-        assert bot_resolutions.hand_off(conv.public_id, kind, settings=settings).outcome == "refused"
+        assert (
+            bot_resolutions.hand_off(conv.public_id, kind, settings=settings).outcome == "refused"
+        )
     assert session.scalar(select(Resolution)) is None
 
 
@@ -114,7 +137,12 @@ def test_fees_are_waived_only_by_an_officer(session, settings):
     assert bot_resolutions.quote(conv.public_id, "waiver", settings=settings).outcome == "handoff"
     bot_resolutions.hand_off(conv.public_id, "waiver", settings=settings)
     row = session.scalar(select(Resolution))
-    assert (row.kind, row.status, row.tier, row.amount) == ("waiver", "requested", "officer", Decimal("50.00"))
+    assert (row.kind, row.status, row.tier, row.amount) == (
+        "waiver",
+        "requested",
+        "officer",
+        Decimal("50.00"),
+    )
 
 
 def _accept_settlement(session, settings):
@@ -125,28 +153,39 @@ def _accept_settlement(session, settings):
 
 
 def test_paid_in_full_for_less_settles_the_loan(session, settings, clock):
-    conv, row, loan = _accept_settlement(session, settings)
+    _conv, row, loan = _accept_settlement(session, settings)
     clock.advance(days=2)
-    session.add(Payment(loan_id=loan.id, amount=Decimal("850.00"), paid_at=clock.now(), reference="t:1"))
+    session.add(
+        Payment(loan_id=loan.id, amount=Decimal("850.00"), paid_at=clock.now(), reference="t:1")
+    )
     review_loan(session, loan.id, clock.now(), "test")
     session.commit()
     session.expire_all()
     assert session.get(Resolution, row.id).status == "paid"
     assert session.get(Loan, loan.id).status == "settled"
-    assert session.scalar(select(Event).where(Event.type == "settlement.paid")).data["paid"] == "850.00"
+    assert (
+        session.scalar(select(Event).where(Event.type == "settlement.paid")).data["paid"]
+        == "850.00"
+    )
     assert session.scalar(select(OutboxItem).where(OutboxItem.template == "settlement_paid"))
 
 
-def test_across_the_deadline_reminders_then_expiry_and_the_cadence_resumes(session, settings, clock):
-    conv, row, loan = _accept_settlement(session, settings)
+def test_across_the_deadline_reminders_then_expiry_and_the_cadence_resumes(
+    session, settings, clock
+):
+    _conv, row, loan = _accept_settlement(session, settings)
     report = plan(session, clock.now(), dry_run=True)
     assert report.stopped.get("resolution_open") == 1  # the collection cadence is paused
     clock.move_to(clock.now() + timedelta(days=12))  # 2 days before the deadline
     plan(session, clock.now())
-    reminder = session.scalar(select(OutboxItem).where(OutboxItem.template == "settlement_reminder"))
+    reminder = session.scalar(
+        select(OutboxItem).where(OutboxItem.template == "settlement_reminder")
+    )
     assert reminder.payload["deadline"] == "2026-12-08" and reminder.payload["amount"] == "850.00"
     assert batch_stop_reasons(session, [reminder]) == {}
-    session.add(Payment(loan_id=loan.id, amount=Decimal("100.00"), paid_at=clock.now(), reference="t:2"))
+    session.add(
+        Payment(loan_id=loan.id, amount=Decimal("100.00"), paid_at=clock.now(), reference="t:2")
+    )
     session.commit()
     clock.move_to(clock.now() + timedelta(days=4))  # deadline + 2: still within the grace
     review_loan(session, loan.id, clock.now(), "test")
@@ -156,7 +195,10 @@ def test_across_the_deadline_reminders_then_expiry_and_the_cadence_resumes(sessi
     session.commit()
     session.expire_all()
     assert session.get(Resolution, row.id).status == "expired"
-    assert session.scalar(select(Event).where(Event.type == "settlement.expired")).data["paid"] == "100.00"
+    assert (
+        session.scalar(select(Event).where(Event.type == "settlement.expired")).data["paid"]
+        == "100.00"
+    )
     assert session.scalar(select(OutboxItem).where(OutboxItem.template == "settlement_expired"))
     reminder = session.get(OutboxItem, reminder.id)
     assert batch_stop_reasons(session, [reminder]) == {reminder.id: "resolution_resolved"}

@@ -46,8 +46,16 @@ def test_a_product_has_its_own_buckets() -> None:
 
 @pytest.mark.parametrize(
     ("amount", "tier"),
-    [("900", "bot"), ("850", "bot"), ("849.99", "officer"), ("800", "officer"),
-     ("750", "supervisor"), ("700", "supervisor"), ("699.99", None), ("1000.01", None)],
+    [
+        ("900", "bot"),
+        ("850", "bot"),
+        ("849.99", "officer"),
+        ("800", "officer"),
+        ("750", "supervisor"),
+        ("700", "supervisor"),
+        ("699.99", None),
+        ("1000.01", None),
+    ],
 )
 def test_it_names_who_may_agree_a_settlement(amount: str, tier: str | None) -> None:
     assert rl.settlement_tier(rl.limits_for(loan(), "US"), Decimal(amount)) == tier
@@ -62,9 +70,17 @@ def test_the_minimum_down_payment_raises_a_small_balance_floor() -> None:
 
 def test_holiday_and_waiver_tiers() -> None:
     mid = rl.limits_for(loan(), "US")
-    assert [rl.holiday_tier(mid, d) for d in (30, 31, 60, 61)] == ["bot", "officer", "officer", None]
+    assert [rl.holiday_tier(mid, d) for d in (30, 31, 60, 61)] == [
+        "bot",
+        "officer",
+        "officer",
+        None,
+    ]
     assert [rl.waiver_tier(mid, Decimal(a)) for a in ("10", "50", "80", "101")] == [
-        "officer", "officer", "supervisor", None
+        "officer",
+        "officer",
+        "supervisor",
+        None,
     ]
 
 
@@ -98,21 +114,31 @@ def test_an_override_may_tighten_and_the_version_changes(tmp_path, monkeypatch) 
 @pytest.mark.parametrize(
     ("text", "named"),
     [
-        ("default:\n  buckets:\n    - name: mid\n      tiers: {bot: {max_discount: 0.5}}\n",
-         "default.buckets.mid.tiers.bot.max_discount"),
-        ("default:\n  buckets:\n    - name: mid\n      settlement: {floor_share: 0.1}\n",
-         "default.buckets.mid.settlement.floor_share"),
-        ("default:\n  buckets:\n    - name: late\n      holiday: {allowed: true}\n",
-         "default.buckets.late.holiday.allowed"),
-        ("default:\n  buckets:\n    - name: mid\n      holiday: {every_days: 30}\n",
-         "default.buckets.mid.holiday.every_days"),
+        (
+            "default:\n  buckets:\n    - name: mid\n      tiers: {bot: {max_discount: 0.5}}\n",
+            "default.buckets.mid.tiers.bot.max_discount",
+        ),
+        (
+            "default:\n  buckets:\n    - name: mid\n      settlement: {floor_share: 0.1}\n",
+            "default.buckets.mid.settlement.floor_share",
+        ),
+        (
+            "default:\n  buckets:\n    - name: late\n      holiday: {allowed: true}\n",
+            "default.buckets.late.holiday.allowed",
+        ),
+        (
+            "default:\n  buckets:\n    - name: mid\n      holiday: {every_days: 30}\n",
+            "default.buckets.mid.holiday.every_days",
+        ),
         ("offer_validity_days: {GB: 3}\n", "offer_validity_days.GB"),
         ("products:\n  payday: {buckets: []}\n", "products.payday"),
         ("default:\n  buckets:\n    - name: huge\n", "huge"),
         ("default:\n  buckets:\n    - name: mid\n      max_dpd: 999\n", "max_dpd"),
     ],
 )
-def test_an_override_that_loosens_is_refused_naming_the_key(tmp_path, monkeypatch, text, named) -> None:
+def test_an_override_that_loosens_is_refused_naming_the_key(
+    tmp_path, monkeypatch, text, named
+) -> None:
     _override(tmp_path, monkeypatch, text)
     with pytest.raises(config_files.ConfigError, match=named.replace(".", r"\.")):
         rl.limits_for(loan(), "GB")
