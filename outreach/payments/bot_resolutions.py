@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.arrangements import resolutions as res
 from outreach.arrangements.resolution_notices import jurisdiction
+from outreach.audit import log as audit
 from outreach.db import session_scope
 from outreach.messaging.templates import render
 from outreach.models import Conversation, Loan
@@ -157,12 +158,30 @@ def quote(
         except ValueError:
             return ResolutionAnswer(kind, "refused", refusal="invalid")
         if q.counter is None and q.tier is not None and q.tier == "bot":
-            return _answer(ctx, q, "offer", q.amount, q.holiday_days)
-        if q.counter is not None and q.counter > 0:
-            if kind == "holiday":
-                return _answer(ctx, q, "counter", Decimal(0), int(q.counter))
-            return _answer(ctx, q, "counter", q.counter, 0)
-        return _answer(ctx, q, "handoff", q.amount, q.holiday_days)
+            answer = _answer(ctx, q, "offer", q.amount, q.holiday_days)
+        elif q.counter is not None and q.counter > 0 and kind == "holiday":
+            answer = _answer(ctx, q, "counter", Decimal(0), int(q.counter))
+        elif q.counter is not None and q.counter > 0:
+            answer = _answer(ctx, q, "counter", q.counter, 0)
+        else:
+            answer = _answer(ctx, q, "handoff", q.amount, q.holiday_days)
+        # Offers shown are audited (the KPIs count them); nothing is stored on the account.
+        audit.record(
+            session,
+            "bot",
+            f"{kind}.offered",
+            subject=f"loan:{ctx.loan.id}",
+            borrower_id=ctx.conv.borrower_id,
+            details={
+                "outcome": answer.outcome,
+                "asked": str(q.amount),
+                "offered": answer.amount,
+                "tier": q.tier,
+                "limits_version": q.limits.version,
+            },
+        )
+        session.commit()
+        return answer
 
 
 def accept(

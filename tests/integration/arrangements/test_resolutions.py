@@ -4,6 +4,7 @@ deadline (outreach.arrangements.resolution_review, the planner, the dispatcher's
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,6 +13,8 @@ from sqlalchemy import select
 
 from outreach import selfservice
 from outreach.arrangements.review import review_loan
+from outreach.audit import resolution_kpis
+from outreach.audit.kpis import Range
 from outreach.campaigns.planner import plan
 from outreach.campaigns.stops import batch_stop_reasons
 from outreach.conversations.inbound import open_conversation
@@ -19,6 +22,7 @@ from outreach.models import BorrowerFlag, Event, Loan, OutboxItem, Payment, Reso
 from outreach.payments import bot_resolutions
 from tests.conftest import make_settings
 from tests.support.factories import make_borrower
+from tests.support.officers import login, make_officer
 
 MID = {"days_past_due": 60, "outstanding": Decimal("1000.00"), "past_due_amount": Decimal("300.00")}
 pytestmark = pytest.mark.usefixtures("clock")
@@ -224,3 +228,38 @@ def test_a_longer_holiday_gets_the_bot_tier_as_a_counter_offer(session, settings
     conv = conversation(session, settings)
     counter = bot_resolutions.quote(conv.public_id, "holiday", days="60", settings=settings)
     assert (counter.outcome, counter.days) == ("counter", "30")
+
+
+def test_the_kpis_count_offers_acceptances_payments_and_the_discount(session, settings, clock):
+    conv, _row, loan = _accept_settlement(session, settings)
+    bot_resolutions.quote(conv.public_id, "settlement", settings=settings)  # one offer shown
+    session.add(
+        Payment(loan_id=loan.id, amount=Decimal("850.00"), paid_at=clock.now(), reference="t:3")
+    )
+    review_loan(session, loan.id, clock.now(), "test")
+    session.commit()
+    day = clock.now().date()
+    figures = resolution_kpis.figures(session, Range.of_dates(day, day))
+    assert (figures["offers_made"], figures["accepted"], figures["paid"]) == (1, 1, 1)
+    assert figures["discount"] == {"USD": Decimal("150.00")}
+    assert figures["recovered"] == {"USD": Decimal("850.00")}
+    assert figures["recovery_rate"] == {"USD": 0.85}
+    assert figures["by"]["decided_by"] == {"bot": 1} and figures["by"]["bucket"] == {"mid": 1}
+
+
+def test_the_dashboard_shows_the_settlement_figures_and_charts(client, session, settings, clock):
+    _conv, _row, loan = _accept_settlement(session, settings)
+    session.add(
+        Payment(loan_id=loan.id, amount=Decimal("850.00"), paid_at=clock.now(), reference="t:4")
+    )
+    review_loan(session, loan.id, clock.now(), "test")
+    session.commit()
+    login(client, make_officer(session, "auditor"))
+    day = clock.now().date().isoformat()
+    page = html.unescape(
+        client.get(f"/audit/kpis?date_from={day}&date_to={day}").get_data(as_text=True)
+    )
+    assert 'id="kpi-settlement-discount">150.00 USD<' in page
+    assert 'id="kpi-settlement-recovered">850.00 USD<' in page and "85.0% of the balance" in page
+    assert 'id="chart-settlements"' in page and "resolution-kpis.js" in page
+    assert "<td>decided by</td><td>bot</td><td>1</td>" in page

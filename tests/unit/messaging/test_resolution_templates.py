@@ -22,7 +22,10 @@ VALUES = {
 }
 OFFERS = ["settlement_offer", "settlement_confirmation", "settlement_reminder"]
 ALL = [*OFFERS, "settlement_paid", "settlement_expired"]
-SAFE_HARBOUR = {"en": "We are not obligated to renew this offer.", "es": "No estamos obligados a renovar esta oferta."}
+SAFE_HARBOUR = {
+    "en": "We are not obligated to renew this offer.",
+    "es": "No estamos obligados a renovar esta oferta.",
+}
 NY = {"en": "written confirmation of the settlement terms", "es": "por escrito de los t"}
 # Spanish SMS drops the accents GSM-7 lacks (as the other Spanish texts do).
 GB = {"en": "There is no pressure to accept", "es": "No hay ninguna presi"}
