@@ -161,7 +161,9 @@ def batch_stop_reasons(session: Session, rows: list[OutboxItem]) -> dict[int, st
         kind = (r.payload or {}).get("kind", "cadence")
         if r.borrower_id in flagged:
             out[r.id] = "borrower_flag"
-        elif r.borrower_id in handoff:
+        elif r.borrower_id in handoff and kind != "resolution":
+            # A settlement's confirmation goes out while the officer still holds the case that
+            # agreed it (US-NY: written confirmation within 5 days); flags still stop it.
             out[r.id] = "handoff_open"
         elif r.loan_id in closed:
             out[r.id] = "loan_paid"
