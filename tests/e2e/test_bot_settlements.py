@@ -26,7 +26,7 @@ def joined(replies: list[str]) -> str:
 
 
 def path_of(url: str) -> str:
-    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+    return url if url.startswith("/") else "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
 def test_an_english_borrower_settles_for_less_and_pays_on_the_sandbox_page(
@@ -54,6 +54,8 @@ def test_an_english_borrower_settles_for_less_and_pays_on_the_sandbox_page(
     assert 'value="850.00"' in page  # the settlement's amount, not the arrears
     paid = client.post(path_of(hop.location), data={"amount": "850.00"})
     assert paid.status_code == 302
+    receipt = client.get(path_of(paid.location)).get_data(as_text=True)
+    assert "Your account is settled: nothing more is due." in receipt
     bot_session.expire_all()
     assert bot_session.scalar(select(Resolution.status)) == "paid"
     assert bot_session.scalar(select(Loan.status)) == "settled"

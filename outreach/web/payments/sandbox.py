@@ -113,5 +113,6 @@ def done(token: str, reference: str) -> Any:
         loan_ref=mask(loan.loan_number),
         paid=money(loan, row.amount),
         outstanding=money(loan, loan.outstanding),
+        settled=loan.status == "settled",  # a settlement paid in full (issue 17)
     )
     return page
