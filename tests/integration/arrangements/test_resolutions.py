@@ -18,10 +18,20 @@ from outreach.audit.kpis import Range
 from outreach.campaigns.planner import plan
 from outreach.campaigns.stops import batch_stop_reasons
 from outreach.conversations.inbound import open_conversation
-from outreach.models import BorrowerFlag, Event, Loan, OutboxItem, Payment, Resolution
+from outreach.models import (
+    BorrowerFlag,
+    ContactPoint,
+    Event,
+    Loan,
+    OutboxItem,
+    Payment,
+    Resolution,
+)
+from outreach.outbox.dispatcher import dispatch
 from outreach.payments import bot_resolutions
 from tests.conftest import make_settings
-from tests.support.factories import make_borrower
+from tests.support.channels import FakeChannels
+from tests.support.factories import CONSENTED, make_borrower
 from tests.support.officers import login, make_officer
 
 MID = {"days_past_due": 60, "outstanding": Decimal("1000.00"), "past_due_amount": Decimal("300.00")}
@@ -263,3 +273,26 @@ def test_the_dashboard_shows_the_settlement_figures_and_charts(client, session, 
     assert 'id="kpi-settlement-recovered">850.00 USD<' in page and "85.0% of the balance" in page
     assert 'id="chart-settlements"' in page and "resolution-kpis.js" in page
     assert "<td>decided by</td><td>bot</td><td>1</td>" in page
+
+
+def test_a_new_york_borrower_gets_the_written_confirmation_by_email(session, settings, clock):
+    conv = conversation(session, settings, region="NY", postal_code="10001", phone="+12125550100")
+    session.add(
+        ContactPoint(
+            borrower_id=conv.borrower_id,
+            channel="email",
+            address="ana@example.com",
+            consent_source="loan_agreement",
+            consent_at=CONSENTED,
+        )
+    )
+    session.commit()
+    bot_resolutions.accept(conv.public_id, "settlement", "850.00", settings=settings)
+    channels = FakeChannels()
+    dispatch(session, settings, clock.now(), channels=channels)
+    (sent,) = [s for s in channels.sent if "settlement" in s[2]]
+    channel, to, body, _kwargs = sent
+    assert (channel, to) == ("email", "ana@example.com")  # US-NY: in writing, by email
+    assert "written confirmation of the settlement terms" in body
+    assert "$1,000.00" in body and "$850.00" in body and "December 8, 2026" in body
+    assert "We are not obligated to renew this offer." in body and "/pay/" in body
