@@ -412,6 +412,9 @@ def test_it_registers_every_domain_action_with_the_action_server(domain):
         "action_offer_payment",
         "action_start_payment",
         "action_decline_payment",
+        "action_quote_resolution",
+        "action_accept_resolution",
+        "action_decline_resolution",
     }
     assert custom <= set(executor.actions)
 

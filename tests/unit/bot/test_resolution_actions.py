@@ -238,3 +238,14 @@ def test_a_holiday_offer_names_its_end(monkeypatch, tracker_state, dispatcher, d
     assert (
         slots(events)["resolution_days"] == "30" and slots(events)["resolution_kind"] == "holiday"
     )
+
+
+def test_every_response_the_actions_compose_is_in_the_domain(domain) -> None:
+    # The actions build names from the kind and the outcome: the static check cannot see them.
+    for kind in ("settlement", "holiday", "waiver"):
+        for outcome in ("offer", "counter", "accepted", "to_officer"):
+            variants = domain["responses"][f"utter_{kind}_{outcome}"]
+            assert {v.get("condition", [{}])[0].get("value", "en") for v in variants} == {
+                "en",
+                "es",
+            }
