@@ -60,6 +60,8 @@ def quote_settlement(loan: Loan, amount: Decimal | None, today: date, for_tier: 
     limits = _limits(loan)
     if limits.balance <= 0:
         raise NotOffered("nothing_owed")
+    if not loan.days_past_due:
+        raise NotOffered("not_past_due")  # a loan paid on time is not settled for less
     best = rl.closest_settlement(limits, for_tier)
     asked = best if amount is None else rl.to_amount(amount)
     tier = rl.settlement_tier(limits, asked)

@@ -296,3 +296,13 @@ def test_a_new_york_borrower_gets_the_written_confirmation_by_email(session, set
     assert "written confirmation of the settlement terms" in body
     assert "$1,000.00" in body and "$850.00" in body and "December 8, 2026" in body
     assert "We are not obligated to renew this offer." in body and "/pay/" in body
+
+
+def test_a_loan_that_is_not_past_due_is_not_settled_for_less(session, settings):
+    make_borrower(session, loan={**MID, "days_past_due": 0, "past_due_amount": Decimal("0")})
+    conv = open_conversation(session, "sms", "+13125550100")
+    session.commit()
+    selfservice.submit_factor(conv.public_id, "date_of_birth", "14/03/1985", settings)
+    selfservice.submit_factor(conv.public_id, "loan_last4", "1234", settings)
+    answer = bot_resolutions.quote(conv.public_id, "settlement", settings=settings)
+    assert (answer.outcome, answer.refusal) == ("refused", "not_past_due")
