@@ -16,6 +16,7 @@ from bot.actions import (
     payment,
     plans,
     promise,
+    resolutions,
     session,
     verification,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "payment",
     "plans",
     "promise",
+    "resolutions",
     "session",
     "verification",
 ]

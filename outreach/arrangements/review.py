@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach import events
+from outreach.arrangements.resolution_review import review_resolutions
 from outreach.audit import log as audit
 from outreach.models import Borrower, Payment, PaymentPlan, PromiseToPay
 
@@ -47,6 +48,7 @@ class ArrangementReport:
     instalments_missed: int = 0
     plans: dict[str, int] = field(default_factory=dict)  # new status -> count
     promises: dict[str, int] = field(default_factory=dict)
+    resolutions: dict[str, int] = field(default_factory=dict)  # "settlement.paid" -> count
 
     def _bump(self, bucket: dict[str, int], status: str) -> None:
         bucket[status] = bucket.get(status, 0) + 1
@@ -197,6 +199,8 @@ def _review(
     for ptp in promises:
         borrower = borrowers[ptp.borrower_id]
         _review_promise(session, ptp, payments.get(ptp.loan_id, []), borrower, now, report, actor)
+    # Settlements and payment holidays (issue 17): paid, expired, ended.
+    report.resolutions = review_resolutions(session, now, actor, loan_id).changed
     return report
 
 

@@ -27,6 +27,7 @@ from outreach.campaigns.stops import (
     pause_open,
     plan_open,
     promise_open,
+    resolution_open,
     stage_stopped,
     stop_reason,
 )
@@ -105,6 +106,7 @@ def cadence_candidates(
     )
     paid = paid_since_figures().label("paid")
     paused = pause_open(days.now).label("paused")
+    resolution = resolution_open().label("resolution")
     rows = session.execute(
         select(
             Loan.id,
@@ -124,6 +126,7 @@ def cadence_candidates(
             promise,
             paid,
             paused,
+            resolution,
         )
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
@@ -163,6 +166,7 @@ def cadence_candidates(
         pr,
         paid_up,
         held,
+        resolved,
     ) in rows:
         today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
@@ -175,7 +179,7 @@ def cadence_candidates(
         step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)
         if step is None:
             continue
-        stopped = stop_reason(f, h, p, pr, paid_up, held)
+        stopped = stop_reason(f, h, p, pr, paid_up, held, resolved)
         if stopped and not include_stopped:
             continue
         if sent_recently(sent, loan_id, step, anchor, config.cadences[seg.cadence]):

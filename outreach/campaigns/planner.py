@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from outreach.campaigns.candidates import BorrowerDays, arrangement_candidates, cadence_candidates
 from outreach.campaigns.config import CampaignConfig, load_config
 from outreach.campaigns.report import Planned, PlanReport
+from outreach.campaigns.settlement_reminders import settlement_candidates
 from outreach.campaigns.steps import RECENT_DAYS, pick_segment, pick_step
 from outreach.campaigns.stops import OPEN_PLAN
 from outreach.models import OutboxItem
@@ -64,6 +65,7 @@ def plan(
     report = PlanReport()
     wanted = cadence_candidates(session, config, days, include_stopped=dry_run)
     wanted += arrangement_candidates(session, config, days)
+    wanted += settlement_candidates(session, days)  # accepted settlements (issue 17)
     report.considered = len(wanted)
     for item in wanted:
         if item.stopped_by:

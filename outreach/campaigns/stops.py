@@ -26,6 +26,7 @@ from outreach.models import (
     Payment,
     PaymentPlan,
     PromiseToPay,
+    Resolution,
 )
 from outreach.models.stages import AUTOMATION_STOPPED
 
@@ -87,6 +88,16 @@ def promise_open() -> Exists:
     return exists().where(PromiseToPay.loan_id == Loan.id, PromiseToPay.status == "open")
 
 
+def resolution_open() -> Exists:
+    """An accepted settlement (settlement reminders replace the cadence) or payment holiday
+    (the cadence pauses until it ends): ``outreach.arrangements.resolution_review`` ends both."""
+    return exists().where(
+        Resolution.loan_id == Loan.id,
+        Resolution.status == "accepted",
+        Resolution.kind.in_(("settlement", "holiday")),
+    )
+
+
 def paid_since_figures() -> ColumnElement[bool]:
     """Payments through the product since the loan's figures were last written cover what the
     cadence would ask (the arrears, else the next instalment, else the balance).
@@ -108,7 +119,13 @@ def paid_since_figures() -> ColumnElement[bool]:
 
 
 def stop_reason(
-    flag: bool, handoff: bool, plan: bool, promise: bool, paid: bool = False, paused: bool = False
+    flag: bool,
+    handoff: bool,
+    plan: bool,
+    promise: bool,
+    paid: bool = False,
+    paused: bool = False,
+    resolution: bool = False,
 ) -> str | None:
     """The rule that holds a loan's cadence back, most binding first (``None``: it goes ahead)."""
     if flag:
@@ -119,6 +136,8 @@ def stop_reason(
         return "care_pause"
     if plan:
         return "plan_current"
+    if resolution:
+        return "resolution_open"
     if promise:
         return "promise_open"
     if paid:
@@ -164,7 +183,7 @@ def batch_stop_reasons(
     closed = matching(
         Loan.id,
         Loan.id.in_(loans),
-        (Loan.status.in_(("paid", "charged_off"))) | (Loan.outstanding <= 0),
+        (Loan.status.in_(("paid", "settled", "charged_off"))) | (Loan.outstanding <= 0),
     )
     planned = matching(
         PaymentPlan.loan_id, PaymentPlan.loan_id.in_(loans), PaymentPlan.status.in_(OPEN_PLAN)
@@ -178,6 +197,18 @@ def batch_stop_reasons(
         AccountStage.loan_id.in_(loans),
         AccountStage.stage.in_(AUTOMATION_STOPPED),
     )
+    resolved = matching(
+        Resolution.loan_id,
+        Resolution.loan_id.in_(loans),
+        Resolution.status == "accepted",
+        Resolution.kind.in_(("settlement", "holiday")),
+    )
+    resolution_ids = {(r.payload or {}).get("resolution_id") for r in rows} - {None}
+    open_resolutions = (
+        matching(Resolution.id, Resolution.id.in_(resolution_ids), Resolution.status == "accepted")
+        if resolution_ids
+        else set()
+    )
     promise_ids = {(r.payload or {}).get("promise_id") for r in rows} - {None}
     open_promises = (
         matching(PromiseToPay.id, PromiseToPay.id.in_(promise_ids), PromiseToPay.status == "open")
@@ -188,7 +219,9 @@ def batch_stop_reasons(
         kind = (r.payload or {}).get("kind", "cadence")
         if r.borrower_id in flagged:
             out[r.id] = "borrower_flag"
-        elif r.borrower_id in handoff:
+        elif r.borrower_id in handoff and kind != "resolution":
+            # A settlement's confirmation goes out while the officer still holds the case that
+            # agreed it (US-NY: written confirmation within 5 days); flags still stop it.
             out[r.id] = "handoff_open"
         elif (r.borrower_id, None) in pauses or (r.borrower_id, r.loan_id) in pauses:
             out[r.id] = "care_pause"
@@ -198,6 +231,13 @@ def batch_stop_reasons(
             out[r.id] = "account_stage"
         elif kind == "cadence" and r.loan_id in planned:
             out[r.id] = "plan_current"
+        elif kind == "cadence" and r.loan_id in resolved:
+            out[r.id] = "resolution_open"
+        elif (
+            r.template == "settlement_reminder"
+            and (r.payload or {}).get("resolution_id") not in open_resolutions
+        ):
+            out[r.id] = "resolution_resolved"
         elif kind == "cadence" and r.loan_id in promised:
             out[r.id] = "promise_open"
         elif kind == "cadence" and r.loan_id in paid:

@@ -46,6 +46,7 @@ VARIABLES = frozenset(
         "remedy_days",
         "country",
         "arrangement",  # .label, .agreed_on, .total, .schedule[].amount/.due (outreach.letters)
+        "jurisdiction",  # settlements: US, US-NY, GB... (the words each one requires)
     }
 )
 LETTER_BLOCKS = ("subject", "body")

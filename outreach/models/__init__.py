@@ -19,6 +19,7 @@ from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
 from outreach.models.provider_payments import ProviderPayment
+from outreach.models.resolutions import RESOLUTION_KINDS, Resolution
 from outreach.models.stages import AccountStage, Letter, StageMove
 from outreach.models.stk_requests import StkRequest
 
@@ -26,6 +27,7 @@ __all__ = [
     "API_SCOPES",
     "CHANNELS",
     "FLAGS",
+    "RESOLUTION_KINDS",
     "ROLES",
     "AccountStage",
     "ApiKey",
@@ -69,6 +71,7 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "ProviderPayment",
+    "Resolution",
     "RulePackSnapshot",
     "SendRateSlot",
     "StageMove",

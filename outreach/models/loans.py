@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from outreach.models.base import Base, utcnow
 from outreach.models.borrowers import Borrower
 
-LOAN_STATUSES = ("current", "delinquent", "paid", "charged_off")
+LOAN_STATUSES = ("current", "delinquent", "paid", "settled", "charged_off")
 
 
 class Loan(Base):

@@ -65,7 +65,10 @@ def variables(settings: Settings, config: CampaignConfig, item: OutboxItem) -> d
     }
     amount = p.get("amount")
     values["amount"] = money(Decimal(amount), p.get("currency") or "USD", loc) if amount else ""
-    for key in ("due_date", "promised_date"):
+    balance = p.get("balance")  # settlements: the balance the settlement is for
+    values["balance"] = money(Decimal(balance), p.get("currency") or "USD", loc) if balance else ""
+    values["jurisdiction"] = p.get("jurisdiction") or ""
+    for key in ("due_date", "promised_date", "deadline"):
         raw = p.get(key)
         values[key] = (
             _plain(format_date(date.fromisoformat(raw), "long", locale=loc)) if raw else ""

@@ -49,6 +49,7 @@ REASONS = {
         "arrears": "the amount past due",
         "outstanding": "your balance",
         "chosen": "the amount you chose",
+        "settlement": "your agreed settlement",
     },
     "es": {
         "promise": "lo que prometió pagar",
@@ -56,6 +57,7 @@ REASONS = {
         "arrears": "lo vencido",
         "outstanding": "su saldo",
         "chosen": "el monto que eligió",
+        "settlement": "su acuerdo de liquidación",
     },
 }
 PAGE_PROVIDERS = ("stripe", "razorpay")  # providers whose payment starts from the link

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from outreach.arrangements.resolutions import settlement_due
 from outreach.models import Loan, Payment, PaymentPlan, PromiseToPay
 from outreach.payments import amounts
 
@@ -66,6 +67,10 @@ def default_amount(session: Session, loan: Loan, purpose: str | None = None) -> 
     ("outstanding"). ``purpose`` ("promise" or "instalment", from the borrower's words) is tried
     first. The amount is kept within what may be paid at once (``amounts.smallest`` up to what
     is owed): a page or a prompt would refuse anything else."""
+    # An accepted settlement comes first: paying it settles the account (issue 17).
+    settled = settlement_due(session, loan)
+    if settled is not None:
+        return min(settled, loan.outstanding), "settlement"
     found = {
         "promise": promise_left(session, loan),
         "instalment": instalment_left(session, loan),

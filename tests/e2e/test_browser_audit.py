@@ -179,6 +179,8 @@ def test_it_searches_exports_and_shows_the_timeline_and_dashboard(browser, live,
         "chart-collected-provider",
         "chart-collected-channel",
         "chart-reminder-wait",
+        "chart-settlements",
+        "chart-settlements-decided",
     ):
         expect(page.locator(f"#{chart}")).to_have_attribute("data-rendered", "true")
         assert page.evaluate(f"!!window.Chart.getChart(document.getElementById('{chart}'))")

@@ -13,6 +13,7 @@ from outreach.web.console import (
     payment_claims,
     payment_request,
     reply,
+    resolutions,
     stages,
     views,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "payment_claims",
     "payment_request",
     "reply",
+    "resolutions",
     "stages",
     "views",
 ]

@@ -28,6 +28,7 @@ from outreach.models import (
     PlanApproval,
     PromiseToPay,
     ProviderPayment,
+    Resolution,
     VulnerabilityNote,
 )
 from outreach.models.casework import DEFAULT_CAPACITY
@@ -135,6 +136,15 @@ def resume_pending(session: Session) -> list[tuple[Conversation, HandoffCase | N
     return rows
 
 
+def pending_resolutions(session: Session) -> list[Resolution]:
+    """Settlement, holiday and waiver requests waiting for a decision (issue 17)."""
+    return list(
+        session.scalars(
+            select(Resolution).where(Resolution.status == "requested").order_by(Resolution.id)
+        )
+    )
+
+
 def pending_approvals(session: Session) -> list[PlanApproval]:
     return list(
         session.scalars(
@@ -173,6 +183,7 @@ def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[s
             "contacts": [],
             "notes": notes,
             "approvals": approvals,
+            "resolutions": [],
         }
     loans = session.scalars(
         select(Loan)
@@ -222,6 +233,12 @@ def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[s
         "contacts": contacts,
         "notes": notes,
         "approvals": approvals,
+        "resolutions": session.scalars(
+            select(Resolution)
+            .where(Resolution.borrower_id == borrower.id)
+            .order_by(Resolution.id.desc())
+            .limit(10)
+        ).all(),
         "active_flags": borrower.active_flags(),
         "identity_lock": identity_lock(session, borrower.id, now),
         "office_zone": office_zone().key,

@@ -49,6 +49,7 @@ def queue() -> Any:
         notify_key=activity["key"],
         officer=officer,
         approvals=approvals,
+        resolution_requests=console_data.pending_resolutions(db()),
         held=console_data.held(db(), officer.id),
         capacity=console_data.capacity(db(), officer.id),
         officers=console_data.assignable_officers(db())

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template
 
+from outreach.arrangements.resolutions import settlement_due
 from outreach.messaging import pay_links
 from outreach.messaging.links import make_link
 from outreach.models import Loan
@@ -54,7 +55,7 @@ def page(state: str, loan: Loan | None, status: int = 200, **extra: Any) -> Any:
             outstanding=money(loan, loan.outstanding),
             minimum=money(loan, amounts.smallest(loan)),
             currency=loan.currency,
-            draft=f"{amounts.amount_due(loan):.2f}",
+            draft=f"{settlement_due(db(), loan) or amounts.amount_due(loan):.2f}",
             error="",
             # The way to the bot (plans, a new date) when paying now is not possible: the
             # reminder's SMS carries only this page's link (templates/messages/*/sms.*).

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from outreach.arrangements.resolutions import settlement_due
 from outreach.messaging import pay_links
 from outreach.messaging.links import make_link
 from outreach.models import Loan, ProviderPayment
@@ -45,7 +46,8 @@ def _refused() -> Any:
 
 
 def _page(loan: Loan, *, draft: str | None = None, error: str = "", status: int = 200) -> Any:
-    due = amounts.amount_due(loan)
+    # An accepted settlement's remainder first: paying it settles the account (issue 17).
+    due = settlement_due(db(), loan) or amounts.amount_due(loan)
     page = render_template(
         "sandbox/pay.html",
         state="form",
@@ -111,5 +113,6 @@ def done(token: str, reference: str) -> Any:
         loan_ref=mask(loan.loan_number),
         paid=money(loan, row.amount),
         outstanding=money(loan, loan.outstanding),
+        settled=loan.status == "settled",  # a settlement paid in full (issue 17)
     )
     return page

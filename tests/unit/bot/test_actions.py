@@ -419,6 +419,9 @@ def test_it_registers_every_domain_action_with_the_action_server(domain):
         "action_confirm_promise",
         "action_ask_opt_out",
         "action_confirm_declined",
+        "action_quote_resolution",
+        "action_accept_resolution",
+        "action_decline_resolution",
     }
     assert custom <= set(executor.actions)
 
