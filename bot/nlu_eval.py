@@ -71,7 +71,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     def accuracy(subset: list[dict[str, Any]]) -> dict[str, Any]:
         right = sum(r["predicted"] == r["expected"] for r in subset)
-        return {"n": len(subset), "correct": right, "accuracy": right / len(subset) if subset else 0.0}
+        return {
+            "n": len(subset),
+            "correct": right,
+            "accuracy": right / len(subset) if subset else 0.0,
+        }
 
     languages = sorted({r["language"] for r in rows})
     intents = sorted({r["expected"] for r in rows})
@@ -93,7 +97,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ]
     return {
         "overall": accuracy(rows),
-        "per_language": {lang: accuracy([r for r in rows if r["language"] == lang]) for lang in languages},
+        "per_language": {
+            lang: accuracy([r for r in rows if r["language"] == lang]) for lang in languages
+        },
         "per_intent": per_intent,
         "confusion": {exp: dict(c) for exp, c in sorted(confusion.items())},
         "protected_to_acting": sum(r["expected"] in PROTECTED for r in dangerous),
@@ -114,7 +120,11 @@ def report(summary: dict[str, Any], model: Path) -> str:
         return f"{a['correct']}/{a['n']} {100 * a['accuracy']:5.1f}%" if a["n"] else "-"
 
     for intent, acc in summary["per_intent"].items():
-        lines.append(f"{intent:<22}" + "".join(f"{cell(acc[lang]):>14}" for lang in langs) + f"{cell(acc['all']):>14}")
+        lines.append(
+            f"{intent:<22}"
+            + "".join(f"{cell(acc[lang]):>14}" for lang in langs)
+            + f"{cell(acc['all']):>14}"
+        )
     lines.append("-" * len(head))
     lines.append(
         f"{'TOTAL':<22}"
@@ -125,23 +135,32 @@ def report(summary: dict[str, Any], model: Path) -> str:
     for expected, row in summary["confusion"].items():
         wrong = {p: n for p, n in row.items() if p != expected}
         if wrong:
-            lines.append(f"  {expected}: " + ", ".join(f"{p} {n}" for p, n in sorted(wrong.items(), key=lambda x: -x[1])))
+            lines.append(
+                f"  {expected}: "
+                + ", ".join(f"{p} {n}" for p, n in sorted(wrong.items(), key=lambda x: -x[1]))
+            )
     lines += [
         "",
         f"protected -> acting confusions: {summary['protected_to_acting']}",
         f"acting -> protected confusions: {summary['acting_to_protected']}",
     ]
     for r in summary["dangerous"]:
-        lines.append(f"  [{r['language']}] {r['expected']} -> {r['predicted']} ({r['confidence']:.2f}): {r['text']}")
+        lines.append(
+            f"  [{r['language']}] {r['expected']} -> {r['predicted']} ({r['confidence']:.2f}): {r['text']}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: files to evaluate, --model, --json; prints the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="+", type=Path, help="held-out NLU YAML files, named <language>.yml")
+    parser.add_argument(
+        "files", nargs="+", type=Path, help="held-out NLU YAML files, named <language>.yml"
+    )
     parser.add_argument("--model", type=Path, default=Path(__file__).parent / "models")
-    parser.add_argument("--json", type=Path, help="also write the figures and every error as JSON here")
+    parser.add_argument(
+        "--json", type=Path, help="also write the figures and every error as JSON here"
+    )
     parser.add_argument("--errors", action="store_true", help="print every misread message too")
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -162,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         labelled += [(language_of(path), text, intent) for text, intent in messages]
     predicted = asyncio.run(predict(model, [text for _, text, _ in labelled]))
     rows = [
-        {"language": lang, "text": text, "expected": expected, "predicted": got, "confidence": round(conf, 4)}
+        {
+            "language": lang,
+            "text": text,
+            "expected": expected,
+            "predicted": got,
+            "confidence": round(conf, 4),
+        }
         for (lang, text, expected), (got, conf) in zip(labelled, predicted, strict=True)
     ]
     summary = summarise(rows)
@@ -170,10 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         print("\nmisread messages:")
         for r in summary["errors"]:
-            print(f"  [{r['language']}] {r['expected']} -> {r['predicted']} ({r['confidence']:.2f}): {r['text']}")
+            print(
+                f"  [{r['language']}] {r['expected']} -> {r['predicted']} ({r['confidence']:.2f}): {r['text']}"
+            )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"model": str(model), **summary}, indent=2, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps({"model": str(model), **summary}, indent=2, ensure_ascii=False)
+        )
     return 0
 
 

@@ -6,8 +6,13 @@ from bot.nlu_eval import summarise
 
 
 def row(lang: str, expected: str, predicted: str) -> dict[str, object]:
-    return {"language": lang, "text": f"{expected} {predicted}", "expected": expected,
-            "predicted": predicted, "confidence": 0.9}
+    return {
+        "language": lang,
+        "text": f"{expected} {predicted}",
+        "expected": expected,
+        "predicted": predicted,
+        "confidence": 0.9,
+    }
 
 
 def test_it_counts_accuracy_per_language_and_intent_and_the_confusions() -> None:
@@ -24,7 +29,7 @@ def test_it_counts_accuracy_per_language_and_intent_and_the_confusions() -> None
     assert summary["per_language"]["es"]["accuracy"] == 1.0
     assert summary["per_intent"]["check_balance"]["all"]["correct"] == 2
     assert summary["per_intent"]["check_balance"]["es"] == {"n": 1, "correct": 1, "accuracy": 1.0}
-    assert summary["confusion"]["check_balance"] == {"check_balance": 1, "out_of_scope": 1}
+    assert summary["confusion"]["check_balance"] == {"check_balance": 2, "out_of_scope": 1}
     assert [e["predicted"] for e in summary["errors"]] == ["out_of_scope"]
 
 
