@@ -13,13 +13,15 @@ export ACTION_ENDPOINT_URL ?= $(ACTION_SERVER_URL)/webhook
 export RASA_URL ?= http://127.0.0.1:5005
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-test train db run test test-clock lint chromium sshd
+.PHONY: help setup setup-test train db run test test-clock lint chromium sshd nlu-eval nlu-cv
 
 help:
 	@echo "make run   - set up everything and start web, scheduler, Rasa and the action server"
 	@echo "make test  - set up everything the tests need and run the whole suite"
 	@echo "make test-clock AT=2031-01-01T00:00:00Z - unit and integration tests at another instant"
 	@echo "make lint  - ruff check, format check, and the import contracts (lint-imports)"
+	@echo "make nlu-eval - the trained model on the held-out messages (docs/nlu-evaluation.md)"
+	@echo "make nlu-cv   - 5-fold cross-validation of the NLU pipeline on the training data"
 
 # --- virtualenvs (re-installed when the pinned requirements change) -------------------------
 $(VENV)/.installed: requirements.txt
@@ -66,6 +68,14 @@ sshd:
 setup: $(VENV)/.installed $(BOT_VENV)/.installed
 setup-test: setup $(VENV)/.installed-dev node_modules/.installed chromium sshd
 train: bot/models/.trained
+
+# --- NLU evaluation (docs/nlu-evaluation.md): held-out messages never trained on ------------
+NLU_HELDOUT := bot/tests/nlu_heldout/en.yml bot/tests/nlu_heldout/es.yml
+nlu-eval: train
+	$(BOT_VENV)/bin/python bot/nlu_eval.py --model bot/models --json bot/results/nlu-heldout.json $(NLU_HELDOUT)
+
+nlu-cv: $(BOT_VENV)/.installed
+	cd bot && .venv/bin/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/cv
 
 db: $(VENV)/.installed
 	$(VENV)/bin/flask --app wsgi init-db

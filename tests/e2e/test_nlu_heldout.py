@@ -1,0 +1,97 @@
+"""The trained model on the held-out messages (bot/tests/nlu_heldout/): written apart from the
+training data and never trained on. The real model, parsed once through Rasa's own venv
+(bot/nlu_eval.py); the figures are in docs/nlu-evaluation.md.
+
+A misreading between a protected intent (the borrower disputes, discloses a hardship, complains,
+opts out, is the wrong person, asks for a person) and an intent that acts on the account (plan,
+promise, settlement, payment) is the dangerous kind: there must be none, in either direction."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT = ROOT / "bot"
+HELDOUT = BOT / "tests" / "nlu_heldout"
+LANGUAGES = ("en", "es")
+# Held-out accuracy each language must reach (docs/nlu-evaluation.md has the measured figures).
+THRESHOLD = {"en": 0.95, "es": 0.95}
+
+
+@pytest.fixture(scope="module")
+def evaluation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """bot/nlu_eval.py's JSON for the model `make train` built, on both held-out files."""
+    models = BOT / "models"
+    if not any(models.glob("*.tar.gz")):
+        raise RuntimeError("the trained model is missing: run `make train`")
+    out = tmp_path_factory.mktemp("nlu") / "heldout.json"
+    done = subprocess.run(
+        [
+            str(BOT / ".venv" / "bin" / "python"),
+            str(BOT / "nlu_eval.py"),
+            "--model",
+            str(models),
+            "--json",
+            str(out),
+            *(str(HELDOUT / f"{lang}.yml") for lang in LANGUAGES),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "HOME": str(out.parent)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def messages(path: Path) -> list[str]:
+    """The example texts of a Rasa NLU YAML file, lower-cased and stripped."""
+    texts = []
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        for line in (block.get("examples") or "").splitlines():
+            if line.strip().startswith("- "):
+                texts.append(line.strip()[2:].strip().lower())
+    return texts
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_held_out_set_is_never_in_the_training_data(language: str) -> None:
+    training = {text for path in (BOT / "data" / "nlu").rglob("*.yml") for text in messages(path)}
+    heldout = messages(HELDOUT / f"{language}.yml")
+    assert len(heldout) >= 150
+    assert sorted(set(heldout) & training) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_model_reads_held_out_messages_at_the_threshold(
+    evaluation: dict[str, Any], language: str
+) -> None:
+    figures = evaluation["per_language"][language]
+    wrong = [
+        f"{e['expected']} -> {e['predicted']}: {e['text']}"
+        for e in evaluation["errors"]
+        if e["language"] == language
+    ]
+    assert figures["n"] >= 150
+    assert figures["accuracy"] >= THRESHOLD[language], "\n".join(wrong)
+
+
+def test_no_protected_message_is_read_as_acting_on_the_account_nor_the_reverse(
+    evaluation: dict[str, Any],
+) -> None:
+    dangerous = [
+        f"[{e['language']}] {e['expected']} -> {e['predicted']}: {e['text']}"
+        for e in evaluation["dangerous"]
+    ]
+    assert (evaluation["protected_to_acting"], evaluation["acting_to_protected"]) == (0, 0), (
+        "\n".join(dangerous)
+    )
