@@ -20,9 +20,10 @@ from outreach import clock
 from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.conversations import bot_turns
+from outreach.conversations.inbound_queue import Claim, already_answered, claim, enqueue, finish
 from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
 from outreach.conversations.rasa_client import RasaClient
-from outreach.models import Borrower, ContactPoint, Conversation, Message
+from outreach.models import Borrower, ContactPoint, Conversation, InboundJob, Message
 from outreach.selfservice.verification_config import verification_config
 from outreach.settings import Settings
 
@@ -143,6 +144,7 @@ def store_inbound(
     if received_at is not None:
         msg.created_at = received_at
     session.add(msg)
+    enqueue(session, msg)  # in the same commit: never a stored message without its turn
     try:
         session.flush()
     except IntegrityError:  # the same SID raced in on another worker
@@ -189,6 +191,45 @@ def route_inbound(
     return result
 
 
+def route_held(
+    session: Session, settings: Settings, rasa: RasaClient, channels: Channels, held: Claim
+) -> InboundResult:
+    """Route the message of a job this process holds, then close the job.
+
+    A job taken over from a killed worker (``attempts`` > 1) whose message was already answered
+    is closed without routing it again: one answer per message (``inbound_queue``)."""
+    job = session.get(InboundJob, held.job_id)
+    if job is None:
+        raise LookupError(f"inbound job {held.job_id} is gone")
+    result = InboundResult(message=job.message)
+    if job.attempts > 1 and already_answered(session, job):
+        log.warning("inbound job %s was answered before its worker stopped: closed", job.id)
+    else:
+        result = route_inbound(session, settings, rasa, channels, result)
+    if not finish(session, held):
+        log.warning("inbound job %s: hold ran out during the turn", held.job_id)
+    return result
+
+
+def route_now(
+    session: Session,
+    settings: Settings,
+    rasa: RasaClient,
+    channels: Channels,
+    stored: InboundResult,
+) -> InboundResult:
+    """Route a just-stored message in this request, unless an earlier message of its
+    conversation still waits in the queue: then it waits too and the worker answers both, in
+    order."""
+    if stored.duplicate or stored.message is None:
+        return stored
+    job_id = session.scalar(select(InboundJob.id).where(InboundJob.message_id == stored.message.id))
+    held = claim(session, job_id, settings.inbound_lease_seconds) if job_id else None
+    if held is None:
+        return stored
+    return route_held(session, settings, rasa, channels, held)
+
+
 def receive_inbound(
     session: Session,
     settings: Settings,
@@ -201,7 +242,8 @@ def receive_inbound(
     provider_sid: str | None,
     received_at: datetime | None = None,
 ) -> InboundResult:
-    """Log one borrower message and route it. Safe to call twice with the same SID."""
+    """Log one borrower message and route it now (``route_now``). Safe to call twice with the
+    same SID."""
     stored = store_inbound(
         session,
         channel=channel,
@@ -210,4 +252,4 @@ def receive_inbound(
         provider_sid=provider_sid,
         received_at=received_at,
     )
-    return route_inbound(session, settings, rasa, channels, stored)
+    return route_now(session, settings, rasa, channels, stored)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from outreach.conversations.inbound import route_inbound, store_inbound
+from outreach.conversations.inbound import route_now, store_inbound
 from outreach.conversations.inbound_form import FormError, parse_inbound
 from outreach.conversations.spool import DATABASE_UNAVAILABLE, spool
 from outreach.models import Message
@@ -68,7 +68,8 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
 
     Nothing is stored unless every field is right (findings 22, 31). The message is then
     stored and committed before anything else can fail; if the database cannot take it, the
-    form is spooled durably and Twilio still gets its normal answer (finding 16)."""
+    form is spooled durably and Twilio still gets its normal answer (finding 16). With
+    ``INBOUND_TURNS=worker`` (production's default) the turn runs on the inbound worker."""
     try:
         parsed = parse_inbound(channel, form, settings())
     except FormError as err:
@@ -101,7 +102,11 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
             path.name,
         )
         return _twiml()
-    route_inbound(session, settings(), rasa(), channels(), stored)
+    if settings().queued_turns:
+        # Issue 19: Twilio gives up after 15 s and a reply blast saturates Rasa; the message
+        # and its job are committed, so answer now and let the inbound worker run the turn.
+        return _twiml()
+    route_now(session, settings(), rasa(), channels(), stored)
     return _twiml()
 
 
