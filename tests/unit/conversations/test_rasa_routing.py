@@ -45,9 +45,7 @@ def test_it_spreads_conversations_over_every_server() -> None:
 
 
 def test_one_server_gets_every_conversation() -> None:
-    assert {client(["http://only:5005"]).url_for(f"{n}") for n in range(20)} == {
-        "http://only:5005"
-    }
+    assert {client(["http://only:5005"]).url_for(f"{n}") for n in range(20)} == {"http://only:5005"}
 
 
 def test_it_reads_rasa_urls_and_still_accepts_rasa_url_alone() -> None:
