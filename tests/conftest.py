@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 
 from outreach import clock as app_clock
 from outreach import create_app
-from outreach.db import engine_for, normalise_url
 from outreach.conversations.rasa_stores import tracker_store_url
+from outreach.db import engine_for, normalise_url
 from outreach.migrate import upgrade
 from outreach.models import Base
 from outreach.settings import Settings
