@@ -184,26 +184,32 @@ def run_level(
     total = max(1, round(rate * seconds))
     validator = RequestValidator(auth_token)
     numbers = [f"+1312{level:02d}{n:05d}" for n in range(borrowers)]
+    url = PUBLIC + "/webhooks/twilio/sms"
     plan = []
-    for n in range(total):
-        body = f"{REAL_TEXTS[n % len(REAL_TEXTS)]}"
-        plan.append((n / rate, numbers[n % borrowers], body, f"SM{tag}{n:024x}"))
+    for n in range(total):  # forms and signatures made before the clock starts
+        form = {
+            "MessageSid": f"SM{tag}{n:024x}",
+            "From": numbers[n % borrowers],
+            "To": "+15005550006",
+            "Body": REAL_TEXTS[n % len(REAL_TEXTS)],
+        }
+        plan.append((n / rate, form, validator.compute_signature(url, form)))
     acks: list[float] = []
     sent_at: dict[str, float] = {}
     failures: list[object] = []
     local = threading.local()
 
-    def send(at: float, number: str, body: str, sid: str, start: float) -> None:
+    def send(at: float, form: dict[str, str], signature: str, start: float) -> None:
         session = getattr(local, "s", None) or requests.Session()
         local.s = session
-        form = {"MessageSid": sid, "From": number, "To": "+15005550006", "Body": body}
-        url = PUBLIC + "/webhooks/twilio/sms"
-        headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
         scheduled = start + at
-        sent_at[sid] = time.time() - (time.perf_counter() - scheduled)
+        sent_at[form["MessageSid"]] = time.time() - (time.perf_counter() - scheduled)
         try:
             resp = session.post(
-                f"{web}/webhooks/twilio/sms", data=form, headers=headers, timeout=30
+                f"{web}/webhooks/twilio/sms",
+                data=form,
+                headers={"X-Twilio-Signature": signature},
+                timeout=30,
             )
             if resp.status_code != 200:
                 failures.append(resp.status_code)
@@ -213,11 +219,11 @@ def run_level(
 
     with ThreadPoolExecutor(clients) as pool:
         start = time.perf_counter() + 0.2
-        for at, number, body, sid in plan:
+        for at, form, signature in plan:
             delay = start + at - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            pool.submit(send, at, number, body, sid, start)
+            pool.submit(send, at, form, signature, start)
     offered_end = time.time()
     engine = create_engine(db_url)
     query = text(

@@ -130,6 +130,11 @@ def store_inbound(
     ):
         return InboundResult(duplicate=True)
     conv = open_conversation(session, channel, address)
+    # The audit chain's lock, which this transaction takes anyway for the message.in event,
+    # taken before the message gets its id: messages then commit in the order of their ids, so
+    # the inbound queue answers a conversation's messages in the order they came (issue 19).
+    # The chain's lock comes first in every transaction that takes both (outreach.audit.log).
+    audit.lock_chain(session)
     msg = Message(
         conversation_id=conv.id,
         borrower_id=conv.borrower_id,
