@@ -4,9 +4,10 @@ Revision ID: 0027
 Revises: 0021
 Create Date: 2026-12-02 19:00:00
 
-``inbound_jobs``: one row per stored inbound message whose routing is still to run (pending /
-done / failed, attempts, a worker's hold); a partial index holds only the pending ones. Existing
-messages were routed when they came in, so none gets a job. On PostgreSQL the schema ``rasa``
+``inbound_jobs``: one row per inbound message whose routing is still to run (the verified message
+until it is logged, then its message id; pending / done / failed, attempts, a worker's hold); a
+partial index holds only the pending ones, by sender. Existing messages were routed when they
+came in, so none gets a job. On PostgreSQL the schema ``rasa``
 for Rasa's SQL tracker store (its table is called ``events``, like the app's).
 """
 
@@ -25,8 +26,12 @@ def upgrade() -> None:
     op.create_table(
         "inbound_jobs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("message_id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("address", sa.String(length=254), nullable=False),
+        sa.Column("provider_sid", sa.String(length=64), nullable=True),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_until", sa.Float(precision=53), nullable=True),
@@ -44,11 +49,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_jobs")),
         sa.UniqueConstraint("message_id", name=op.f("uq_inbound_jobs_message_id")),
+        sa.UniqueConstraint("provider_sid", name=op.f("uq_inbound_jobs_provider_sid")),
     )
     op.create_index(
         "ix_inbound_jobs_pending",
         "inbound_jobs",
-        ["conversation_id", "id"],
+        ["channel", "address", "id"],
         unique=False,
         sqlite_where=sa.text("status = 'pending'"),
         postgresql_where=sa.text("status = 'pending'"),

@@ -119,12 +119,14 @@ def store_inbound(
     body: str,
     provider_sid: str | None,
     received_at: datetime | None = None,
+    job: InboundJob | None = None,
 ) -> InboundResult:
     """Log one borrower message and commit it, before anything else is attempted.
 
     Safe to call twice with the same SID. ``received_at``: when the provider delivered it, for a
     message replayed from the inbound spool (outreach.conversations.spool) after the database was
-    unavailable; the row then keeps the instant the borrower wrote."""
+    unavailable, or queued by a webhook (``job``: the queue's row, which the message joins); the
+    row then keeps the instant the borrower wrote."""
     if provider_sid and session.scalar(
         select(Message.id).where(Message.provider_sid == provider_sid)
     ):
@@ -149,7 +151,10 @@ def store_inbound(
     if received_at is not None:
         msg.created_at = received_at
     session.add(msg)
-    enqueue(session, msg)  # in the same commit: never a stored message without its turn
+    if job is None:
+        enqueue(session, msg)  # in the same commit: never a stored message without its turn
+    else:
+        job.message, job.conversation_id = msg, conv.id
     try:
         session.flush()
     except IntegrityError:  # the same SID raced in on another worker
@@ -158,7 +163,7 @@ def store_inbound(
     conv.last_message_at = clock.now()
     details: dict[str, str] = {"channel": channel}
     if received_at is not None:
-        details["spooled_at"] = received_at.isoformat()
+        details["queued_at" if job is not None else "spooled_at"] = received_at.isoformat()
     audit.record(
         session,
         "borrower",
@@ -206,11 +211,24 @@ def route_held(
     job = session.get(InboundJob, held.job_id)
     if job is None:
         raise LookupError(f"inbound job {held.job_id} is gone")
-    result = InboundResult(message=job.message)
-    if job.attempts > 1 and already_answered(session, job):
-        log.warning("inbound job %s was answered before its worker stopped: closed", job.id)
-    else:
+    if job.message_id is None:  # a webhook's job: log the message first
+        result = store_inbound(
+            session,
+            channel=job.channel,
+            address=job.address,
+            body=job.body or "",
+            provider_sid=job.provider_sid,
+            received_at=job.created_at,
+            job=job,
+        )
         result = route_inbound(session, settings, rasa, channels, result)
+    elif job.attempts > 1 and already_answered(session, job):
+        log.warning("inbound job %s was answered before its worker stopped: closed", job.id)
+        result = InboundResult(message=job.message)
+    else:
+        result = route_inbound(
+            session, settings, rasa, channels, InboundResult(message=job.message)
+        )
     if not finish(session, held):
         log.warning("inbound job %s: hold ran out during the turn", held.job_id)
     return result

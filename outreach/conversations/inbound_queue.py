@@ -1,9 +1,10 @@
 """The inbound queue (table ``inbound_jobs``): stored messages whose routing is still to run.
 
 Issue 19: Twilio gives up on a webhook after 15 seconds, and a reply blast brings thousands of
-messages in minutes; a webhook that waited for Rasa stalled. Now the webhook logs the message
-with its job in one commit and answers at once; the inbound worker (``inbound_worker``) runs
-keywords and the bot turn.
+messages in minutes; a webhook that waited for Rasa stalled. Now the webhook writes the verified
+message as a job (``accept``: one insert, one commit) and answers at once; the inbound worker
+(``inbound_worker``) logs it (``inbound.store_inbound``, with the instant Twilio delivered it),
+then runs keywords and the bot turn.
 
 Guarantees, and how:
 
@@ -16,18 +17,23 @@ Guarantees, and how:
   after it, since later messages of the conversation wait for this one); if so it is closed
   without asking Rasa again. A worker killed after Rasa answered but before any reply was logged
   sends the message to Rasa a second time; the borrower still gets one answer.
-* **In order per conversation.** Only a conversation's oldest pending job can be taken; the
-  next waits until it is done (or failed), whichever worker holds it.
-* **De-duplication** stays the MessageSid check in ``inbound.store_inbound``: a second copy of a
-  message is never stored, so it never gets a job.
+* **In order per conversation.** Only a sender's (channel and address) oldest pending job can be
+  taken; the next waits until it is done (or failed), whichever worker holds it. Jobs of one
+  sender commit in the order of their ids (``accept`` locks the sender on PostgreSQL; SQLite has
+  one writer at a time).
+* **De-duplication by MessageSid**: a job's SID is unique, and a SID already logged as a message
+  is refused too, so a second copy of a message never gets a job (nor a second answer).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from outreach import clock
@@ -47,9 +53,49 @@ class Claim:
 
 def enqueue(session: Session, msg: Message) -> InboundJob:
     """The job for a just-logged message, added to the same transaction."""
-    job = InboundJob(message=msg, conversation_id=msg.conversation_id)
+    job = InboundJob(
+        message=msg,
+        conversation_id=msg.conversation_id,
+        channel=msg.channel,
+        address=msg.address,
+        provider_sid=msg.provider_sid,
+    )
     session.add(job)
     return job
+
+
+def _lock_sender(session: Session, channel: str, address: str) -> None:
+    """PostgreSQL: one sender's jobs get their ids in commit order (held to the commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"{channel}:{address}".encode()).digest()[:8], "big")
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key - (1 << 63)})
+
+
+def accept(
+    session: Session,
+    *,
+    channel: str,
+    address: str,
+    body: str,
+    provider_sid: str,
+    received_at: datetime | None = None,
+) -> bool:
+    """Queue a verified webhook message for the worker and commit; False for a MessageSid this
+    app already has (a Twilio retry), which is acknowledged and nothing more."""
+    _lock_sender(session, channel, address)
+    if session.scalar(select(Message.id).where(Message.provider_sid == provider_sid)):
+        session.rollback()
+        return False
+    job = InboundJob(channel=channel, address=address, body=body, provider_sid=provider_sid)
+    if received_at is not None:
+        job.created_at = received_at
+    session.add(job)
+    try:
+        session.commit()
+    except IntegrityError:  # the same SID, already queued (here or on another web worker)
+        session.rollback()
+        return False
+    return True
 
 
 def depth_by_status(session: Session) -> dict[str, int]:
@@ -75,13 +121,14 @@ def pending_for(session: Session, conversation_id: int) -> int:
 
 
 def _takeable(now_unix: float):
-    """Pending, not held (or the hold ran out), and the oldest pending of its conversation."""
+    """Pending, not held (or the hold ran out), and the oldest pending of its sender."""
     earlier = aliased(InboundJob)
     return (
         InboundJob.status == "pending",
         or_(InboundJob.claimed_until.is_(None), InboundJob.claimed_until < now_unix),
         ~exists().where(
-            earlier.conversation_id == InboundJob.conversation_id,
+            earlier.channel == InboundJob.channel,
+            earlier.address == InboundJob.address,
             earlier.status == "pending",
             earlier.id < InboundJob.id,
         ),
@@ -126,6 +173,8 @@ def claim_next(
 
 def already_answered(session: Session, job: InboundJob) -> bool:
     """Whether a previous holder of this job got as far as answering its message."""
+    if job.message_id is None:
+        return False  # not even logged yet
     if session.scalar(select(BotTurn.id).where(BotTurn.message_id == job.message_id).limit(1)):
         return True
     return bool(
@@ -149,6 +198,7 @@ def finish(session: Session, held: Claim, status: str = "done", error: str | Non
         .values(
             status=status,
             claimed_until=None,
+            body=None,  # the message row keeps the text (and the retention rules apply to it)
             last_error=error[:200] if error else None,
             finished_at=clock.now(),
         )

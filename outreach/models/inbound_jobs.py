@@ -1,14 +1,18 @@
-"""The inbound queue: one row per stored borrower message whose routing (keywords, bot turn) is
-still to run (issue 19: a webhook answers Twilio at once and a worker runs the turn).
+"""The inbound queue: one row per borrower message whose routing (keywords, bot turn) is still to
+run (issue 19: a webhook answers Twilio at once and a worker runs the turn).
 
-Written in the transaction that logs the message, so a message is never stored without its job.
+Two ways in. A Twilio webhook with the inbound worker (``INBOUND_TURNS=worker``) writes only this
+row, with the verified message (``channel``, ``address``, ``body``, ``provider_sid``): one insert,
+so Twilio is answered in milliseconds; the worker logs the message (``message_id``) and routes
+it. Everywhere else the message is logged first and its job written in the same commit. The
+body is cleared once the job is done: the message row keeps it, under the retention rules.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.models.base import Base, utcnow
@@ -21,11 +25,12 @@ JOB_STATUSES = ("pending", "done", "failed")
 class InboundJob(Base):
     __tablename__ = "inbound_jobs"
     __table_args__ = (
-        # The worker's question, "the first pending job of each conversation": only pending
-        # rows are in this index, however many were done before.
+        # The worker's question, "the first pending job of each sender": only pending rows are
+        # in this index, however many were done before.
         Index(
             "ix_inbound_jobs_pending",
-            "conversation_id",
+            "channel",
+            "address",
             "id",
             sqlite_where=PENDING,
             postgresql_where=PENDING,
@@ -34,8 +39,14 @@ class InboundJob(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254))  # the borrower's side, as in messages
+    # Twilio's MessageSid: a second delivery of the same message is refused here already.
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    body: Mapped[str | None] = mapped_column(Text)  # until the message is logged and routed
+    # Set once the message is logged (at once, or by the worker for a webhook's job).
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), unique=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # JOB_STATUSES
     attempts: Mapped[int] = mapped_column(default=0)
     # A worker's hold while it runs the turn; a killed worker's hold runs out and another takes
@@ -47,4 +58,4 @@ class InboundJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
-    message: Mapped[Message] = relationship()
+    message: Mapped[Message | None] = relationship()

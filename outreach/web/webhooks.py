@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from outreach.conversations.inbound import route_now, store_inbound
+from outreach.conversations.inbound_queue import accept
 from outreach.conversations.inbound_form import FormError, parse_inbound
 from outreach.conversations.spool import DATABASE_UNAVAILABLE, spool
 from outreach.models import Message
@@ -76,6 +77,19 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
         return _bad_request(err.field, err.problem)
     session = db()
     try:
+        if settings().queued_turns:
+            # Issue 19: Twilio gives up after 15 s and a reply blast saturates Rasa. One insert
+            # (the verified message as a job) and Twilio is answered; the inbound worker logs
+            # the message and runs the turn (outreach.conversations.inbound_queue).
+            accept(
+                session,
+                channel=parsed.channel,
+                address=parsed.address,
+                body=parsed.body,
+                provider_sid=parsed.provider_sid,
+                received_at=request_now(),
+            )
+            return _twiml()
         stored = store_inbound(
             session,
             channel=parsed.channel,
@@ -101,10 +115,6 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
             type(exc).__name__,
             path.name,
         )
-        return _twiml()
-    if settings().queued_turns:
-        # Issue 19: Twilio gives up after 15 s and a reply blast saturates Rasa; the message
-        # and its job are committed, so answer now and let the inbound worker run the turn.
         return _twiml()
     route_now(session, settings(), rasa(), channels(), stored)
     return _twiml()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from outreach import clock
-from outreach.conversations.inbound import InboundResult, route_inbound
+from outreach.conversations.inbound import route_inbound
 from outreach.conversations.inbound_queue import claim_next, depth_by_status
 from outreach.conversations.inbound_worker import work_once
 from outreach.models import InboundJob, Message
@@ -131,24 +131,49 @@ def test_a_worker_killed_before_rasa_answered_leaves_the_turn_to_another(
     assert (job.status, job.attempts) == ("done", 2)
 
 
+class Killed(BaseException):
+    """kill -9 between the answer and closing the job: nothing after it runs."""
+
+
 def test_a_worker_killed_after_answering_never_answers_twice(
-    app, client, session, settings, echo
+    app, client, session, settings, echo, monkeypatch
 ) -> None:
     make_borrower(session)
     post(client, settings, "SM" + "d" * 32, "balance")
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr("outreach.conversations.inbound.finish", killed)
+        with pytest.raises(Killed):
+            work(app)  # the turn ran and the answer went out; the job was never closed
+    assert answers(session) == ["re: balance"]
     now = clock.unix_seconds()
-    held = claim_next(session, LEASE, now)
-    job = session.get(InboundJob, held.job_id)
-    ext = app.extensions
-    # The turn ran and the answer went out; the worker died before closing the job.
-    route_inbound(
-        session, settings, ext["rasa"], ext["channels"], InboundResult(message=job.message)
-    )
-    assert work(app, now + LEASE + 1)
+    assert not work(app, now + 1)  # the dead worker's hold still stands
+    assert work(app, now + LEASE + 1)  # taken over once it ran out
     assert answers(session) == ["re: balance"]  # once
     assert len(echo.turns) == 1  # Rasa was not asked again
     session.expire_all()
-    assert session.get(InboundJob, held.job_id).status == "done"
+    job = session.scalar(select(InboundJob))
+    assert (job.status, job.attempts, job.body) == ("done", 2, None)
+
+
+def test_the_worker_logs_the_message_with_the_instant_twilio_delivered_it(
+    app, client, session, settings, echo, clock
+) -> None:
+    make_borrower(session)
+    post(client, settings, "SM" + "9" * 32, "hello")
+    delivered = clock.now()
+    clock.advance(minutes=3)  # the worker gets to it later
+    assert session.scalar(select(Message).where(Message.direction == "in")) is None
+    assert work(app)
+    session.expire_all()
+    msg = session.scalar(select(Message).where(Message.direction == "in"))
+    assert (msg.body, msg.provider_sid, msg.created_at) == ("hello", "SM" + "9" * 32, delivered)
+    # A Twilio retry of a message already logged and answered is acknowledged, nothing more.
+    assert post(client, settings, "SM" + "9" * 32, "hello").status_code == 200
+    assert depth_by_status(session) == {"pending": 0, "done": 1, "failed": 0}
 
 
 def test_a_turn_that_keeps_failing_is_set_aside_so_the_conversation_moves_on(
