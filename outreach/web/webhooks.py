@@ -16,8 +16,8 @@ from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from outreach.conversations.inbound import route_now, store_inbound
-from outreach.conversations.inbound_queue import accept
 from outreach.conversations.inbound_form import FormError, parse_inbound
+from outreach.conversations.inbound_queue import accept
 from outreach.conversations.spool import DATABASE_UNAVAILABLE, spool
 from outreach.models import Message
 from outreach.outbox.delivery import record_report
