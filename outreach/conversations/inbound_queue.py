@@ -32,7 +32,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -64,11 +64,15 @@ def enqueue(session: Session, msg: Message) -> InboundJob:
     return job
 
 
-def _lock_sender(session: Session, channel: str, address: str) -> None:
-    """PostgreSQL: one sender's jobs get their ids in commit order (held to the commit)."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"{channel}:{address}".encode()).digest()[:8], "big")
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key - (1 << 63)})
+def _lock_sender_and_seen(session: Session, channel: str, address: str, sid: str) -> bool:
+    """Whether this SID is already logged as a message; on PostgreSQL first lock the sender
+    until the commit, so one sender's jobs get their ids in commit order (one round trip)."""
+    seen = select(Message.id).where(Message.provider_sid == sid).limit(1).scalar_subquery()
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalar(select(seen)) is not None
+    key = int.from_bytes(hashlib.sha256(f"{channel}:{address}".encode()).digest()[:8], "big")
+    lock = func.pg_advisory_xact_lock(key - (1 << 63))
+    return session.execute(select(lock, seen)).one()[1] is not None
 
 
 def accept(
@@ -82,8 +86,7 @@ def accept(
 ) -> bool:
     """Queue a verified webhook message for the worker and commit; False for a MessageSid this
     app already has (a Twilio retry), which is acknowledged and nothing more."""
-    _lock_sender(session, channel, address)
-    if session.scalar(select(Message.id).where(Message.provider_sid == provider_sid)):
+    if _lock_sender_and_seen(session, channel, address, provider_sid):
         session.rollback()
         return False
     job = InboundJob(channel=channel, address=address, body=body, provider_sid=provider_sid)
