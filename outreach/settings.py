@@ -73,6 +73,9 @@ class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names every offending variable."""
 
 
+INBOUND_TURNS = ("", "worker", "inline")
+
+
 def _default_sqlite_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'outreach.sqlite'}"
 
@@ -99,6 +102,15 @@ class Settings:
     twilio_sms_from: str = SANDBOX_NUMBER
     twilio_whatsapp_from: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers, comma-separated; a stable hash of the conversation id picks one
+    # (outreach.conversations.rasa_client). Empty: RASA_URL alone.
+    rasa_urls: str = ""
+    # Who runs the bot turn of an SMS/WhatsApp message: "worker" (the webhook stores and queues
+    # it and answers Twilio at once; inbound_worker.py runs the turn) or "inline" (in the
+    # request, as before). Empty: "worker" in production, "inline" elsewhere.
+    inbound_turns: str = ""
+    # How long a worker holds a queued turn before another may take it over (a killed worker).
+    inbound_lease_seconds: int = 60
     rasa_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055"
     # The demo's local mail catcher: plain SMTP is allowed only on loopback (outreach.smtp_url).
@@ -187,6 +199,11 @@ class Settings:
     def production(self) -> bool:
         return self.app_env == "production"
 
+    @property
+    def queued_turns(self) -> bool:
+        """Whether SMS/WhatsApp bot turns run on the inbound worker (``INBOUND_TURNS``)."""
+        return self.inbound_turns == "worker" or (not self.inbound_turns and self.production)
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read every setting from ``env`` (default ``os.environ``)."""
@@ -227,6 +244,7 @@ class Settings:
             "events_http_timeout_seconds",
             "events_workers",
             "events_lease_seconds",
+            "inbound_lease_seconds",
         ):
             if name in values and values[name] <= 0:  # type: ignore[operator]
                 errors.append(f"{name.upper()}: must be greater than 0, got {env[name.upper()]!r}")
@@ -250,6 +268,8 @@ class Settings:
         if values.get("app_env", "development") not in APP_ENVS:
             # A typo such as "prod" must not quietly start a development server.
             errors.append(f"APP_ENV: one of {', '.join(APP_ENVS)}, got {values['app_env']!r}")
+        if values.get("inbound_turns", "") not in INBOUND_TURNS:
+            errors.append(f"INBOUND_TURNS: worker or inline, got {values['inbound_turns']!r}")
         if errors:
             raise SettingsError("; ".join(errors))
         settings = cls(**values)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from outreach import clock as app_clock
 from outreach import create_app
+from outreach.conversations.rasa_stores import tracker_store_url
 from outreach.db import engine_for, normalise_url
 from outreach.migrate import upgrade
 from outreach.models import Base
@@ -161,6 +162,8 @@ def rasa_stack(
         "SECRET_KEY": TEST_SECRET,
         "SANIC_HOST": "127.0.0.1",
         "ACTION_ENDPOINT_URL": action_switch.url + "/webhook",
+        # Rasa's SQL tracker store next to (SQLite) or inside (PostgreSQL) the test database.
+        "RASA_TRACKER_URL": tracker_store_url(database_url),
         "RASA_TELEMETRY_ENABLED": "false",
         "RASA_TOKEN": token,  # bot/serve.py reads it here: never on Rasa's command line
     }

@@ -20,10 +20,11 @@ from outreach import clock
 from outreach.audit import log as audit
 from outreach.channels import Channels
 from outreach.conversations import bot_turns, menu
+from outreach.conversations.inbound_queue import Claim, already_answered, claim, enqueue, finish
 from outreach.conversations.keywords import PHONE_CHANNELS, apply_keyword, keyword_of
 from outreach.conversations.language import follow_language
 from outreach.conversations.rasa_client import RasaClient
-from outreach.models import Borrower, ContactPoint, Conversation, Message
+from outreach.models import Borrower, ContactPoint, Conversation, InboundJob, Message
 from outreach.selfservice.verification_config import verification_config
 from outreach.settings import Settings
 
@@ -119,17 +120,24 @@ def store_inbound(
     body: str,
     provider_sid: str | None,
     received_at: datetime | None = None,
+    job: InboundJob | None = None,
 ) -> InboundResult:
     """Log one borrower message and commit it, before anything else is attempted.
 
     Safe to call twice with the same SID. ``received_at``: when the provider delivered it, for a
     message replayed from the inbound spool (outreach.conversations.spool) after the database was
-    unavailable; the row then keeps the instant the borrower wrote."""
+    unavailable, or queued by a webhook (``job``: the queue's row, which the message joins); the
+    row then keeps the instant the borrower wrote."""
     if provider_sid and session.scalar(
         select(Message.id).where(Message.provider_sid == provider_sid)
     ):
         return InboundResult(duplicate=True)
     conv = open_conversation(session, channel, address)
+    # The audit chain's lock, which this transaction takes anyway for the message.in event,
+    # taken before the message gets its id: messages then commit in the order of their ids, so
+    # the inbound queue answers a conversation's messages in the order they came (issue 19).
+    # The chain's lock comes first in every transaction that takes both (outreach.audit.log).
+    audit.lock_chain(session)
     msg = Message(
         conversation_id=conv.id,
         borrower_id=conv.borrower_id,
@@ -144,6 +152,10 @@ def store_inbound(
     if received_at is not None:
         msg.created_at = received_at
     session.add(msg)
+    if job is None:
+        enqueue(session, msg)  # in the same commit: never a stored message without its turn
+    else:
+        job.message, job.conversation_id = msg, conv.id
     try:
         session.flush()
     except IntegrityError:  # the same SID raced in on another worker
@@ -152,7 +164,7 @@ def store_inbound(
     conv.last_message_at = clock.now()
     details: dict[str, str] = {"channel": channel}
     if received_at is not None:
-        details["spooled_at"] = received_at.isoformat()
+        details["queued_at" if job is not None else "spooled_at"] = received_at.isoformat()
     audit.record(
         session,
         "borrower",
@@ -202,6 +214,58 @@ def route_inbound(
     return result
 
 
+def route_held(
+    session: Session, settings: Settings, rasa: RasaClient, channels: Channels, held: Claim
+) -> InboundResult:
+    """Route the message of a job this process holds, then close the job.
+
+    A job taken over from a killed worker (``attempts`` > 1) whose message was already answered
+    is closed without routing it again: one answer per message (``inbound_queue``)."""
+    job = session.get(InboundJob, held.job_id)
+    if job is None:
+        raise LookupError(f"inbound job {held.job_id} is gone")
+    if job.message_id is None:  # a webhook's job: log the message first
+        result = store_inbound(
+            session,
+            channel=job.channel,
+            address=job.address,
+            body=job.body or "",
+            provider_sid=job.provider_sid,
+            received_at=job.created_at,
+            job=job,
+        )
+        result = route_inbound(session, settings, rasa, channels, result)
+    elif job.attempts > 1 and already_answered(session, job):
+        log.warning("inbound job %s was answered before its worker stopped: closed", job.id)
+        result = InboundResult(message=job.message)
+    else:
+        result = route_inbound(
+            session, settings, rasa, channels, InboundResult(message=job.message)
+        )
+    if not finish(session, held):
+        log.warning("inbound job %s: hold ran out during the turn", held.job_id)
+    return result
+
+
+def route_now(
+    session: Session,
+    settings: Settings,
+    rasa: RasaClient,
+    channels: Channels,
+    stored: InboundResult,
+) -> InboundResult:
+    """Route a just-stored message in this request, unless an earlier message of its
+    conversation still waits in the queue: then it waits too and the worker answers both, in
+    order."""
+    if stored.duplicate or stored.message is None:
+        return stored
+    job_id = session.scalar(select(InboundJob.id).where(InboundJob.message_id == stored.message.id))
+    held = claim(session, job_id, settings.inbound_lease_seconds) if job_id else None
+    if held is None:
+        return stored
+    return route_held(session, settings, rasa, channels, held)
+
+
 def receive_inbound(
     session: Session,
     settings: Settings,
@@ -214,7 +278,8 @@ def receive_inbound(
     provider_sid: str | None,
     received_at: datetime | None = None,
 ) -> InboundResult:
-    """Log one borrower message and route it. Safe to call twice with the same SID."""
+    """Log one borrower message and route it now (``route_now``). Safe to call twice with the
+    same SID."""
     stored = store_inbound(
         session,
         channel=channel,
@@ -223,4 +288,4 @@ def receive_inbound(
         provider_sid=provider_sid,
         received_at=received_at,
     )
-    return route_inbound(session, settings, rasa, channels, stored)
+    return route_now(session, settings, rasa, channels, stored)

@@ -95,7 +95,7 @@ def before_turn(rasa: RasaClient, conv: Conversation, inbound: Message, language
     if conv.bot_form:
         return Decision()  # the form's question is being answered
     try:
-        intent = rasa.parse(inbound.body).get("intent") or {}
+        intent = rasa.parse(inbound.body, conv.public_id).get("intent") or {}
     except RasaUnavailable as exc:
         log.info("no NLU reading for conversation %s (%s): the turn goes on", conv.public_id, exc)
         return Decision()

@@ -4,7 +4,7 @@ Security finding 16: a webhook stores the inbound message before anything else c
 the database cannot take that first write (SQLite "database is locked" past busy_timeout,
 PostgreSQL unreachable), the signature-verified form is written here and Twilio gets its normal
 answer. The scheduler job ``inbound_spool`` replays each file through
-``conversations.inbound.receive_inbound``; MessageSid de-duplication makes a replay (or a second copy
+``conversations.inbound`` (store, then route or queue); MessageSid de-duplication makes a replay (or a second copy
 of the same message) safe.
 
 One file per MessageSid, named by the SID's SHA-256 (no personal data, nothing a crafted SID
@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import exc as sa_exc
 
 from outreach.channels import Channels
-from outreach.conversations.inbound import receive_inbound
+from outreach.conversations.inbound import route_now, store_inbound
 from outreach.conversations.inbound_form import FormError, InboundForm, parse_inbound
 from outreach.conversations.rasa_client import RasaClient
 from outreach.db import session_scope
@@ -126,17 +126,17 @@ def replay(settings: Settings, rasa: RasaClient, channels: Channels) -> ReplayRe
             continue
         try:
             with session_scope(settings.database_url) as session:
-                receive_inbound(
+                stored = store_inbound(
                     session,
-                    settings,
-                    rasa,
-                    channels,
                     channel=form.channel,
                     address=form.address,
                     body=form.body,
                     provider_sid=form.provider_sid,
                     received_at=received_at,
                 )
+                # With the inbound worker, storing (and so queueing) is the whole replay.
+                if not settings.queued_turns:
+                    route_now(session, settings, rasa, channels, stored)
         except DATABASE_UNAVAILABLE as exc:
             report.waiting = len(paths) - index
             log.warning(

@@ -14,6 +14,7 @@ from outreach.models.events import Event, EventDelivery, EventSequence, EventSub
 from outreach.models.file_drops import FileDrop
 from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
 from outreach.models.identity import IdentityCheck, IdentityLockout
+from outreach.models.inbound_jobs import InboundJob
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
@@ -55,6 +56,7 @@ __all__ = [
     "IdempotencyRecord",
     "IdentityCheck",
     "IdentityLockout",
+    "InboundJob",
     "LegalHold",
     "Letter",
     "Loan",

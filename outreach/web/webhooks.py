@@ -15,8 +15,9 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from outreach.conversations.inbound import route_inbound, store_inbound
+from outreach.conversations.inbound import route_now, store_inbound
 from outreach.conversations.inbound_form import FormError, parse_inbound
+from outreach.conversations.inbound_queue import accept
 from outreach.conversations.spool import DATABASE_UNAVAILABLE, spool
 from outreach.models import Message
 from outreach.outbox.delivery import record_report
@@ -68,13 +69,27 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
 
     Nothing is stored unless every field is right (findings 22, 31). The message is then
     stored and committed before anything else can fail; if the database cannot take it, the
-    form is spooled durably and Twilio still gets its normal answer (finding 16)."""
+    form is spooled durably and Twilio still gets its normal answer (finding 16). With
+    ``INBOUND_TURNS=worker`` (production's default) the turn runs on the inbound worker."""
     try:
         parsed = parse_inbound(channel, form, settings())
     except FormError as err:
         return _bad_request(err.field, err.problem)
     session = db()
     try:
+        if settings().queued_turns:
+            # Issue 19: Twilio gives up after 15 s and a reply blast saturates Rasa. One insert
+            # (the verified message as a job) and Twilio is answered; the inbound worker logs
+            # the message and runs the turn (outreach.conversations.inbound_queue).
+            accept(
+                session,
+                channel=parsed.channel,
+                address=parsed.address,
+                body=parsed.body,
+                provider_sid=parsed.provider_sid,
+                received_at=request_now(),
+            )
+            return _twiml()
         stored = store_inbound(
             session,
             channel=parsed.channel,
@@ -101,7 +116,7 @@ def handle_inbound(channel: str, form: dict[str, str]) -> Response:
             path.name,
         )
         return _twiml()
-    route_inbound(session, settings(), rasa(), channels(), stored)
+    route_now(session, settings(), rasa(), channels(), stored)
     return _twiml()
 
 

@@ -75,7 +75,7 @@ def test_it_keeps_the_console_answering_while_rasa_hangs(
 
 def test_it_makes_no_call_to_rasa_without_a_free_slot(settings, fake_rasa) -> None:
     rasa = RasaClient.from_settings(settings)
-    slots = rasa._slots
+    slots = rasa._slots[0]  # one server: its slots
     for _ in range(MAX_CONCURRENT):
         slots.acquire()
     try:
@@ -103,3 +103,22 @@ def test_it_gives_up_on_a_hung_rasa_after_the_timeout(database_url, fake_rasa) -
     with pytest.raises(RasaUnavailable) as raised:
         quick.set_slots("c1", {"identity_verified": False})
     assert raised.value.args == ("HTTP 500",)  # the slot call is redacted the same way
+
+
+def test_it_sends_every_call_of_a_conversation_to_its_own_rasa_server(database_url) -> None:
+    with FakeRasa() as first, FakeRasa() as second:
+        settings = make_settings(database_url, RASA_URLS=f"{first.url},{second.url}")
+        rasa = RasaClient.from_settings(settings)
+        ids = [f"{n:032x}" for n in range(12)]
+        for conversation_id in ids:
+            rasa.post_turn(conversation_id, "hello")
+            rasa.resume(conversation_id)
+            rasa.set_slots(conversation_id, {"identity_verified": False})
+        on_first = {t["sender"] for t in first.turns}
+        on_second = {t["sender"] for t in second.turns}
+        assert on_first and on_second  # both servers work...
+        assert on_first.isdisjoint(on_second)  # ...and no conversation reached both
+        assert on_first | on_second == set(ids)
+        # Resume and slot calls follow their conversation's turns.
+        assert set(first.resumes) == on_first and set(second.resumes) == on_second
+        assert {rasa.url_for(i) for i in on_first} == {first.url}
