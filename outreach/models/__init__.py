@@ -13,6 +13,7 @@ from outreach.models.events import Event, EventDelivery, EventSequence, EventSub
 from outreach.models.file_drops import FileDrop
 from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
 from outreach.models.identity import IdentityCheck, IdentityLockout
+from outreach.models.leases import SchedulerLease
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
@@ -64,6 +65,7 @@ __all__ = [
     "PromiseToPay",
     "ProviderPayment",
     "RulePackSnapshot",
+    "SchedulerLease",
     "SendRateSlot",
     "StkRequest",
     "VerificationProgress",

@@ -5,7 +5,8 @@ outbound checks (2-second timeouts each) on every call. Now:
 
 * ``/healthz`` answers ``{"status": "ok"}`` (200) or ``{"status": "unavailable"}`` (503) and
   nothing else, for load balancers and uptime monitors;
-* ``/healthz/ready`` has the detail (database, Rasa, action server, scheduler heartbeat) for a
+* ``/healthz/ready`` has the detail (database, Rasa, action server, scheduler heartbeat and which
+  scheduler process leads: host, pid, since) for a
   signed-in admin or a monitor sending ``Authorization: Bearer <HEALTH_TOKEN>`` (a setting from
   the environment; empty means no token is accepted);
 * the Rasa and action-server checks run at most once per ``CHECK_TTL`` per process (on the app
@@ -25,6 +26,7 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, text
 
 from outreach.conversations.rasa_client import is_up
+from outreach.leader import current_leader
 from outreach.models import Heartbeat
 from outreach.settings import Settings
 from outreach.web import db, request_now, settings
@@ -76,6 +78,10 @@ def _checks() -> dict[str, dict[str, Any]]:
         "ok": beat is not None and request_now() - beat < HEARTBEAT_STALE,
         "last_beat": beat.isoformat() if beat else None,
     }
+    if checks["database"]["ok"]:
+        # Which of the scheduler processes runs the jobs (outreach.leader): host, pid, since.
+        leader = current_leader(db(), request_now())
+        checks["scheduler"]["leader"] = leader.as_dict() if leader else None
     return checks
 
 
