@@ -190,7 +190,9 @@ class Leadership:
         self._since = self._expires = None
         return False
 
-    def _write_row(self, now: datetime, *, conditional: bool, since: datetime | None = None) -> bool:
+    def _write_row(
+        self, now: datetime, *, conditional: bool, since: datetime | None = None
+    ) -> bool:
         values = {
             "holder": self.holder,
             "host": self.host,

@@ -104,17 +104,25 @@ def healthz() -> Any:
     return jsonify(status="ok" if ok else "unavailable"), (200 if ok else 503)
 
 
+def monitor_denied() -> Any:
+    """None for a signed-in admin or a monitor's bearer ``HEALTH_TOKEN``; else the 401 or 403
+    answer (``/healthz/ready`` and ``/metrics`` share this gate)."""
+    if _token_ok():
+        return None
+    officer = current_officer()
+    if officer is None:
+        return jsonify(
+            error="authorization: sign in as an admin or send Authorization: Bearer <HEALTH_TOKEN>"
+        ), 401
+    if officer.role != "admin":
+        return jsonify(error="authorization: admins only"), 403
+    return None
+
+
 @bp.get("/healthz/ready")
 def ready() -> Any:
-    if not _token_ok():
-        officer = current_officer()
-        if officer is None:
-            return jsonify(
-                error="authorization: sign in as an admin or send Authorization: Bearer "
-                "<HEALTH_TOKEN>"
-            ), 401
-        if officer.role != "admin":
-            return jsonify(error="authorization: admins only"), 403
+    if (denied := monitor_denied()) is not None:
+        return denied
     checks = _checks()
     ok = all(c["ok"] for c in checks.values())
     return jsonify({"ok": ok, "demo_mode": settings().demo_mode, "checks": checks}), (

@@ -47,9 +47,7 @@ def test_one_candidate_leads_and_a_standby_takes_over_when_it_dies(
         second.release(clock.now())
 
 
-def test_a_leader_that_steps_down_hands_over_at_the_standbys_next_try(
-    session, clock, database_url
-):
+def test_a_leader_that_steps_down_hands_over_at_the_standbys_next_try(session, clock, database_url):
     first, second = Leadership(database_url, ttl=TTL), Leadership(database_url, ttl=TTL)
     try:
         assert first.hold(clock.now()) and not second.hold(clock.now())

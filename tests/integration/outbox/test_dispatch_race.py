@@ -106,4 +106,3 @@ def test_two_dispatchers_send_one_reminder_and_defer_the_other(
     assert len(provider.sent) == 1  # SMS at most once a day (config/policy/default.yaml)
     waiting = session.scalar(select(OutboxItem).where(OutboxItem.status == "pending"))
     assert any("cap" in reason for reason in waiting.last_decision["reasons"])
-
