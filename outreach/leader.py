@@ -19,6 +19,7 @@ the leader's death: 25 s and 5 s by default, inside the 30 s the issue asks for.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -165,10 +166,8 @@ class Leadership:
 
     def _close_lock(self) -> None:
         if self._lock_conn is not None:
-            try:
+            with contextlib.suppress(SQLAlchemyError):  # a broken connection: gone anyway
                 self._lock_conn.close()
-            except SQLAlchemyError:
-                pass
             self._lock_conn = None
 
     # --- SQLite: the lease row decides --------------------------------------------------

@@ -10,8 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from outreach.campaigns.planner import plan
 from outreach.leader import Leadership
 from outreach.outbox.dispatcher import dispatch
-from tests.support.channels import FakeChannels
 from tests.conftest import PUBLIC_BASE_URL
+from tests.support.channels import FakeChannels
 from tests.support.factories import make_borrower
 from tests.support.twilio_signing import inbound_form, signed_post
 
