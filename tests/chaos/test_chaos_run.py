@@ -128,13 +128,14 @@ def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_
         engine = engine_for(pg.url)
         stack = Stack(_environment(pg, f"http://127.0.0.1:{stub.server_port}", tmp_path))
         stack.env["PUBLIC_BASE_URL"] = stack.web_url
+        stack.rasa(wait=False)
         stack.actions()
         stack.web()
         for name in ("dispatcher-1", "dispatcher-2", "scheduler-1"):
             getattr(stack, name.split("-")[0])(name)
         first_leader = _wait(lambda: _leader_pid(engine), 60, "a scheduler leads")
         stack.scheduler("scheduler-2")  # the standby
-        stack.rasa()
+        stack.rasa_ready()
         load = Load(pg.url, stack.web_url, AUTH_TOKEN, OUR_NUMBER)
         for _ in range(8):
             load.add_borrower()

@@ -131,7 +131,9 @@ def tracker_state(rasa_url: str, token: str, sender: str) -> dict[str, Any] | No
         tracker = response.json()
     except (requests.RequestException, ValueError):
         return None
-    slots = {k: v for k, v in (tracker.get("slots") or {}).items() if k != "session_started_metadata"}
+    slots = {
+        k: v for k, v in (tracker.get("slots") or {}).items() if k != "session_started_metadata"
+    }
     return {"slots": slots, "active_loop": (tracker.get("active_loop") or {}).get("name")}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from tests.support import servers
 
 VENV_BIN = Path(sys.executable).parent
+RASA_START_SECONDS = 420  # loading the model on a busy two-core machine
 
 
 class Stack:
@@ -72,7 +73,7 @@ class Stack:
                 "outreach.web.access_log.AccessLogger",
                 "wsgi:app",
             ],
-            self.web_url + "/healthz",
+            self.web_url + "/login",  # /healthz says 503 until Rasa is up: not what we wait for
         )
 
     def web_workers(self) -> list[int]:
@@ -97,8 +98,15 @@ class Stack:
             self.actions_url + "/health",
         )
 
-    def rasa(self) -> None:
-        self._start("rasa", [str(servers.ROOT / "scripts" / "rasa-server")], self.rasa_url + "/", 420)
+    def rasa(self, wait: bool = True) -> None:
+        """Rasa through scripts/rasa-server; ``wait=False`` starts it and returns (it is slow to
+        load its model): ``rasa_ready`` waits for it then."""
+        launcher = [str(servers.ROOT / "scripts" / "rasa-server")]
+        self._start("rasa", launcher, self.rasa_url + "/" if wait else None, RASA_START_SECONDS)
+
+    def rasa_ready(self) -> None:
+        log = servers.LOGS / "chaos-rasa.log"
+        servers.wait_for(self.rasa_url + "/", self.procs["rasa"], RASA_START_SECONDS, log)
 
     def pid_of(self, name: str) -> int:
         return self.procs[name].pid

@@ -21,7 +21,9 @@ FAKE_CLOCK_VARS = ("LD_PRELOAD", "FAKETIME")
 
 
 def server_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
+    )
     if not found:
         raise RuntimeError("the chaos suite needs PostgreSQL's server binaries (initdb, pg_ctl)")
     return Path(found[-1]).parent
@@ -51,7 +53,14 @@ class PgCluster:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self._pg_ctl("start")
         self._run(
-            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c",
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-c",
             "CREATE DATABASE chaos",
         )
         return self
