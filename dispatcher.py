@@ -11,6 +11,7 @@ SIGTERM lets the pass in progress finish.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -61,10 +62,8 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     log.info("dispatcher started (pid %s)", os.getpid())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, not a traceback
         run(settings, stopping)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

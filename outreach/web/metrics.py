@@ -14,6 +14,8 @@ Gated like ``/healthz/ready`` (``health.monitor_denied``): queue sizes are not f
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import time
 from collections.abc import Iterator
@@ -113,6 +115,35 @@ class DatabaseFigures:
         yield leader
 
 
+def _inbound_queue(session: Any) -> Iterator[Metric]:
+    """The inbound queue's depth by status, where the code has the queue (issue 19's inbound
+    worker, ``outreach.conversations.inbound_queue.depth_by_status``)."""
+    if importlib.util.find_spec("outreach.conversations.inbound_queue") is None:
+        return
+    module = importlib.import_module("outreach.conversations.inbound_queue")
+    depth = getattr(module, "depth_by_status", None)
+    if depth is None:
+        return
+    family = GaugeMetricFamily(
+        "outreach_inbound_jobs",
+        "Inbound bot turns queued for the workers, by status.",
+        labels=["status"],
+    )
+    for status, n in sorted(depth(session).items()):
+        family.add_metric([str(status)], n)
+    yield family
+
+
+class _Generated:
+    """A collector over metrics already made."""
+
+    def __init__(self, metrics: list[Metric]) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.metrics)
+
+
 def _process_figures() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
@@ -127,6 +158,7 @@ def metrics() -> Any:
         return denied
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseFigures(collect(db(), request_now())))
+    registry.register(_Generated(list(_inbound_queue(db()))))
     return Response(generate_latest(registry) + _process_figures(), content_type=CONTENT_TYPE)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from outreach.models import BotTurn, Conversation, OutboxItem
 from tests.conftest import TEST_SECRET
 from tests.support import chaos_checks as checks
 from tests.support.chaos_load import Load
-from tests.support.chaos_stack import Stack
+from tests.support.chaos_stack import HAS_INBOUND_WORKER, Stack
 from tests.support.pg_cluster import PgCluster
 from tests.support.provider_stub import serve_in_thread
 from tests.support.servers import free_port
@@ -52,6 +53,14 @@ def _wait(predicate, seconds: float, what: str):
     raise AssertionError(f"{what}: not within {seconds:.0f} s")
 
 
+def _settles(predicate, seconds: float) -> bool:
+    try:
+        _wait(predicate, seconds, "the system settles")
+    except AssertionError:
+        return False
+    return True
+
+
 def _environment(pg: PgCluster, stub_url: str, tmp: Path) -> dict[str, str]:
     (tmp / "prometheus").mkdir()
     return {
@@ -73,6 +82,7 @@ def _environment(pg: PgCluster, stub_url: str, tmp: Path) -> dict[str, str]:
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
         "LOG_FORMAT": "json",
         "SANIC_HOST": "127.0.0.1",
+        "INBOUND_TURNS": "worker" if HAS_INBOUND_WORKER else "inline",
     }
 
 
@@ -117,6 +127,7 @@ def _snapshot(engine, stack: Stack, load: Load) -> dict[str, tuple[dict, str]]:
     return states
 
 
+@pytest.mark.timeout(1800)  # a few minutes of load, plus Rasa loading its model twice
 def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_path, capsys):
     redis.Redis.from_url(REDIS_URL).flushdb()  # the limiter's counters of an earlier run
     pg = PgCluster().start()
@@ -133,6 +144,9 @@ def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_
         stack.web()
         for name in ("dispatcher-1", "dispatcher-2", "scheduler-1"):
             getattr(stack, name.split("-")[0])(name)
+        if HAS_INBOUND_WORKER:
+            stack.inbound_worker("inbound-1")
+            stack.inbound_worker("inbound-2")
         first_leader = _wait(lambda: _leader_pid(engine), 60, "a scheduler leads")
         stack.scheduler("scheduler-2")  # the standby
         stack.rasa_ready()
@@ -150,6 +164,12 @@ def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_
         counts.kills += 1
         stack.dispatcher("dispatcher-3")
         _phase()
+
+        if HAS_INBOUND_WORKER:  # a bot turn in flight on it is taken over by the other worker
+            stack.kill("inbound-1")
+            counts.kills += 1
+            stack.inbound_worker("inbound-3")
+            _phase()
 
         killed = stack.name_of(first_leader)
         assert killed is not None, "the leader is one of the scheduler processes"
@@ -185,12 +205,12 @@ def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_
         _phase()
 
         pg.restart()  # inbound meanwhile is spooled; claims and leases recover
-        counts.kills += 1
+        counts.restarts += 1
         _phase()
 
         load.stop()
         spool = tmp_path / "spool"
-        _wait(lambda: _settled(engine, load, spool), QUIET_SECONDS, "the system settles")
+        settled = _settles(lambda: _settled(engine, load, spool), QUIET_SECONDS)
         with Session(engine) as session:
             checks.check_sends(session, stub.received, counts)
             checks.check_inbound(session, load.sids, counts)
@@ -209,6 +229,7 @@ def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_
                 f"{counts.forgotten_conversations} of {len(before)} forgot their state"
             )
 
+    assert settled, "the system settles: nothing left sending or due, every inbound answered"
     assert not load.unacked, f"inbound never acknowledged: {load.unacked}"
     assert counts.duplicates == 0
     assert counts.losses == 0, counts.lost_inbound

@@ -33,6 +33,7 @@ class Counts:
     inbound: int = 0
     inbound_logged: int = 0
     kills: int = 0
+    restarts: int = 0
     duplicates: int = 0
     losses: int = 0
     cap_breaches: int = 0
@@ -44,6 +45,7 @@ class Counts:
         return (
             f"chaos: sends={self.sends} reminders_sent={self.reminders_sent} "
             f"inbound={self.inbound} inbound_logged={self.inbound_logged} kills={self.kills} "
+            f"database_restarts={self.restarts} "
             f"duplicates={self.duplicates} losses={self.losses} cap_breaches={self.cap_breaches} "
             f"inbound_retries={self.inbound_retries} "
             f"forgotten_conversations={self.forgotten_conversations}"

@@ -17,6 +17,9 @@ from pathlib import Path
 from tests.support import servers
 
 VENV_BIN = Path(sys.executable).parent
+# Bot turns of SMS run on the inbound queue's workers when the code has them (issue 19's inbound
+# queue); otherwise in the webhook request.
+HAS_INBOUND_WORKER = (servers.ROOT / "inbound_worker.py").exists()
 RASA_START_SECONDS = 420  # loading the model on a busy two-core machine
 
 
@@ -87,6 +90,10 @@ class Stack:
 
     def dispatcher(self, name: str) -> None:
         self._start(name, [sys.executable, "dispatcher.py"])
+
+    def inbound_worker(self, name: str) -> None:
+        """The inbound queue's worker (``inbound_worker.py``), where the branch has one."""
+        self._start(name, [sys.executable, "inbound_worker.py"])
 
     def scheduler(self, name: str) -> None:
         self._start(name, [sys.executable, "scheduler.py"])
