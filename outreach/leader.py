@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -94,6 +94,7 @@ class Leadership:
         self._url = database_url
         self._engine = engine_for(database_url)
         self._postgres = self._engine.dialect.name == "postgresql"
+        self._lock_engine: Engine | None = None
         self._lock_conn: Connection | None = None
         self._since: datetime | None = None
         self._expires: datetime | None = None
@@ -140,12 +141,14 @@ class Leadership:
     # --- PostgreSQL: the advisory lock decides ------------------------------------------
     def _hold_postgres(self, now: datetime) -> bool:
         if self._lock_conn is None:
-            # Its own engine without a pool: closing the connection must end the session (and
-            # with it the lock), never hand a locked connection back to a pool.
-            engine = create_engine(
-                normalise_url(self._url), poolclass=NullPool, hide_parameters=HIDE_PARAMETERS
-            )
-            self._lock_conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if self._lock_engine is None:
+                # Its own engine without a pool: closing the connection must end the session
+                # (and with it the lock), never hand a locked connection back to a pool.
+                self._lock_engine = create_engine(
+                    normalise_url(self._url), poolclass=NullPool, hide_parameters=HIDE_PARAMETERS
+                )
+            conn = self._lock_engine.connect()
+            self._lock_conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         got = self._lock_conn.execute(
             text("SELECT pg_try_advisory_lock(:cls, :key)"),
             {"cls": LEADER_LOCK_CLASS, "key": LEADER_LOCK_KEYS.get(self.name, 0)},
