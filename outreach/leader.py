@@ -128,6 +128,10 @@ class Leadership:
                         .where(SchedulerLease.holder == self.holder)
                         .values(expires_at=now)
                     )
+            if self._lock_conn is not None:  # at once, not when the server notices the hang-up
+                self._lock_conn.execute(
+                    text("SELECT pg_advisory_unlock_all()"),
+                )
         except SQLAlchemyError as exc:
             log.warning("leader (%s): release failed: %s", self.name, type(exc).__name__)
         self._since = self._expires = None
