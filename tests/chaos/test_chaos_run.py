@@ -222,7 +222,9 @@ def test_nothing_is_sent_twice_or_lost_through_kills_and_a_database_restart(tmp_
         stub.stop()
         pg.stop()
     with capsys.disabled():
-        print(f"\n{counts.line()} takeover_seconds={takeover:.1f}")
+        print(f"\n{counts.line()} takeover_seconds={takeover:.1f} audit_chain_ok={chain_ok}")
+        if counts.lost_inbound:
+            print(f"chaos: inbound logged but never answered (MessageSid): {counts.lost_inbound}")
         if not checks.persistent_tracker_store():
             print(
                 "chaos: Rasa keeps conversations in memory on this branch: "
