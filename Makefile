@@ -12,14 +12,17 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055
 export ACTION_ENDPOINT_URL ?= $(ACTION_SERVER_URL)/webhook
 export RASA_URL ?= http://127.0.0.1:5005
 export PYTHONDONTWRITEBYTECODE := 1
+CHAOS_AT ?= 2026-11-24T16:00:00Z
 
-.PHONY: help setup setup-test train db run test test-clock lint chromium sshd nlu-eval nlu-cv
+.PHONY: help setup setup-test train db run run-scale test test-chaos test-clock lint chromium sshd nlu-eval nlu-cv
 
 help:
 	@echo "make run   - set up everything and start web, scheduler, Rasa and the action server"
 	@echo "make test  - set up everything the tests need and run the whole suite"
 	@echo "make test-clock AT=2031-01-01T00:00:00Z - unit and integration tests at another instant"
 	@echo "make lint  - ruff check, format check, and the import contracts (lint-imports)"
+	@echo "make run-scale  - the production topology on one machine (Procfile.scale; PostgreSQL, Redis)"
+	@echo "make test-chaos - kill processes under load on PostgreSQL and Redis (tests/chaos)"
 	@echo "make nlu-eval - the trained model on the held-out messages (docs/nlu-evaluation.md)"
 	@echo "make nlu-cv   - 5-fold cross-validation of the NLU pipeline on the training data"
 
@@ -87,6 +90,18 @@ run: setup train db
 
 test: setup-test train
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every process of the production topology (docs/topology.md); DATABASE_URL (PostgreSQL) and
+# REDIS_URL come from the environment or .env. Metrics files of the last run are cleared first.
+run-scale: setup train db
+	rm -rf instance/prometheus && mkdir -p instance/prometheus
+	$(VENV)/bin/honcho start -f Procfile.scale -c dispatcher=2,scheduler=2,worker=2
+
+# The chaos suite (tests/chaos): its own throwaway PostgreSQL cluster and the local Redis, every
+# process on a clock moved to a weekday morning (scripts/test-clock), a few minutes. .ci/run runs it
+# when PostgreSQL and Redis answer.
+test-chaos: setup-test train
+	TEST_PATHS=tests/chaos scripts/test-clock "$(CHAOS_AT)" $(PYTEST_ARGS)
 
 # The suite at another instant, e.g. make test-clock AT=2031-01-01T00:00:00Z (any instant passes).
 test-clock: setup-test train

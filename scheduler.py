@@ -1,7 +1,8 @@
 """The scheduler process: a few recurring jobs with fixed ids, in UTC, never inside web workers.
 
-Run with ``python scheduler.py`` (``make run`` starts it). SIGTERM and Ctrl-C stop it cleanly,
-letting a running job finish.
+Run with ``python scheduler.py`` (``make run`` starts it). Any number may run: one leads and runs
+the jobs, the others stand by and take over within 30 s of the leader's death (``outreach.leader``).
+SIGTERM and Ctrl-C stop it cleanly, letting a running job finish, and hand the leadership over.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import contextlib
 import logging
 import signal
 import sys
+import threading
 from datetime import datetime
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
@@ -243,23 +247,49 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
     return scheduler
 
 
+def lead(settings: Settings, stopping: threading.Event) -> None:
+    """Stand for election every few seconds; run the jobs only while this process leads.
+
+    Any number of scheduler processes may run (a standby on another machine, say): exactly one
+    runs jobs at a time (``outreach.leader``). The job scheduler is built the first time this
+    process leads, paused whenever it stops leading and resumed when it leads again."""
+    from outreach.leader import Leadership
+
+    leadership = Leadership(settings.database_url)
+    scheduler: Any = None
+    log.info("scheduler started, standing for leader (pid %s)", leadership.pid)
+    try:
+        while not stopping.is_set():
+            leads = leadership.hold(clock.now())
+            if leads and scheduler is None:
+                scheduler = build_scheduler(settings, BackgroundScheduler)
+                scheduler.start()
+                log.info("leader: running jobs (%s)", ", ".join(j.id for j in scheduler.get_jobs()))
+            elif leads and scheduler.state == STATE_PAUSED:
+                scheduler.resume()
+                log.info("leader again: jobs resumed")
+            elif not leads and scheduler is not None and scheduler.state != STATE_PAUSED:
+                scheduler.pause()  # a job already running finishes; no new one starts
+                log.info("standby: jobs paused")
+            stopping.wait(leadership.renew_every.total_seconds())
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)  # lets a running job (a dispatch batch) finish
+        leadership.release(clock.now())
+
+
 def main() -> int:
     logs.configure()  # the jobs send SMS and email: same redaction and quieting as the web app
     settings = Settings.from_env()
-    scheduler = build_scheduler(settings)
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
-        # From the signal handler the blocking loop itself is interrupted: shutdown(wait=True)
-        # lets a running job (e.g. a dispatch batch) finish before the process exits.
         log.info("signal %s: shutting down after running jobs finish", signum)
-        if not scheduler.running:
-            raise KeyboardInterrupt  # SIGTERM before the loop started: leave start() at once
-        scheduler.shutdown(wait=True)
+        stopping.set()
 
+    signal.signal(signal.SIGTERM, stop)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, not a traceback
-        signal.signal(signal.SIGTERM, stop)
-        log.info("scheduler started (jobs: %s)", ", ".join(j.id for j in scheduler.get_jobs()))
-        scheduler.start()
+        lead(settings, stopping)
     return 0
 
 

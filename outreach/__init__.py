@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         console,
         fineract_hooks,
         health,
+        metrics,
         ratelimit,
         sandbox,
         security_headers,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         pay,
         mpesa_page,
         health,
+        metrics,
         chat,
         admin,
     ):
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.install(app)
     csrf.exempt(api.bp)  # no cookies: a bearer API key authenticates each request
     ratelimit.install(app)
+    metrics.install(app)  # webhook latency for /metrics
     security_headers.install(app, settings)
 
     from outreach.web import unsubscribe

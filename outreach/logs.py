@@ -8,12 +8,19 @@ The redaction filter sits on the *handlers*, not on loggers: a logger's filter o
 logged on that logger, while a handler's filter sees every record that reaches it, including
 those propagated from any library (SQLAlchemy, Twilio, gunicorn's access log). It is a safety
 net (security finding 19): our own log lines name ids, never phone numbers or addresses.
+
+``LOG_FORMAT=json`` (production: the Procfiles set it) writes one JSON object per line
+(``ts``, ``level``, ``logger``, ``msg``, ``pid``, and ``exc`` for a traceback) for a log shipper;
+the redaction runs before the formatter, so the JSON carries the redacted text only.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+from datetime import UTC, datetime
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -83,9 +90,36 @@ def quiet_libraries() -> None:
         logging.getLogger(name).setLevel(level)
 
 
+class JsonLines(logging.Formatter):
+    """One JSON object per record: what a log shipper parses without a grammar."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            # The record's own creation time (logging's), not a business time: see outreach.clock.
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "pid": record.process,
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exc"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
+
+
+def json_wanted(env: dict[str, str] | None = None) -> bool:
+    return (env if env is not None else os.environ).get("LOG_FORMAT", "").lower() == "json"
+
+
 def configure(level: int = logging.INFO) -> None:
     """The process's logging: INFO to stderr unless already configured, libraries quieted,
-    personal data redacted on every handler."""
+    personal data redacted on every handler; JSON lines on every handler with LOG_FORMAT=json."""
     logging.basicConfig(level=level, format=FORMAT)
     quiet_libraries()
     install_redaction()
+    if json_wanted():
+        for handler in _handlers():
+            if handler is not logging.lastResort and not isinstance(handler.formatter, JsonLines):
+                handler.setFormatter(JsonLines())

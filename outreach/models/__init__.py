@@ -15,6 +15,7 @@ from outreach.models.file_drops import FileDrop
 from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.inbound_jobs import InboundJob
+from outreach.models.leases import SchedulerLease
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
@@ -75,6 +76,7 @@ __all__ = [
     "ProviderPayment",
     "Resolution",
     "RulePackSnapshot",
+    "SchedulerLease",
     "SendRateSlot",
     "StageMove",
     "StkRequest",

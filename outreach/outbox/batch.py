@@ -16,7 +16,8 @@ The dispatcher (``outreach.outbox.dispatcher.dispatch``) runs three steps per ba
    back for its next channel; transient ones retried with backoff.
 
 A borrower with two rows in one batch is held to the caps by the first: a planned send is added
-to that borrower's in-memory history before the next row is decided.
+to that borrower's in-memory history before the next row is decided. Two batches (two
+dispatchers) with rows of one borrower take turns: ``outreach.outbox.borrower_locks``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from outreach.messaging.contact_policy import (
 )
 from outreach.messaging.send import outbound_message
 from outreach.models import Message, OutboxItem
+from outreach.outbox.borrower_locks import lock_borrowers
 from outreach.outbox.jobs import SendJob
 from outreach.outbox.render import render_for_channel, variables
 from outreach.outbox.send_rate import reserve_slots
@@ -98,6 +100,9 @@ def prepare(
     """
     out = Prepared()
     to_decide = [i for i in items if i.id not in stops]
+    # Before any history is read: another dispatcher deciding one of these borrowers commits
+    # first, so its messages count against the caps here (outreach.outbox.borrower_locks).
+    lock_borrowers(session, (i.borrower_id for i in to_decide))
     batch = _Batch(
         settings, config, now, load_facts(session, {i.borrower_id for i in to_decide}, now)
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.campaigns.config import CampaignConfig
 from outreach.channels import Channels, SendResult
+from outreach.instruments import PROVIDER_SECONDS
 from outreach.messaging.send import status_callback_url
 from outreach.outbox.jobs import SendJob
 from outreach.outbox.send_rate import reserve_slots
@@ -45,12 +46,18 @@ def send(channels: Channels, settings: Settings, job: SendJob) -> SendResult | E
                 time.sleep(wait)
             if clock.unix_seconds() - job.slot > LATE_TOLERANCE and job.reslots < MAX_RESLOTS:
                 return SlotMissed()
-        return channels.get(msg.channel).send(
-            msg.address,
-            msg.body,
-            status_callback=status_callback_url(settings, msg.channel),
-            **job.kwargs,
-        )
+        started, outcome = time.perf_counter(), "error"
+        try:
+            result = channels.get(msg.channel).send(
+                msg.address,
+                msg.body,
+                status_callback=status_callback_url(settings, msg.channel),
+                **job.kwargs,
+            )
+            outcome = "ok"
+            return result
+        finally:  # /metrics: provider latency, errors included (they can be the slow ones)
+            PROVIDER_SECONDS.labels(msg.channel, outcome).observe(time.perf_counter() - started)
     except Exception as exc:
         return exc
 

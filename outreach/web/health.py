@@ -5,7 +5,8 @@ outbound checks (2-second timeouts each) on every call. Now:
 
 * ``/healthz`` answers ``{"status": "ok"}`` (200) or ``{"status": "unavailable"}`` (503) and
   nothing else, for load balancers and uptime monitors;
-* ``/healthz/ready`` has the detail (database, Rasa, action server, scheduler heartbeat) for a
+* ``/healthz/ready`` has the detail (database, Rasa, action server, scheduler heartbeat and which
+  scheduler process leads: host, pid, since) for a
   signed-in admin or a monitor sending ``Authorization: Bearer <HEALTH_TOKEN>`` (a setting from
   the environment; empty means no token is accepted);
 * the Rasa and action-server checks run at most once per ``CHECK_TTL`` per process (on the app
@@ -25,6 +26,7 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, text
 
 from outreach.conversations.rasa_client import is_up
+from outreach.leader import current_leader
 from outreach.models import Heartbeat
 from outreach.settings import Settings
 from outreach.web import db, request_now, settings
@@ -76,6 +78,10 @@ def _checks() -> dict[str, dict[str, Any]]:
         "ok": beat is not None and request_now() - beat < HEARTBEAT_STALE,
         "last_beat": beat.isoformat() if beat else None,
     }
+    if checks["database"]["ok"]:
+        # Which of the scheduler processes runs the jobs (outreach.leader): host, pid, since.
+        leader = current_leader(db(), request_now())
+        checks["scheduler"]["leader"] = leader.as_dict() if leader else None
     return checks
 
 
@@ -98,17 +104,25 @@ def healthz() -> Any:
     return jsonify(status="ok" if ok else "unavailable"), (200 if ok else 503)
 
 
+def monitor_denied() -> Any:
+    """None for a signed-in admin or a monitor's bearer ``HEALTH_TOKEN``; else the 401 or 403
+    answer (``/healthz/ready`` and ``/metrics`` share this gate)."""
+    if _token_ok():
+        return None
+    officer = current_officer()
+    if officer is None:
+        return jsonify(
+            error="authorization: sign in as an admin or send Authorization: Bearer <HEALTH_TOKEN>"
+        ), 401
+    if officer.role != "admin":
+        return jsonify(error="authorization: admins only"), 403
+    return None
+
+
 @bp.get("/healthz/ready")
 def ready() -> Any:
-    if not _token_ok():
-        officer = current_officer()
-        if officer is None:
-            return jsonify(
-                error="authorization: sign in as an admin or send Authorization: Bearer "
-                "<HEALTH_TOKEN>"
-            ), 401
-        if officer.role != "admin":
-            return jsonify(error="authorization: admins only"), 403
+    if (denied := monitor_denied()) is not None:
+        return denied
     checks = _checks()
     ok = all(c["ok"] for c in checks.values())
     return jsonify({"ok": ok, "demo_mode": settings().demo_mode, "checks": checks}), (

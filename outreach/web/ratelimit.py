@@ -1,7 +1,10 @@
 """Rate limits on the public chat endpoints, and a flood guard on sign-in (Flask-Limiter).
 
-Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default: per process; point it at Redis
-when running several workers). Limits are per client address. The sign-in limits that matter
+Counters live in Redis when ``REDIS_URL`` is set, so every web worker on every machine counts
+against the same limits (issue 19: shared limits); otherwise in each process's memory (one
+worker, development). ``RATELIMIT_STORAGE_URI`` overrides both. If Redis stops answering the
+limiter counts in memory until it is back (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``) rather than
+failing every request. Limits are per client address. The sign-in limits that matter
 (failures per address and per account, with a lock-out) are kept in the database by
 ``outreach.web.login_throttle`` and hold across processes; the one here only sheds floods early.
 Naming an account in the chat is limited per loan number as well (finding 1: one loan attacked
@@ -11,7 +14,7 @@ from many addresses).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_limiter import Limiter
@@ -51,11 +54,25 @@ KEYED_LIMITS: dict[str, tuple[str, list[str] | None, Callable[[], str]]] = {
 }
 
 
+def storage_uri(env: Mapping[str, str]) -> str:
+    """Where the counters live: ``RATELIMIT_STORAGE_URI``, else ``REDIS_URL``, else memory."""
+    explicit = env.get("RATELIMIT_STORAGE_URI", "").strip()
+    if explicit:
+        return explicit
+    redis_url = env.get("REDIS_URL", "").strip()
+    if redis_url.startswith(("redis://", "rediss://", "redis+unix://")):
+        return redis_url
+    return "memory://"
+
+
 def install(app: Flask) -> Limiter:
     """Attach a limiter to ``app`` (after the blueprints are registered)."""
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    )
+    uri = storage_uri(os.environ)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "outreach")  # a Redis shared with others
+    if not uri.startswith("memory://"):
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1})
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["outreach.limiter"] = limiter  # benchmarks switch it off (limiter.enabled)
