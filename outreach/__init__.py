@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         console,
         fineract_hooks,
         health,
+        kpi_pages,
         ratelimit,
         sandbox,
         security_headers,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         health,
         chat,
         admin,
+        kpi_pages,
     ):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes

@@ -21,6 +21,7 @@ import re
 import smtplib
 import ssl
 import uuid
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -74,6 +75,15 @@ def refusal(stage: str, code: int, reply: bytes | str) -> ChannelError:
     )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a report, a letter): its name, MIME type and bytes."""
+
+    name: str
+    mime: str
+    data: bytes
+
+
 class EmailChannel:
     name = "email"
 
@@ -100,6 +110,7 @@ class EmailChannel:
         html: str | None,
         unsubscribe_url: str | None,
         message_id: str,
+        attachments: list[Attachment] | None = None,
     ) -> EmailMessage:
         msg = EmailMessage()
         user, domain = self.from_addr.split("@", 1)
@@ -114,6 +125,9 @@ class EmailChannel:
         msg.set_content(text)
         if html:
             msg.add_alternative(html, subtype="html")
+        for item in attachments or ():
+            maintype, subtype = item.mime.split("/", 1)
+            msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.name)
         return msg
 
     def _connect(self) -> smtplib.SMTP:
@@ -150,9 +164,10 @@ class EmailChannel:
         subject: str | None = None,
         html: str | None = None,
         unsubscribe_url: str | None = None,
+        attachments: list[Attachment] | None = None,
     ) -> SendResult:
         sid = "EM" + uuid.uuid4().hex
-        msg = self.build(to, subject or "", body, html, unsubscribe_url, sid)
+        msg = self.build(to, subject or "", body, html, unsubscribe_url, sid, attachments)
         try:
             with self._connect() as smtp:
                 if self.user:

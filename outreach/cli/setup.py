@@ -54,8 +54,10 @@ def register_cli(app: Flask) -> None:
     from outreach.cli.fineract import fineract_cli
     from outreach.cli.payments import payments_cli
     from outreach.cli.policy import policy_cli
+    from outreach.cli.risk import risk_cli
 
     app.cli.add_command(policy_cli)
+    app.cli.add_command(risk_cli)
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(payments_cli)

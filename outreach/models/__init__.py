@@ -17,6 +17,7 @@ from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
+from outreach.models.portfolio import LoanSnapshot, RiskModel, RiskScore
 from outreach.models.provider_payments import ProviderPayment
 from outreach.models.stk_requests import StkRequest
 
@@ -51,6 +52,7 @@ __all__ = [
     "IdentityLockout",
     "LegalHold",
     "Loan",
+    "LoanSnapshot",
     "LoginAttempt",
     "Message",
     "MessageEvent",
@@ -63,6 +65,8 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPay",
     "ProviderPayment",
+    "RiskModel",
+    "RiskScore",
     "RulePackSnapshot",
     "SendRateSlot",
     "StkRequest",
