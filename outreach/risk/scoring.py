@@ -85,6 +85,17 @@ def current_scores() -> Any:
     )
 
 
+def loan_band() -> Any:
+    """The loan's band under the latest model, as a scalar subquery on ``Loan`` (NULL unscored):
+    what a campaign segment's ``risk_bands`` condition reads."""
+    latest = select(func.max(RiskModel.id)).scalar_subquery()
+    return (
+        select(RiskScore.band)
+        .where(RiskScore.loan_id == Loan.id, RiskScore.model_id == latest)
+        .scalar_subquery()
+    )
+
+
 def scores_for_loans(session: Session, loan_ids: list[int]) -> dict[int, dict[str, Any]]:
     scores = current_scores()
     rows = session.execute(

@@ -20,7 +20,7 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from outreach.models import Loan, LoanSnapshot, RiskModel
@@ -114,8 +114,9 @@ def train(session: Session, now: datetime, seed: int = 0) -> RiskModel:
     test_x = (data.x[held] - np.array(means)) / np.array(scales)
     auc = _auc(data.y[held], model.predict_proba(test_x)[:, 1])
     baseline = _auc(data.y[held], data.x[held][:, FEATURES.index("days_past_due")])
+    number = (session.scalar(select(func.max(RiskModel.id))) or 0) + 1
     row = RiskModel(
-        version=f"lr-{now.astimezone(UTC):%Y%m%dT%H%M%S}-{len(data.y)}",
+        version=f"lr{number}-{now.astimezone(UTC):%Y%m%dT%H%M%S}",
         trained_at=now,
         features=list(FEATURES),
         means=[round(m, 6) for m in means],
