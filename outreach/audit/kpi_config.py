@@ -12,7 +12,7 @@ from outreach.config_files import ConfigError, load
 
 @dataclass(frozen=True)
 class KpiConfig:
-    message_costs: dict[str, Decimal]
+    message_costs: dict[str, dict[str, Decimal]]  # currency -> channel -> unit cost
     buckets: tuple[int, ...]
     report_weekday: int
     report_hour: int
@@ -63,8 +63,8 @@ def _fraction(value: Any, key: str) -> float:
 
 def parse(raw: dict[str, Any]) -> KpiConfig:
     costs = raw.get("message_costs") or {}
-    if not isinstance(costs, dict):
-        raise ConfigError("kpis.yaml: message_costs: expected a channel: cost mapping")
+    if not isinstance(costs, dict) or not all(isinstance(v, dict) for v in costs.values()):
+        raise ConfigError("kpis.yaml: message_costs: expected currency: {channel: cost} mappings")
     buckets = raw.get("buckets") or [1, 31, 61, 91]
     if (
         not isinstance(buckets, list)
@@ -79,7 +79,10 @@ def parse(raw: dict[str, Any]) -> KpiConfig:
     if medium >= high:
         raise ConfigError("kpis.yaml: risk_bands.medium: expected below risk_bands.high")
     return KpiConfig(
-        message_costs={str(k): _money(v, f"message_costs.{k}") for k, v in costs.items()},
+        message_costs={
+            str(cur): {str(ch): _money(v, f"message_costs.{cur}.{ch}") for ch, v in units.items()}
+            for cur, units in costs.items()
+        },
         buckets=tuple(buckets),
         report_weekday=_int(report.get("weekday", 0), "weekly_report.weekday", 0, 6),
         report_hour=_int(report.get("hour", 6), "weekly_report.hour", 0, 23),

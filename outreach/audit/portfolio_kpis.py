@@ -11,12 +11,13 @@ Definitions (the page and the weekly report show them next to the figures):
 - PAR30 / PAR90 (portfolio at risk, the microfinance measure): outstanding balance of loans more
   than 30 / 90 days past due over the outstanding balance of all open loans, at the closing,
   per currency (never added across currencies).
-- recovery rate: payments received in the range on loans in arrears at the opening, over their
-  past-due amount at the opening, per currency.
+- recovery rate: payments received in the range on loans in arrears at the opening (each loan's
+  capped at its arrears), over their past-due amount at the opening, per currency.
 - right-party contact rate: borrowers sent a lender message (not blocked) in the range who passed
   the identity check in the range, over the borrowers sent one.
-- cost per amount collected: messages sent in the range by channel x the unit cost of the
-  channel (``config/kpis.yaml``), over the amount paid in the range.
+- cost per amount collected, per book currency: messages sent in the range to borrowers with a
+  loan in that currency, by channel, x the channel's unit cost in that currency
+  (``config/kpis.yaml``), over the amount paid in the range on loans in that currency.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from outreach.audit.kpi_config import KpiConfig
 from outreach.audit.kpis import Range, _in, _ratio
-from outreach.models import AuditEvent, LoanSnapshot, Message, Payment
+from outreach.models import AuditEvent, Loan, LoanSnapshot, Message, Payment
 
 CENT = Decimal("0.01")
 OPEN = ("current", "delinquent")
@@ -168,8 +169,10 @@ def recovery_rate(session: Session, rng: Range, opening: date | None) -> dict[st
         .where(Payment.loan_id == s.loan_id, _in(Payment.paid_at, rng))
         .scalar_subquery()
     )
+    # A loan recovers at most its arrears: a payment beyond them is not recovery of those.
+    capped = case((paid > s.past_due_amount, s.past_due_amount), else_=paid)
     rows = session.execute(
-        select(s.currency, func.sum(s.past_due_amount), func.sum(paid))
+        select(s.currency, func.sum(s.past_due_amount), func.sum(capped))
         .where(s.day == opening, s.days_past_due > 0)
         .group_by(s.currency)
         .order_by(s.currency)
@@ -210,26 +213,49 @@ def right_party_contact(session: Session, rng: Range) -> dict[str, Any]:
 
 
 def cost_per_collected(session: Session, rng: Range, config: KpiConfig) -> dict[str, Any]:
+    """Per book currency: messages sent to borrowers with a loan in it, by channel, x that
+    currency's unit costs, over the amount paid in it (currencies are never mixed)."""
+    book = select(Loan.borrower_id.label("b"), Loan.currency.label("cur")).distinct().subquery()
     rows = session.execute(
-        select(Message.channel, func.count())
+        select(book.c.cur, Message.channel, func.count())
+        .join(book, book.c.b == Message.borrower_id)
         .where(
             Message.direction == "out", Message.status != "blocked", _in(Message.created_at, rng)
         )
-        .group_by(Message.channel)
-        .order_by(Message.channel)
+        .group_by(book.c.cur, Message.channel)
+        .order_by(book.c.cur, Message.channel)
     ).all()
-    by_channel: dict[str, dict[str, Any]] = {}
-    total = Decimal("0")
-    for channel, n in rows:
-        unit = config.message_costs.get(channel, Decimal("0"))
-        cost = (unit * n).quantize(Decimal("0.0001"))
-        by_channel[channel] = {"messages": n, "unit_cost": unit, "cost": cost}
-        total += cost
-    collected = _cents(
-        session.scalar(select(func.sum(Payment.amount)).where(_in(Payment.paid_at, rng)))
+    paid = dict(
+        session.execute(
+            select(Loan.currency, func.sum(Payment.amount))
+            .join(Loan, Loan.id == Payment.loan_id)
+            .where(_in(Payment.paid_at, rng))
+            .group_by(Loan.currency)
+        ).all()
     )
-    per = (total / collected).quantize(Decimal("0.0001")) if collected else None
-    return {"by_channel": by_channel, "cost": total, "collected": collected, "per_unit": per}
+    out: dict[str, dict[str, Any]] = {}
+    for currency in sorted({r[0] for r in rows} | set(paid)):
+        units = config.message_costs.get(currency)
+        entry: dict[str, Any] = {
+            "configured": units is not None,
+            "by_channel": {},
+            "cost": Decimal("0.0000"),
+            "collected": _cents(paid.get(currency)),
+        }
+        for cur, channel, n in rows:
+            if cur != currency:
+                continue
+            unit = (units or {}).get(channel, Decimal("0"))
+            cost = (unit * n).quantize(Decimal("0.0001"))
+            entry["by_channel"][channel] = {"messages": n, "unit_cost": unit, "cost": cost}
+            entry["cost"] += cost
+        entry["per_unit"] = (
+            (entry["cost"] / entry["collected"]).quantize(Decimal("0.0001"))
+            if units is not None and entry["collected"]
+            else None
+        )
+        out[currency] = entry
+    return out
 
 
 def buckets_now(session: Session, closing: date | None, config: KpiConfig) -> dict[str, int]:

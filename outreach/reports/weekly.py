@@ -69,11 +69,10 @@ def rows(session: Session, first: date, last: date, config: KpiConfig) -> list[l
             f"{rpc['right_party']}/{rpc['contacted']}",
         ]
     )
-    cost = p["cost"]
-    per = str(cost["per_unit"]) if cost["per_unit"] is not None else "-"
-    out.append(
-        ["portfolio", "cost per amount collected", per, f"{cost['cost']}/{cost['collected']}"]
-    )
+    for currency, cost in p["cost"].items():
+        per = str(cost["per_unit"]) if cost["per_unit"] is not None else "-"
+        detail = f"{cost['cost']}/{cost['collected']}"
+        out.append(["portfolio", f"cost per amount collected {currency}", per, detail])
     for bucket, n in p["buckets"].items():
         out.append(["buckets", bucket, str(n), ""])
     for r in p["roll_rates"]:

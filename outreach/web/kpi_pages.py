@@ -41,8 +41,14 @@ def officers() -> Any:
 def portfolio_page() -> Any:
     first, last, error = _range(request.args)
     figures = portfolio(db(), kpis.Range.of_dates(first, last), kpi_config())
+    currency = (request.args.get("currency") or "").upper()[:3]
     return render_template(
-        "kpis/portfolio.html", figures=figures, first=first, last=last, error=error
+        "kpis/portfolio.html",
+        figures=figures,
+        first=first,
+        last=last,
+        error=error,
+        currency=currency,
     ), (400 if error else 200)
 
 

@@ -49,9 +49,11 @@
                  data: p.roll_rates.map(function (r) { var v = r.roll_forward[b]; return v === null ? null : v * 100; }) };
       })
     } });
-    var channels = Object.keys(p.cost.by_channel);
+    var cost = p.cost[folio.dataset.currency] || { by_channel: {} };
+    var channels = Object.keys(cost.by_channel);
     chart("chart-cost", { type: "bar", data: { labels: channels, datasets: [
-      { label: "cost", backgroundColor: palette[2], data: channels.map(function (c) { return Number(p.cost.by_channel[c].cost); }) }
+      { label: "cost (" + folio.dataset.currency + ")", backgroundColor: palette[2],
+        data: channels.map(function (c) { return Number(cost.by_channel[c].cost); }) }
     ] } });
   }
 })();

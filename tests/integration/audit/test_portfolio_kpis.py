@@ -17,7 +17,7 @@ from outreach.models import Loan, LoanSnapshot, Message, Payment
 from tests.support.factories import make_borrower
 from tests.support.officers import login, make_officer
 
-CONFIG = parse({"message_costs": {"sms": "1.00", "whatsapp": "0.50", "email": "0.10"}})
+CONFIG = parse({"message_costs": {"USD": {"sms": "1.00", "whatsapp": "0.50", "email": "0.10"}}})
 
 
 def at(month: int, day: int, hour: int = 10) -> datetime:
@@ -136,7 +136,8 @@ def test_it_computes_right_party_contact_and_cost_per_amount_collected(session, 
     figures = portfolio(session, book, CONFIG)
     # Contacted: A, B, D (C's only message was blocked); verified in March: A (and C).
     assert figures["right_party_contact"] == {"contacted": 3, "right_party": 1, "rate": 0.3333}
-    cost = figures["cost"]
+    assert set(figures["cost"]) == {"USD"}
+    cost = figures["cost"]["USD"]
     assert cost["by_channel"]["sms"] == {
         "messages": 2,
         "unit_cost": Decimal("1.00"),
@@ -166,8 +167,8 @@ def test_it_snapshots_each_loan_once_a_day(session):
 
 
 def test_it_names_a_bad_cost_in_the_config():
-    with pytest.raises(ConfigError, match=r"message_costs\.sms"):
-        parse({"message_costs": {"sms": "cheap"}})
+    with pytest.raises(ConfigError, match=r"message_costs\.USD\.sms"):
+        parse({"message_costs": {"USD": {"sms": "cheap"}}})
     with pytest.raises(ConfigError, match=r"risk_bands\.medium"):
         parse({"risk_bands": {"high": 0.3, "medium": 0.5}})
 
