@@ -26,6 +26,9 @@ JOB_IDS = {
     "inbound_spool",
     "stk_query",
     "events",
+    "loan_snapshot",
+    "weekly_report",
+    "risk_score",
 }
 
 

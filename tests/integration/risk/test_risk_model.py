@@ -3,17 +3,18 @@ its factors, shown on the case page, ordering the officer queue and choosing a c
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from outreach.audit.kpi_config import parse
 from outreach.campaigns.config import CampaignConfigError, load_config
 from outreach.campaigns.config import parse as parse_campaigns
+from outreach.campaigns.planner import plan
 from outreach.campaigns.steps import pick_segment
-from outreach.models import Conversation, HandoffCase, Loan, RiskModel, RiskScore
+from outreach.models import Conversation, HandoffCase, Loan, OutboxItem, RiskModel, RiskScore
 from outreach.risk.features import FEATURES
 from outreach.risk.scoring import explain, score_all
 from outreach.risk.train import TrainingError, train
@@ -146,3 +147,37 @@ def test_it_gives_high_risk_loans_the_intensive_cadence():
                 "segments": [{"name": "x", "cadence": "c", "risk_bands": ["extreme"]}],
             }
         )
+
+
+def test_it_plans_the_intensive_cadence_for_a_high_risk_loan(session):
+    now = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    # Due in 5 days: the standard cadence has no step that early, the intensive one does.
+    make_borrower(
+        session,
+        loan={
+            "days_past_due": 0,
+            "past_due_amount": Decimal("0"),
+            "status": "current",
+            "next_due_date": now.date() + timedelta(days=5),
+        },
+    )
+    assert plan(session, now, dry_run=True).queued == 0
+    model = _model()
+    session.add(model)
+    session.flush()
+    loan = session.scalar(select(Loan))
+    session.add(RiskScore(model_id=model.id, loan_id=loan.id, score=0.8, band="high", factors=[]))
+    session.commit()
+    assert plan(session, now).queued == 1
+    assert session.scalar(select(OutboxItem.step)) == "high_risk-5"
+
+
+def test_it_trains_from_the_command_line(runner, session):
+    failed = runner.invoke(args=["risk", "train"])
+    assert failed.exit_code == 1 and "history: need loan snapshots spanning" in failed.output
+    generate_book(session, loans=120, periods=3, start=date(2026, 2, 1), seed=5)
+    result = runner.invoke(args=["risk", "train", "--seed", "0"])
+    assert result.exit_code == 0, result.output
+    assert "days_past_due" in result.output and "held-out 2026-04-02" in result.output
+    assert "scored 120 open loans" in result.output
+    assert session.scalar(select(func.count(RiskScore.id))) == 120
