@@ -105,14 +105,16 @@ def _cases(session: Session, rng: Range) -> dict[int, dict[str, Any]]:
         .where(HandoffCase.claimed_by_id.is_not(None), _in(HandoffCase.claimed_at, rng))
         .group_by(HandoffCase.claimed_by_id)
     ):
-        out[officer].update(cases=n, responded=responded, first_response_sum=(avg or 0) * responded)
+        out[officer].update(
+            cases=n, responded=responded, first_response_sum=float(avg or 0) * responded
+        )
     took = _seconds(session, HandoffCase.closed_at, HandoffCase.opened_at)
     for officer, n, avg in session.execute(
         select(HandoffCase.claimed_by_id, func.count(), func.avg(took))
         .where(HandoffCase.claimed_by_id.is_not(None), _in(HandoffCase.closed_at, rng))
         .group_by(HandoffCase.claimed_by_id)
     ):
-        out[officer].update(resolved=n, resolution_sum=(avg or 0) * n)
+        out[officer].update(resolved=n, resolution_sum=float(avg or 0) * n)
     return out
 
 

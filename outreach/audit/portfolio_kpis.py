@@ -38,11 +38,6 @@ CENT = Decimal("0.01")
 OPEN = ("current", "delinquent")
 
 
-def _bucket_sql(column: Any, config: KpiConfig) -> Any:
-    whens = [(column >= low, config.bucket(low)) for low in reversed(config.buckets)]
-    return case(*whens, else_="current")
-
-
 def _latest_day(session: Session, on_or_before: date, before: bool = False) -> date | None:
     cond = LoanSnapshot.day < on_or_before if before else LoanSnapshot.day <= on_or_before
     return session.scalar(select(func.max(LoanSnapshot.day)).where(cond))
@@ -85,19 +80,16 @@ def roll_rates(session: Session, rng: Range, config: KpiConfig) -> list[dict[str
         if then is None or now is None:
             continue
         a, b = aliased(LoanSnapshot), aliased(LoanSnapshot)
+        # Grouped by the raw days past due (portable: no bound labels in GROUP BY), bucketed here.
         rows = session.execute(
-            select(
-                _bucket_sql(a.days_past_due, config),
-                _bucket_sql(b.days_past_due, config),
-                func.count(),
-            )
+            select(a.days_past_due, b.days_past_due, func.count())
             .join(b, and_(b.loan_id == a.loan_id, b.day == now))
             .where(a.day == then)
-            .group_by(_bucket_sql(a.days_past_due, config), _bucket_sql(b.days_past_due, config))
+            .group_by(a.days_past_due, b.days_past_due)
         ).all()
         matrix = {f: dict.fromkeys(labels, 0) for f in labels}
         for f, t, n in rows:
-            matrix[f][t] += n
+            matrix[config.bucket(f)][config.bucket(t)] += n
         forward = {}
         for i, f in enumerate(labels):
             total = sum(matrix[f].values())
@@ -263,13 +255,12 @@ def buckets_now(session: Session, closing: date | None, config: KpiConfig) -> di
     counts: dict[str, int] = defaultdict(int, dict.fromkeys(config.bucket_labels(), 0))
     if closing is None:
         return dict(counts)
-    bucket = _bucket_sql(LoanSnapshot.days_past_due, config)
-    for label, n in session.execute(
-        select(bucket, func.count())
+    for dpd, n in session.execute(
+        select(LoanSnapshot.days_past_due, func.count())
         .where(LoanSnapshot.day == closing, LoanSnapshot.status.in_(OPEN))
-        .group_by(bucket)
+        .group_by(LoanSnapshot.days_past_due)
     ):
-        counts[label] += n
+        counts[config.bucket(dpd)] += n
     return dict(counts)
 
 

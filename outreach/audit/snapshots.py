@@ -46,6 +46,9 @@ def snapshot_day(session: Session, day: date, now: datetime) -> int:
         "currency",
         "taken_at",
     ]
-    result = session.execute(insert(LoanSnapshot).from_select(columns, source))
-    session.flush()
-    return result.rowcount or 0
+    # RETURNING counts the rows (psycopg reports no row count for INSERT ... SELECT).
+    table = LoanSnapshot.__table__
+    result = session.connection().execute(
+        insert(table).from_select(columns, source).returning(table.c.id)
+    )
+    return len(result.all())
