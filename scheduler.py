@@ -167,6 +167,44 @@ def stages(settings: Settings, now: datetime) -> None:
         log.info("stages: %s letters queued for printing", queued)
 
 
+def loan_snapshot(settings: Settings, now: datetime) -> None:
+    """Append today's days-past-due row per loan (roll rates, cure rate and the risk model's
+    labels need the history the loans table overwrites); a second run the same day adds none."""
+    from outreach.audit.snapshots import take_snapshot
+
+    with session_scope(settings.database_url) as session:
+        added = take_snapshot(session, now)
+        if added:
+            log.info("loan snapshot: %s loans", added)
+
+
+def weekly_report(settings: Settings, now: datetime) -> None:
+    """Mail the weekly portfolio and officer report (PDF + CSV) to supervisors, once a week."""
+    from outreach.audit.kpi_config import kpi_config
+    from outreach.reports.weekly import send_weekly
+
+    with session_scope(settings.database_url) as session:
+        result = send_weekly(session, ChannelRegistry(settings), now, kpi_config())
+        if result["sent"] or result["failed"]:
+            log.info(
+                "weekly report %s: %s sent, %s failed",
+                result["week"],
+                len(result["sent"]),
+                len(result["failed"]),
+            )
+
+
+def risk_score(settings: Settings, now: datetime) -> None:
+    """Score every open loan with the latest trained risk model (none trained: nothing)."""
+    from outreach.audit.kpi_config import kpi_config
+    from outreach.risk.scoring import score_all
+
+    with session_scope(settings.database_url) as session:
+        scored = score_all(session, now, kpi_config())
+        if scored:
+            log.info("risk score: %s loans", scored)
+
+
 JOBS = {
     "heartbeat": heartbeat,
     "plan": plan,
@@ -182,6 +220,9 @@ JOBS = {
     "file_export": file_export,
     "fineract": fineract,
     "stages": stages,
+    "loan_snapshot": loan_snapshot,
+    "weekly_report": weekly_report,
+    "risk_score": risk_score,
 }
 
 
@@ -233,6 +274,11 @@ def build_scheduler(settings: Settings, scheduler_class: type = BlockingSchedule
             {"seconds": settings.fineract_sync_seconds},
             {"next_run_time": now},
         ),
+        # Both idempotent (one snapshot per loan per day, one report per week): hourly runs
+        # catch up after any restart without a long misfire window.
+        ("loan_snapshot", "interval", {"hours": 1}, {"next_run_time": now}),
+        ("weekly_report", "interval", {"hours": 1}, {"next_run_time": now}),
+        ("risk_score", "cron", {"hour": 1, "minute": 15}, {"misfire_grace_time": 20 * 3600}),
         ("arrangements", "cron", {"hour": 2, "minute": 5}, {"misfire_grace_time": 6 * 3600}),
         # After midnight UTC, once the day is over; a restart late in the day still exports.
         ("file_export", "cron", {"hour": 0, "minute": 30}, {"misfire_grace_time": 20 * 3600}),

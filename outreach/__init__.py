@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         console,
         fineract_hooks,
         health,
+        kpi_pages,
         metrics,
         ratelimit,
         sandbox,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         metrics,
         chat,
         admin,
+        kpi_pages,
     ):
         app.register_blueprint(module.bp)
     csrf.exempt(webhooks.bp)  # Twilio cannot send a CSRF token; signatures protect these routes

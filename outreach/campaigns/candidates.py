@@ -33,6 +33,7 @@ from outreach.campaigns.stops import (
 )
 from outreach.models import Borrower, Loan, PaymentPlan, PlanInstalment, PromiseToPay
 from outreach.policy.zones import calendar_date, calendar_zones
+from outreach.risk.scoring import loan_band
 
 
 class BorrowerDays:
@@ -127,6 +128,7 @@ def cadence_candidates(
             paid,
             paused,
             resolution,
+            loan_band().label("risk_band"),
         )
         .join(Borrower, Borrower.id == Loan.borrower_id)
         .where(
@@ -167,13 +169,14 @@ def cadence_candidates(
         paid_up,
         held,
         resolved,
+        band,
     ) in rows:
         today = days.today(country, region, postal_code, timezone)
         dpd = dpd or 0
         if dpd == 0 and not (today <= next_due <= today - timedelta(days=earliest)):
             continue  # the SQL bounds are a day wider than this borrower's own dates
         anchor = today - timedelta(days=dpd) if dpd > 0 else next_due
-        seg = pick_segment(config, product, dpd, outstanding)
+        seg = pick_segment(config, product, dpd, outstanding, band)
         if seg is None or anchor is None:
             continue
         step = pick_step(config.cadences[seg.cadence], (today - anchor).days, dpd)

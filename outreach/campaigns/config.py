@@ -18,6 +18,8 @@ import yaml
 from outreach.models import CHANNELS
 from outreach.settings import ROOT
 
+RISK_BANDS = ("low", "medium", "high")  # the bands outreach.risk gives (config/kpis.yaml)
+
 DEFAULT_PATH = ROOT / "config" / "campaigns.yaml"
 
 
@@ -45,6 +47,7 @@ class Segment:
     max_days_past_due: int | None = None
     min_outstanding: Decimal | None = None
     max_outstanding: Decimal | None = None
+    risk_bands: tuple[str, ...] = ()  # outreach.risk bands (low, medium, high); () = any
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,12 @@ def parse(raw: Any) -> CampaignConfig:
             for k in ("min_days_past_due", "max_days_past_due")
             if seg.get(k) is not None
         }
+        bands = seg.get("risk_bands") or []
+        if not isinstance(bands, list) or any(b not in RISK_BANDS for b in bands):
+            raise CampaignConfigError(f"{where}.risk_bands: expected a list of {list(RISK_BANDS)}")
         segments.append(
             Segment(
+                risk_bands=tuple(bands),
                 name=str(seg.get("name") or f"segment{i}"),
                 cadence=seg["cadence"],
                 products=tuple(seg.get("products") or ()),

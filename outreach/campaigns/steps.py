@@ -15,11 +15,18 @@ RECENT_DAYS = 90
 
 
 def pick_segment(
-    config: CampaignConfig, product: str, dpd: int, outstanding: Decimal
+    config: CampaignConfig,
+    product: str,
+    dpd: int,
+    outstanding: Decimal,
+    risk_band: str | None = None,
 ) -> Segment | None:
-    """The first segment (in ``config/campaigns.yaml`` order) whose product, days-past-due and
-    outstanding bounds all hold; ``None`` when none does."""
+    """The first segment (in ``config/campaigns.yaml`` order) whose product, days-past-due,
+    outstanding and risk-band conditions all hold; ``None`` when none does. A loan with no
+    risk score (no model trained yet) matches no segment that names risk bands."""
     for seg in config.segments:
+        if seg.risk_bands and risk_band not in seg.risk_bands:
+            continue
         if seg.products and product not in seg.products:
             continue
         if seg.min_days_past_due is not None and dpd < seg.min_days_past_due:

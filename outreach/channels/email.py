@@ -21,6 +21,7 @@ import re
 import smtplib
 import ssl
 import uuid
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -74,6 +75,15 @@ def refusal(stage: str, code: int, reply: bytes | str) -> ChannelError:
     )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a report, a letter): its name, MIME type and bytes."""
+
+    name: str
+    mime: str
+    data: bytes
+
+
 class EmailChannel:
     name = "email"
 
@@ -100,7 +110,7 @@ class EmailChannel:
         html: str | None,
         unsubscribe_url: str | None,
         message_id: str,
-        attachments: list[tuple[str, str, bytes]] | None = None,
+        attachments: list[Attachment] | None = None,
     ) -> EmailMessage:
         msg = EmailMessage()
         user, domain = self.from_addr.split("@", 1)
@@ -115,9 +125,9 @@ class EmailChannel:
         msg.set_content(text)
         if html:
             msg.add_alternative(html, subtype="html")
-        for filename, mime, data in attachments or ():  # e.g. a letter's PDF (issue 18)
-            maintype, subtype = mime.split("/", 1)
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        for item in attachments or ():
+            maintype, subtype = item.mime.split("/", 1)
+            msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.name)
         return msg
 
     def _connect(self) -> smtplib.SMTP:
@@ -154,7 +164,7 @@ class EmailChannel:
         subject: str | None = None,
         html: str | None = None,
         unsubscribe_url: str | None = None,
-        attachments: list[tuple[str, str, bytes]] | None = None,
+        attachments: list[Attachment] | None = None,
     ) -> SendResult:
         """``attachments``: (file name, MIME type, bytes) each, after the text and HTML parts."""
         sid = "EM" + uuid.uuid4().hex

@@ -56,8 +56,10 @@ def register_cli(app: Flask) -> None:
     from outreach.cli.letters import letters_cli, stages_cli
     from outreach.cli.payments import payments_cli
     from outreach.cli.policy import policy_cli
+    from outreach.cli.risk import risk_cli
 
     app.cli.add_command(policy_cli)
+    app.cli.add_command(risk_cli)
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(payments_cli)
@@ -105,6 +107,30 @@ def register_cli(app: Flask) -> None:
             stages = seed_stages(session, clock.now())
         click.echo(f"demo book: {report.created} borrowers created, {report.updated} updated")
         click.echo(f"demo stages: {stages}")
+        _seed_history()
+
+    def _seed_history() -> None:
+        """Five months of history for the KPI pages, then a risk model trained on it."""
+        from outreach.audit.kpi_config import kpi_config
+        from outreach.cli.demo_history import seed_history
+        from outreach.risk.scoring import score_all
+        from outreach.risk.train import TrainingError, train
+
+        now = clock.now()
+        with _session() as session:
+            if not seed_history(session, now):
+                return
+            try:
+                model = train(session, now)
+            except TrainingError as exc:
+                click.echo(f"demo risk model not trained: {exc}")
+            else:
+                score_all(session, now, kpi_config())
+                click.echo(
+                    f"demo history and risk model {model.version} "
+                    f"(held-out AUC {model.details['auc']})"
+                )
+            session.commit()
 
     @app.cli.command("import-loans")
     @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from outreach.audit.log import record
 from outreach.channels.base import ChannelError
+from outreach.channels.email import Attachment
 from outreach.channels.registry import Channels
 from outreach.letters.service import LetterRefused, sha256
 from outreach.messaging.contact_policy import check_contact, usable_point
@@ -87,7 +88,7 @@ def email_letter(
             subject=parts["subject"],
             html=parts["html"],
             unsubscribe_url=unsub,
-            attachments=[(filename, "application/pdf", letter.pdf)],
+            attachments=[Attachment(filename, "application/pdf", letter.pdf)],
         )
     except ChannelError as exc:
         message.status, message.error = "failed", str(exc)[:500]

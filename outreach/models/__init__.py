@@ -20,6 +20,7 @@ from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
 from outreach.models.outbox import OutboxItem, SendRateSlot
 from outreach.models.policy_archive import RulePackSnapshot
+from outreach.models.portfolio import LoanSnapshot, RiskModel, RiskScore
 from outreach.models.provider_payments import ProviderPayment
 from outreach.models.resolutions import RESOLUTION_KINDS, Resolution
 from outreach.models.stages import AccountStage, Letter, StageMove
@@ -61,6 +62,7 @@ __all__ = [
     "LegalHold",
     "Letter",
     "Loan",
+    "LoanSnapshot",
     "LoginAttempt",
     "Message",
     "MessageEvent",
@@ -75,6 +77,8 @@ __all__ = [
     "PromiseToPay",
     "ProviderPayment",
     "Resolution",
+    "RiskModel",
+    "RiskScore",
     "RulePackSnapshot",
     "SchedulerLease",
     "SendRateSlot",

@@ -27,6 +27,9 @@ JOB_IDS = {
     "stk_query",
     "events",
     "stages",
+    "loan_snapshot",
+    "weekly_report",
+    "risk_score",
 }
 
 

@@ -32,6 +32,7 @@ from outreach.models import (
     VulnerabilityNote,
 )
 from outreach.models.casework import DEFAULT_CAPACITY
+from outreach.risk.scoring import borrower_risk, scores_for_loans
 from outreach.selfservice.hours import office_zone
 from outreach.selfservice.locks import borrower_lock
 from outreach.settings import ROOT
@@ -79,19 +80,31 @@ def assignable_officers(session: Session) -> list[Officer]:
 def queue_state(session: Session) -> tuple[list[HandoffCase], set[int], dict[str, Any]]:
     """Open cases (loaded in three queries), those where the borrower wrote last, and a key that
     changes whenever a case opens or a borrower writes on an open case (console.js announces
-    a change without a reload)."""
-    cases = list(
-        session.scalars(
-            select(HandoffCase)
-            .where(HandoffCase.status != "closed")
-            .options(
-                selectinload(HandoffCase.borrower),
-                selectinload(HandoffCase.conversation),
-                selectinload(HandoffCase.claimed_by),
-            )
-            .order_by(HandoffCase.priority, HandoffCase.opened_at)
+    a change without a reload).
+
+    Order: priority first (urgent reasons such as a dispute stay on top), then the borrower's
+    risk score, highest first (``outreach.risk``; unscored borrowers after scored ones), then
+    the oldest case. ``meta["risk"]`` holds each scored case's score."""
+    risk = borrower_risk()
+    rows = session.execute(
+        select(HandoffCase, risk.c.risk)
+        .outerjoin(risk, risk.c.borrower_id == HandoffCase.borrower_id)
+        .where(HandoffCase.status != "closed")
+        .options(
+            selectinload(HandoffCase.borrower),
+            selectinload(HandoffCase.conversation),
+            selectinload(HandoffCase.claimed_by),
         )
-    )
+        .order_by(
+            HandoffCase.priority,
+            risk.c.risk.is_(None),
+            risk.c.risk.desc(),
+            HandoffCase.opened_at,
+            HandoffCase.id,
+        )
+    ).all()
+    cases = [case for case, _ in rows]
+    scores = {case.id: score for case, score in rows if score is not None}
     conv_ids = [c.conversation_id for c in cases]
     last: dict[int, int] = {}
     last_in: dict[int, int] = {}
@@ -117,7 +130,13 @@ def queue_state(session: Session) -> tuple[list[HandoffCase], set[int], dict[str
     return (
         cases,
         waiting,
-        {"key": key, "open": len(cases), "waiting": len(waiting), "approvals": approvals},
+        {
+            "key": key,
+            "open": len(cases),
+            "waiting": len(waiting),
+            "approvals": approvals,
+            "risk": scores,
+        },
     )
 
 
@@ -225,6 +244,7 @@ def borrower_panel(session: Session, case: HandoffCase, now: datetime) -> dict[s
     return {
         "care_notes": care_notes,
         "pauses": pauses,
+        "risk": scores_for_loans(session, [loan.id for loan in loans]),
         "payments": product_payments(session, [loan.id for loan in loans]),
         "loans": loans,
         "plans": plans,

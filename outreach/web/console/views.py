@@ -46,6 +46,7 @@ def queue() -> Any:
         resume_pending=resume_pending,
         now=request_now(),
         waiting=waiting,
+        risk=activity["risk"],
         notify_key=activity["key"],
         officer=officer,
         approvals=approvals,

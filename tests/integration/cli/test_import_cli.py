@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from outreach.models import Borrower, ContactPoint, Loan
+from outreach.models import Borrower, ContactPoint, Loan, LoanSnapshot, RiskScore
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "loan-book.csv"
 
@@ -83,6 +83,9 @@ def test_it_seeds_the_demo_book_once(runner, session):
     countries = set(session.scalars(select(Borrower.country)))
     assert countries == {"US", "IN", "PH", "GB", "KE"}
     assert {"en", "es"} <= {b.locale.split("_")[0] for b in session.scalars(select(Borrower))}
+    # History for the KPI pages (a snapshot per loan per day) and a risk model trained on it.
+    assert session.scalar(select(func.count(LoanSnapshot.id))) == n * 151
+    assert session.scalar(select(func.count(RiskScore.id))) >= 40
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already present" in again.output
     assert session.scalar(select(func.count(Borrower.id))) == n

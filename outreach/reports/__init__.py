@@ -1,0 +1,1 @@
+"""Reports mailed to staff: the weekly portfolio and officer report (PDF and CSV)."""
