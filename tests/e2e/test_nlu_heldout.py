@@ -23,7 +23,7 @@ HELDOUT = BOT / "tests" / "nlu_heldout"
 LANGUAGES = ("en", "es")
 # Held-out accuracy each language must reach. The target is 0.95 and no dangerous confusion at
 # all; what the model reaches today, rounded down, is held here so it cannot slip back
-# (measured: en 92.2%, es 90.7%, one hardship message read as a plan: docs/nlu-evaluation.md).
+# (measured: en 92.5%, es 90.7%, one hardship message read as a plan: docs/nlu-evaluation.md).
 THRESHOLD = {"en": 0.92, "es": 0.90}
 MAX_DANGEROUS = 1
 
