@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import clock
@@ -132,7 +133,11 @@ def run_turn(
     ``followed``: the language ``route_inbound`` followed for this message (else detected here)."""
     followed = followed or follow_language(conv, inbound.body)
     language = followed.language
-    tell_rasa(rasa, conv, followed)
+    if session.scalar(select(BotTurn.id).where(BotTurn.conversation_id == conv.id).limit(1)):
+        # A switch in a session Rasa already started. The first turn needs no slot call: the
+        # session starts with the language in its metadata, and setting a slot first would
+        # start the session without it (Rasa's SQL tracker store then keeps "en").
+        tell_rasa(rasa, conv, followed)
     started = time.perf_counter()
     turn = BotTurn(conversation_id=conv.id, message_id=inbound.id, language=language)
     elements = _converse(session, rasa, conv, inbound, language, turn)
