@@ -39,6 +39,9 @@ COLUMNS = (
     "phone",
     "whatsapp",
     "email",
+    # A postal address for letters (issue 18), its lines separated by commas ("12 High Street,
+    # Leeds, LS1 1AA"): letters pass the contact policy like any message, and need one.
+    "postal_address",
     "consent_source",
     "consent_at",
     "loan_number",
@@ -85,6 +88,7 @@ _STORED_AS = {
     "phone": ContactPoint.__table__.c.address,
     "whatsapp": ContactPoint.__table__.c.address,
     "email": ContactPoint.__table__.c.address,
+    "postal_address": ContactPoint.__table__.c.address,
     "consent_source": ContactPoint.__table__.c.consent_source,
     **{name: Loan.__table__.c[name] for name in ("loan_number", "product", "currency", "status")},
 }
@@ -100,6 +104,18 @@ class RowError(ValueError):
     def __init__(self, field_name: str, problem: str) -> None:
         super().__init__(f"{field_name}: {problem}")
         self.field = field_name
+
+
+def _postal_address(row: dict[str, str]) -> str | None:
+    """The address with its lines (comma-separated) trimmed; a letter needs at least a street
+    line and a town, so a lone word is refused rather than printed on an envelope."""
+    raw = row.get("postal_address") or ""
+    if not raw:
+        return None
+    lines = [part.strip() for part in raw.split(",") if part.strip()]
+    if len(lines) < 2:
+        raise RowError("postal_address", "expected at least two lines separated by commas")
+    return ", ".join(lines)
 
 
 def _clean(row: dict[str | None, Any]) -> dict[str, str]:
@@ -279,6 +295,7 @@ def parse_row(row: dict[str | None, Any], now: datetime | None = None) -> dict[s
                 ("sms", _phone(row, "phone", country)),
                 ("whatsapp", _phone(row, "whatsapp", country)),
                 ("email", email.lower() if email else None),
+                ("letter", _postal_address(row)),
             )
             if addr
         ],

@@ -24,6 +24,7 @@ _COLUMN_HELP = {
     "date_of_birth": "YYYY-MM-DD",
     "phone": "E.164, or national format for the item's country",
     "whatsapp": "E.164, or national format for the item's country",
+    "postal_address": "for letters: its lines separated by commas",
     "consent_at": "ISO-8601 instant with an offset or Z",
     "currency": "ISO 4217 code of money in use",
     "principal": "a decimal amount, e.g. 1234.50",
@@ -32,7 +33,7 @@ _COLUMN_HELP = {
     "days_past_due": "whole days, 0 to 36500 (default 0)",
     "next_due_date": "YYYY-MM-DD",
     "next_due_amount": "a decimal amount",
-    "status": "current, delinquent, paid or charged_off (default current)",
+    "status": "current, delinquent, paid, settled or charged_off (default current)",
 }
 
 

@@ -134,3 +134,20 @@ def test_it_accepts_real_currencies_including_the_cfa_francs(currency):
 def test_it_keeps_accents_and_other_scripts_in_names():
     for name in ("José Núñez", "Wanjiru Mwangi-Otieno", "O'Brien", "प्रिया पटेल"):
         assert parse_row({**GOOD, "full_name": name}, NOW)["borrower"]["full_name"] == name
+
+
+def test_it_keeps_a_postal_address_for_letters_with_its_lines_trimmed():
+    clean = parse_row({**GOOD, "postal_address": " 12 High Street ,Leeds,, LS1 1AA "})
+    assert ("letter", "12 High Street, Leeds, LS1 1AA") in clean["contacts"]
+
+
+def test_it_refuses_a_postal_address_of_one_line():
+    with pytest.raises(RowError) as err:
+        parse_row({**GOOD, "postal_address": "Leeds"})
+    assert str(err.value).startswith("postal_address:")
+
+
+def test_it_refuses_a_postal_address_with_a_line_break():
+    with pytest.raises(RowError) as err:
+        parse_row({**GOOD, "postal_address": "12 High Street\nLeeds"})
+    assert str(err.value).startswith("postal_address:")
