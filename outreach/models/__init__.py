@@ -12,6 +12,7 @@ from outreach.models.conversations import Conversation, HandoffCase, Message, Me
 from outreach.models.events import Event, EventDelivery, EventSequence, EventSubscription
 from outreach.models.file_drops import FileDrop
 from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
+from outreach.models.groups import GroupMember, LoanGroup
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.loans import Loan, Payment
 from outreach.models.officers import ROLES, LoginAttempt, Officer
@@ -46,6 +47,7 @@ __all__ = [
     "FineractHook",
     "FineractLoan",
     "FineractPush",
+    "GroupMember",
     "HandoffCase",
     "Heartbeat",
     "IdempotencyRecord",
@@ -54,6 +56,7 @@ __all__ = [
     "LegalHold",
     "Letter",
     "Loan",
+    "LoanGroup",
     "LoginAttempt",
     "Message",
     "MessageEvent",
