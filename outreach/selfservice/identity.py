@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from outreach import clock
 from outreach.audit import log as audit
 from outreach.models import Borrower, Conversation, Loan, Message, VerificationProgress
+from outreach.selfservice import shared_phone
 from outreach.selfservice.answers import (
     NOTHING,
     Reading,
@@ -45,7 +46,6 @@ from outreach.selfservice.locks import (
     record_check,
     subjects,
 )
-from outreach.selfservice import shared_phone
 from outreach.selfservice.verification_config import VerificationConfig, verification_config
 
 
