@@ -82,3 +82,14 @@ def test_a_bad_group_row_is_refused_and_the_others_kept(runner, session, tmp_pat
     assert result.exit_code != 0
     assert "group_meeting_day" in result.output
     assert len(session.scalars(select(GroupMember)).all()) == 1
+
+
+def test_the_demo_book_has_a_kenyan_group_with_two_members_on_one_phone(runner, session):
+    assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
+    group = session.scalar(select(LoanGroup))
+    assert group.meeting_weekday == "thursday" and group.branch == "Nairobi"
+    members = session.scalars(select(GroupMember).where(GroupMember.group_id == group.id)).all()
+    assert len(members) >= 3 and {m.borrower.country for m in members} == {"KE"}
+    assert [m.role for m in members].count("leader") == 1
+    phones = [p.address for m in members for p in m.borrower.contact_points if p.channel == "sms"]
+    assert len(phones) - len(set(phones)) == 1  # two members share one phone
