@@ -3,12 +3,12 @@ menu, officer KPIs, persistent conversations and the inbound queue, the schedule
 loans)
 
 Revision ID: 0031
-Revises: 0022, 0023, 0024, 0025, 0026, 0027, 0028, 0029
+Revises: 0022, 0023, 0024, 0026, 0027, 0028, 0030
 Create Date: 2026-12-02 19:40:00
 """
 
 revision = "0031"
-down_revision = ("0022", "0023", "0024", "0025", "0026", "0027", "0028", "0029")
+down_revision = ("0022", "0023", "0024", "0026", "0027", "0028", "0030")
 branch_labels = None
 depends_on = None
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from outreach.campaigns.candidates import BorrowerDays, arrangement_candidates, cadence_candidates
 from outreach.campaigns.config import CampaignConfig, load_config
+from outreach.campaigns.meetings import meeting_holds
 from outreach.campaigns.report import Planned, PlanReport
 from outreach.campaigns.settlement_reminders import settlement_candidates
 from outreach.campaigns.steps import RECENT_DAYS, pick_segment, pick_step
@@ -79,6 +80,8 @@ def plan(
     # that was two thirds of the pass on PostgreSQL.
     # preserve_rowcount: SQLAlchemy reads the driver's rowcount before it is reset (psycopg).
     stmt = _insert(session).execution_options(preserve_rowcount=True)
+    # Group members' cadence reminders wait for the day before their meeting (campaigns.meetings).
+    holds = meeting_holds(session, {p.borrower_id for p in wanted if p.key.startswith("c:")}, now)
     for start in range(0, len(wanted), INSERT_CHUNK):
         chunk = wanted[start : start + INSERT_CHUNK]
         rows = [
@@ -91,7 +94,7 @@ def plan(
                 "template": p.template,
                 "body": "",
                 "status": "pending",
-                "not_before": now,
+                "not_before": holds.get(p.borrower_id, now) if p.key.startswith("c:") else now,
                 "attempts": 0,
                 "step": p.step,
                 "locale": p.locale,

@@ -119,7 +119,35 @@ def demo_rows(today: date, count: int = 50) -> list[dict[str, str]]:
                 "status": "delinquent" if dpd else "current",
             }
         )
+    _demo_group(rows)
     return rows
+
+
+DEMO_GROUP = {
+    "group_id": "DEMO-G-KE-1",
+    "group_name": "Upendo Women Group",
+    "group_branch": "Nairobi",
+    "group_meeting_day": "thursday",
+    "group_meeting_time": "10:00",
+    "group_meeting_place": "Kariobangi community hall",
+}
+
+
+def _demo_group(rows: list[dict[str, str]]) -> None:
+    """The Kenyan demo borrowers form one joint-liability group (issue 20); its first member
+    leads it, and the first two share one phone (common among members): the demo shows that
+    whoever holds it learns only their own loan. All but the last consent to the leader's
+    summary."""
+    kenyans = [row for row in rows if row["country"] == "KE"]
+    for n, row in enumerate(kenyans):
+        row.update(
+            DEMO_GROUP,
+            group_role="leader" if n == 0 else "member",
+            group_summary_consent="no" if n == len(kenyans) - 1 else "yes",
+        )
+    if len(kenyans) >= 2:
+        kenyans[1]["phone"] = kenyans[0]["phone"]
+        kenyans[1]["whatsapp"] = kenyans[0]["whatsapp"] and kenyans[0]["phone"]
 
 
 CITIES = {

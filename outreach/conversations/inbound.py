@@ -47,6 +47,10 @@ def borrower_for_address(session: Session, channel: str, address: str) -> Borrow
         )
     ).all()
     points = sorted(points, key=lambda p: p.channel != channel)
+    # A phone shared by several borrowers (common among group members, issue 20) names nobody:
+    # the identity check decides whose conversation it is (identity.candidates_for).
+    if len({p.borrower_id for p in points}) > 1:
+        return None
     return points[0].borrower if points else None
 
 

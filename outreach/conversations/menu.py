@@ -30,7 +30,7 @@ from outreach.conversations.menu_texts import menu_language, text
 from outreach.conversations.replies import send_reply
 from outreach.messaging.pay_links import pay_url
 from outreach.models import Borrower, Conversation, Loan, Message
-from outreach.selfservice import identity
+from outreach.selfservice import identity, shared_phone
 from outreach.selfservice.access import main_loan
 from outreach.selfservice.handoff import open_case
 from outreach.settings import Settings
@@ -75,7 +75,7 @@ def _command(body: str) -> str:
 
 
 def _default_for(session: Session, conv: Conversation, cfg: MenuConfig) -> bool:
-    borrower = conv.borrower
+    borrower = shared_phone.profile_of(session, conv)
     if borrower is None:
         return False
     if (borrower.country or "").upper() in cfg.countries:
@@ -111,7 +111,7 @@ class _Turn:
         self, session: Session, settings: Settings, channels: Channels, conv: Conversation
     ) -> None:
         self.session, self.settings, self.channels, self.conv = session, settings, channels, conv
-        borrower: Borrower | None = conv.borrower
+        borrower: Borrower | None = shared_phone.profile_of(session, conv)
         self.language = menu_language(borrower.locale if borrower else None)
         territory = (borrower.country or "") if borrower else ""
         combined = f"{self.language}_{territory}" if territory else self.language

@@ -21,6 +21,8 @@ from babel.core import get_global
 from babel.numbers import get_territory_currencies
 
 from outreach import clock
+from outreach.loan_import.errors import RowError
+from outreach.loan_import.group_rows import GROUP_COLUMNS, GROUP_LENGTHS, parse_group
 from outreach.models import Borrower, ContactPoint, Loan
 from outreach.models.base import Money
 from outreach.models.loans import LOAN_STATUSES
@@ -54,6 +56,7 @@ COLUMNS = (
     "next_due_date",
     "next_due_amount",
     "status",
+    *GROUP_COLUMNS,
 )
 _COLUMN_SET = frozenset(COLUMNS)
 REQUIRED = (
@@ -92,18 +95,10 @@ _STORED_AS = {
     "consent_source": ContactPoint.__table__.c.consent_source,
     **{name: Loan.__table__.c[name] for name in ("loan_number", "product", "currency", "status")},
 }
-MAX_LENGTHS = {name: column.type.length for name, column in _STORED_AS.items()}
+MAX_LENGTHS = {name: column.type.length for name, column in _STORED_AS.items()} | GROUP_LENGTHS
 TEXT_LIMIT = 64  # other columns (amounts, dates, counts) are short by nature
 # Codes whose own check below says more than "too long" (and implies the size).
 _OWN_FORMAT = frozenset({"country", "currency", "status"})
-
-
-class RowError(ValueError):
-    """A bad value in one row: ``str()`` is ``field: problem``."""
-
-    def __init__(self, field_name: str, problem: str) -> None:
-        super().__init__(f"{field_name}: {problem}")
-        self.field = field_name
 
 
 def _postal_address(row: dict[str, str]) -> str | None:
@@ -315,6 +310,7 @@ def parse_row(row: dict[str | None, Any], now: datetime | None = None) -> dict[s
             "next_due_amount": _money(row, "next_due_amount", required=False),
             "status": status,
         },
+        "group": parse_group(row),
     }
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.loan_import.book import BookError, LoanBook, open_book
+from outreach.loan_import.groups import write_groups
 from outreach.loan_import.rows import COLUMNS, REQUIRED, RowError, parse_row
 from outreach.models import Borrower, ContactPoint, Loan
 
@@ -139,6 +140,7 @@ def import_numbered(
             first_seen[loan_number] = number
             valid.append((number, clean))
         results.update(_write(session, valid))
+        write_groups(session, valid, results)
         session.commit()
         for number, _row in chunk:
             outcome, error = results[number]

@@ -13,6 +13,7 @@ from outreach.models.conversations import Conversation, HandoffCase, Message, Me
 from outreach.models.events import Event, EventDelivery, EventSequence, EventSubscription
 from outreach.models.file_drops import FileDrop
 from outreach.models.fineract import FineractHook, FineractLoan, FineractPush
+from outreach.models.groups import GroupMember, LoanGroup
 from outreach.models.identity import IdentityCheck, IdentityLockout
 from outreach.models.inbound_jobs import InboundJob
 from outreach.models.leases import SchedulerLease
@@ -53,6 +54,7 @@ __all__ = [
     "FineractHook",
     "FineractLoan",
     "FineractPush",
+    "GroupMember",
     "HandoffCase",
     "Heartbeat",
     "IdempotencyRecord",
@@ -62,6 +64,7 @@ __all__ = [
     "LegalHold",
     "Letter",
     "Loan",
+    "LoanGroup",
     "LoanSnapshot",
     "LoginAttempt",
     "Message",

@@ -46,7 +46,7 @@ from outreach.messaging.send import outbound_message
 from outreach.models import Message, OutboxItem
 from outreach.outbox.borrower_locks import lock_borrowers
 from outreach.outbox.jobs import SendJob
-from outreach.outbox.render import render_for_channel, variables
+from outreach.outbox.render import PHONE_CHANNELS, render_for_channel, shared_addresses, variables
 from outreach.outbox.send_rate import reserve_slots
 from outreach.policy import RulePack
 from outreach.settings import Settings
@@ -72,6 +72,9 @@ class _Batch:
     messages: list[tuple[Message, OutboxItem]] = field(default_factory=list)
     events: list[audit.Event] = field(default_factory=list)
     packs: dict[str, RulePack] = field(default_factory=dict)
+    # Phone numbers several borrowers share (group members, issue 20): their reminders carry
+    # no name, amount, date or loan (outreach.outbox.render.SHARED_PHONE_TEMPLATE).
+    shared: frozenset[str] = frozenset()
 
     def decide(
         self, facts: BorrowerFacts, channel: str, message: dict[str, str] | None
@@ -103,9 +106,8 @@ def prepare(
     # Before any history is read: another dispatcher deciding one of these borrowers commits
     # first, so its messages count against the caps here (outreach.outbox.borrower_locks).
     lock_borrowers(session, (i.borrower_id for i in to_decide))
-    batch = _Batch(
-        settings, config, now, load_facts(session, {i.borrower_id for i in to_decide}, now)
-    )
+    facts = load_facts(session, {i.borrower_id for i in to_decide}, now)
+    batch = _Batch(settings, config, now, facts, shared=shared_addresses(session, facts))
     for item in items:
         if item.id in stops:
             item.status, item.last_error = "cancelled", stops[item.id]
@@ -185,7 +187,12 @@ def _decide_row(batch: _Batch, item: OutboxItem, exhausted: str) -> SendJob | st
                 )
             )
             return "deferred"
-        body, kwargs = render_for_channel(item, ch, values, content, batch.settings)
+        shared = ch in PHONE_CHANNELS and point.address in batch.shared
+        if shared:
+            content = None  # an approved template would carry the amount: plain text only
+        body, kwargs = render_for_channel(
+            item, ch, values, content, batch.settings, shared_phone=shared
+        )
         item.channel, item.address, item.body = ch, point.address, body
         msg = outbound_message(
             channel=ch,

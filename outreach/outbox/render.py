@@ -20,14 +20,19 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_symbol
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
 
 from outreach.campaigns.config import CampaignConfig
 from outreach.channels.sms_encoding import is_gsm7
 from outreach.messaging.links import make_link, unsubscribe_url
 from outreach.messaging.pay_links import pay_url
 from outreach.messaging.templates import render, render_email
-from outreach.models import OutboxItem
+from outreach.models import ContactPoint, OutboxItem
 from outreach.settings import Settings
+
+PHONE_CHANNELS = ("sms", "whatsapp")
+SHARED_PHONE_TEMPLATE = "shared_phone_reminder"
 
 
 def _babel_locale(locale: str) -> str:
@@ -77,19 +82,43 @@ def variables(settings: Settings, config: CampaignConfig, item: OutboxItem) -> d
     return values
 
 
+def shared_addresses(session: Session, facts: dict[int, Any]) -> frozenset[str]:
+    """Of these borrowers' phone numbers, the ones another borrower also has."""
+    mine = {p.address for f in facts.values() for p in f.points if p.channel in PHONE_CHANNELS}
+    if not mine:
+        return frozenset()
+    rows = session.execute(
+        select(ContactPoint.address)
+        .where(ContactPoint.address.in_(mine), ContactPoint.channel.in_(PHONE_CHANNELS))
+        .group_by(ContactPoint.address)
+        .having(func.count(distinct(ContactPoint.borrower_id)) > 1)
+    )
+    return frozenset(address for (address,) in rows)
+
+
 def render_for_channel(
     item: OutboxItem,
     channel: str,
     values: dict[str, Any],
     content: tuple[str, dict[str, str]] | None,
     settings: Settings,
+    *,
+    shared_phone: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """The body kept in the log and the channel's extra send arguments.
 
     Email: the plain-text part as body, subject/HTML/unsubscribe URL as arguments. WhatsApp
     outside the session: the rendered text as body, the approved Content template as arguments.
+    ``shared_phone``: several borrowers use this number, so whoever holds it may be another
+    group member; the reminder then names no one and shows no amount, date, loan or link (a
+    pay link opens the loan; a chat link's token names one borrower): only the lender, "reply
+    MENU", the collector disclosure and STOP. Whoever replies is asked who they are and learns
+    only their own account (outreach.selfservice.shared_phone; issue 20, third-party disclosure).
     """
     locale = item.locale or "en"
+    if shared_phone and channel in PHONE_CHANNELS:
+        safe = {k: values[k] for k in ("lender", "collector")}
+        return render(SHARED_PHONE_TEMPLATE, channel, locale, **safe), {}
     if channel == "email":
         values = {**values, "unsubscribe_url": unsubscribe_url(settings, item.borrower_id)}
         parts = render_email(item.template, locale, **values)

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from outreach import clock
 from outreach.audit import log as audit
-from outreach.models import Conversation, Loan, Message, VerificationProgress
+from outreach.models import Borrower, Conversation, Loan, Message, VerificationProgress
+from outreach.selfservice import shared_phone
 from outreach.selfservice.answers import (
     NOTHING,
     Reading,
@@ -69,8 +70,10 @@ def factors_for(conv: Conversation, cfg: VerificationConfig | None = None) -> li
     return list(cfg.typed_loan_factors if conv.identify_key else cfg.factors)
 
 
-def _read(conv: Conversation, factor: str, text: str, now: datetime) -> Reading:
-    borrower = conv.borrower
+def _read(
+    conv: Conversation, factor: str, text: str, now: datetime, borrower: Borrower | None = None
+) -> Reading:
+    borrower = borrower or conv.borrower
     if factor == "date_of_birth":
         today = borrower.today(now) if borrower is not None else now.date()
         return read_date(text, borrower.country if borrower else None, today)
@@ -79,8 +82,10 @@ def _read(conv: Conversation, factor: str, text: str, now: datetime) -> Reading:
     return read_postal_code(text)
 
 
-def _matches(conv: Conversation, factor: str, value: date | str | None) -> bool:
-    borrower = conv.borrower
+def _matches(
+    conv: Conversation, factor: str, value: date | str | None, borrower: Borrower | None = None
+) -> bool:
+    borrower = borrower or conv.borrower
     if borrower is None:
         return False  # an unknown number or loan goes through the same steps, never verifies
     if factor == "date_of_birth":
@@ -128,17 +133,32 @@ def check_answer(
     lock = active_lock(session, [s.key for s in subjects(conv)], now)
     if lock is not None:
         return _locked(lock.locked_until, now)
-    reading = _read(conv, factor, text, now) if factor in factors else NOTHING
+    candidates = shared_phone.candidates_for(session, conv)
+    first = candidates[0] if candidates else None
+    reading = _read(conv, factor, text, now, first) if factor in factors else NOTHING
     if reading.kind != "one":
         left = _attempts_left(session, conv, now, cfg)
         return VerifyResult(False, False, left, understood=False, several=reading.kind == "several")
     progress = _progress(session, conv)
-    given = {**progress.factors, factor: _matches(conv, factor, reading.value)}
+    if candidates:
+        # A shared phone: which of its borrowers this answer fits (ids, never the value typed).
+        fits = [b.id for b in candidates if _matches(conv, factor, reading.value, b)]
+        given = {**progress.factors, factor: fits}
+    else:
+        given = {**progress.factors, factor: _matches(conv, factor, reading.value)}
     if any(f not in given for f in factors):
-        progress.factors = given  # booleans only, never the value typed
+        progress.factors = given  # booleans (or matching ids) only, never the value typed
         return VerifyResult(False, False, _attempts_left(session, conv, now, cfg), pending=True)
     progress.factors = {}
-    ok = all(given[f] for f in factors)
+    if candidates:
+        chosen = shared_phone.decide({f: given[f] for f in factors})
+        ok = chosen is not None
+        # The conversation is the verified borrower's, and nobody's after a failed check.
+        conv.borrower_id = chosen
+        session.flush()
+        session.expire(conv, ["borrower"])
+    else:
+        ok = all(given[f] for f in factors)
     left, lock = record_check(
         session,
         conv,

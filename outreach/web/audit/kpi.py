@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import render_template, request
 
-from outreach.audit import kpis, payment_kpis, resolution_kpis
+from outreach.audit import group_kpis, kpis, payment_kpis, resolution_kpis
 from outreach.web import db, params, request_now
 from outreach.web.audit.blueprint import AUDIT_ROLES, bp
 from outreach.web.auth import require_role
@@ -41,6 +41,7 @@ def dashboard() -> Any:
         **kpis.dashboard(db(), rng),
         "through_product": payment_kpis.figures(db(), rng),
         "resolutions": resolution_kpis.figures(db(), rng),
+        "groups": group_kpis.group_figures(db(), rng),
     }
     return render_template(
         "audit/kpis.html", figures=figures, first=first, last=last, error=error

@@ -12,6 +12,7 @@ from outreach.conversations import replies
 from outreach.messaging import templates as message_templates
 from outreach.messaging.send import record_blocked, send_message
 from outreach.models import HandoffCase, Message
+from outreach.selfservice import disclosure
 from outreach.web import channels, db, request_now, settings
 from outreach.web.auth import current_officer, require_role
 from outreach.web.console import data as console_data
@@ -36,6 +37,12 @@ def send_reply(case_id: int) -> Any:
         flash("body: write a message first.")
     elif len(body) > MAX_REPLY_CHARS:
         flash(f"body: at most {MAX_REPLY_CHARS} characters.")
+    elif refused := disclosure.refusal(
+        db(), case.conversation.borrower_id, case.conversation.address, body
+    ):
+        # Group members never learn each other's debts (issue 20): nothing is sent; the text
+        # is not put in the URL either (no personal data in logs).
+        flash(refused)
     else:
         conv = case.conversation
         msg = replies.send_reply(
@@ -72,6 +79,11 @@ def _send_template(case: HandoffCase, name: str, officer_id: int) -> None:
     missing = [var for var, value in values.items() if not value]
     if missing:
         flash(f"var_{missing[0]}: fill in every template variable.")
+        return
+    if refused := disclosure.refusal(
+        db(), conv.borrower_id, conv.address, " | ".join(values.values())
+    ):
+        flash(refused.replace("body:", "template variables:", 1))
         return
     locale = case.borrower.locale if case.borrower else "en"
     try:
