@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from outreach import clock
@@ -22,10 +22,14 @@ from outreach.conversations.replies import send_reply
 from outreach.messaging.contact_policy import check_contact, usable_point
 from outreach.messaging.send import record_blocked, send_message
 from outreach.messaging.templates import render, render_email
-from outreach.models import Borrower, Conversation, Loan, Message
+from outreach.models import Borrower, ContactPoint, Conversation, Loan, Message
 from outreach.settings import Settings
 
 TEMPLATE = "payment_receipt"
+# A phone several borrowers share (group loans: issue 20): whoever holds it may not be the payer,
+# so the receipt names no amount and no loan; the payer hears the details after the identity check.
+SHARED_TEMPLATE = "payment_receipt_shared"
+PHONE_CHANNELS = ("sms", "whatsapp")
 SENDER = "payments"
 # The channels a receipt may go on without a conversation, in order of preference.
 CHANNEL_ORDER = ("sms", "whatsapp", "email")
@@ -41,12 +45,34 @@ def _plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
+def shared_phone(session: Session, channel: str, address: str) -> bool:
+    """Whether another borrower also has this phone number."""
+    if channel not in PHONE_CHANNELS:
+        return False
+    owners = session.scalar(
+        select(func.count(distinct(ContactPoint.borrower_id))).where(
+            ContactPoint.address == address, ContactPoint.channel.in_(PHONE_CHANNELS)
+        )
+    )
+    return (owners or 0) > 1
+
+
 def receipt_text(
-    settings: Settings, borrower: Borrower, loan: Loan, amount: Decimal, currency: str, channel: str
+    settings: Settings,
+    borrower: Borrower,
+    loan: Loan,
+    amount: Decimal,
+    currency: str,
+    channel: str,
+    *,
+    shared: bool = False,
 ) -> tuple[str, dict[str, Any] | None]:
     """The receipt's body on ``channel`` in the borrower's locale (amount formatted by Babel),
-    and the channel's extra send arguments (an email's subject and HTML part)."""
+    and the channel's extra send arguments (an email's subject and HTML part). ``shared``: the
+    phone is another borrower's too, so the text names no amount or loan."""
     locale = (borrower.locale or "en").replace("-", "_")
+    if shared and channel in PHONE_CHANNELS:
+        return render(SHARED_TEMPLATE, "sms", locale, lender=settings.lender_name), None
     values = {
         "lender": settings.lender_name,
         "amount": _plain(format_currency(amount, currency, locale=locale)),
@@ -89,7 +115,10 @@ def send_receipt(
     borrower = loan.borrower
     conv = _conversation(session, borrower, asked_in)
     if conv is not None:
-        body, _ = receipt_text(settings, borrower, loan, amount, currency, conv.channel)
+        shared = shared_phone(session, conv.channel, conv.address)
+        body, _ = receipt_text(
+            settings, borrower, loan, amount, currency, conv.channel, shared=shared
+        )
         msg = send_reply(session, settings, channels, conv, body, sender=SENDER)
         msg.template, msg.loan_id = TEMPLATE, loan.id
         session.commit()
@@ -98,7 +127,10 @@ def send_receipt(
         point = usable_point(list(borrower.contact_points), channel)
         if point is None:
             continue
-        body, send_kwargs = receipt_text(settings, borrower, loan, amount, currency, channel)
+        shared = shared_phone(session, channel, point.address)
+        body, send_kwargs = receipt_text(
+            settings, borrower, loan, amount, currency, channel, shared=shared
+        )
         decision = check_contact(session, borrower, channel, clock.now(), initiated_by="borrower")
         common = dict(
             channel=channel,

@@ -107,3 +107,17 @@ def test_a_receipt_the_policy_refuses_is_recorded_as_blocked_not_sent(client, se
     (msg,) = receipts(session)
     assert (msg.status, msg.conversation_id) == ("blocked", conv.id)
     assert msg.decision["reasons"] == ["whatsapp_session_closed"]
+
+
+def test_a_receipt_to_a_phone_two_borrowers_share_names_no_amount_or_loan(client, session, clock):
+    # Group loans (issue 20): two members on one phone; the other may be holding it.
+    payer = make_borrower(session, external_id="B-payer", phone="+13125550188")
+    make_borrower(session, external_id="B-other", phone="+13125550188", full_name="Rosa Diaz")
+    loan = payer.loans[0]
+
+    assert pay(client, clock, loan.loan_number, 4000, "pi_receipt_shared") == "applied"
+
+    (msg,) = receipts(session)
+    assert msg.address == "+13125550188" and msg.status not in ("blocked", "failed")
+    assert "we received a payment" in msg.body
+    assert "$40.00" not in msg.body and "1234" not in msg.body and "Ana" not in msg.body
