@@ -25,7 +25,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select, text
 
-from outreach.conversations.rasa_client import is_up
+from outreach.conversations.rasa_client import is_up, rasa_urls
 from outreach.leader import current_leader
 from outreach.models import Heartbeat
 from outreach.settings import Settings
@@ -49,7 +49,8 @@ class OutboundChecks:
         with self._lock:
             if self._at is None or not self._at <= now < self._at + CHECK_TTL:
                 self._result = {
-                    "rasa": is_up(s.rasa_url, "/"),
+                    # Every server in RASA_URLS: a conversation hashed to a dead one gets no bot.
+                    "rasa": all(is_up(url, "/") for url in rasa_urls(s)),
                     "action_server": is_up(s.action_server_url, "/health"),
                 }
                 self._at = now

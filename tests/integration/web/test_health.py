@@ -70,6 +70,19 @@ def test_it_says_ok_when_everything_is_up(app, database_url, session, dependenci
     assert (resp.status_code, resp.get_json()) == (200, {"status": "ok"})
 
 
+def test_it_is_unavailable_while_one_of_several_rasa_servers_is_down(
+    app, database_url, session, dependencies
+):
+    url, _ = dependencies
+    beat(session)
+    # A conversation hashed to the dead server would get no bot (RASA_URLS, issue 19).
+    down = "http://127.0.0.1:9"
+    client = app_with(database_url, RASA_URLS=f"{url},{down}", ACTION_SERVER_URL=url).test_client()
+    assert client.get("/healthz").status_code == 503
+    both_up = app_with(database_url, RASA_URLS=f"{url},{url}", ACTION_SERVER_URL=url)
+    assert both_up.test_client().get("/healthz").status_code == 200
+
+
 def test_it_checks_rasa_and_the_action_server_once_per_five_seconds(
     app, database_url, dependencies, clock
 ):
