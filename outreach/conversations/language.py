@@ -11,6 +11,8 @@ one falls back on the borrower's locale, or for a number no borrower has, on its
 from __future__ import annotations
 
 import logging
+
+import phonenumbers
 from dataclasses import dataclass
 
 from outreach.conversations.rasa_client import RasaClient, RasaUnavailable
@@ -36,11 +38,25 @@ def conversation_language(conv: Conversation, text: str) -> str:
     return guess_language(text)
 
 
+def conversation_country(conv: Conversation) -> str | None:
+    """The borrower's country, or for a number no borrower has, the number's own country:
+    detection weighs only the languages people there write in (config/bot.yaml)."""
+    if conv.borrower is not None and conv.borrower.country:
+        return conv.borrower.country
+    if conv.channel not in ("sms", "whatsapp"):
+        return None
+    try:
+        number = phonenumbers.parse(conv.address.removeprefix("whatsapp:"), None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(number)
+
+
 def follow_language(conv: Conversation, text: str) -> Followed:
     """Detect ``text``'s language and follow a clear switch (sets ``conv.language``; not
     committed). Call once per inbound message."""
     before = conv.language or conversation_language(conv, text)
-    now = clear_language(text) or before
+    now = clear_language(text, country=conversation_country(conv)) or before
     conv.language = now
     return Followed(now, switched=now != before)
 
