@@ -14,6 +14,7 @@ BALANCE_SHOWN = "balance_shown"
 DATE_OF_BIRTH = "date_of_birth"
 LOAN_LAST4 = "loan_last4"
 POSTAL_CODE = "postal_code"
+LANGUAGES = ("en", "es", "sw", "fil", "hi", "hi_Latn")  # domain core.yml
 LANGUAGE = "language"
 PLAN_SLOTS = ("plan_amount", "plan_frequency", "plan_count", "plan_start", "plan_first_amount")
 PLAN_PENDING = "plan_pending"
@@ -59,8 +60,9 @@ def slot_is_true(tracker: Tracker, name: str) -> bool:
 
 
 def language(tracker: Tracker) -> str:
-    """The language the bot answers in ("es" or "en"), set at session start."""
-    return "es" if tracker.get_slot(LANGUAGE) == "es" else "en"
+    """The language the bot answers in (en, es, sw, fil, hi, hi_Latn), set at session start."""
+    value = tracker.get_slot(LANGUAGE)
+    return value if value in LANGUAGES else "en"
 
 
 def latest_intent(tracker: Tracker) -> str | None:

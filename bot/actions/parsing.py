@@ -112,6 +112,44 @@ _WEEKDAYS = {
     "viernes": 4,
     "sabado": 5,
     "domingo": 6,
+    # Swahili (issue 20)
+    "jumatatu": 0,
+    "jumanne": 1,
+    "jumatano": 2,
+    "alhamisi": 3,
+    "ijumaa": 4,
+    "jumamosi": 5,
+    "jumapili": 6,
+    # Filipino ("linggo" is also "week": "next week" is matched before weekdays)
+    "miyerkules": 2,
+    "miyerkoles": 2,
+    "huwebes": 3,
+    "biyernes": 4,
+    "linggo": 6,
+    # Hindi, romanized and in Devanagari (keys are normalised like the text: parse_day)
+    "somvar": 0,
+    "somwar": 0,
+    "mangalvar": 1,
+    "mangalwar": 1,
+    "budhvar": 2,
+    "budhwar": 2,
+    "guruvar": 3,
+    "guruwar": 3,
+    "veervar": 3,
+    "shukravar": 4,
+    "shukrawar": 4,
+    "shanivar": 5,
+    "shaniwar": 5,
+    "ravivar": 6,
+    "raviwar": 6,
+    "itvar": 6,
+    "सोमवार": 0,
+    "मंगलवार": 1,
+    "बुधवार": 2,
+    "गुरुवार": 3,
+    "शुक्रवार": 4,
+    "शनिवार": 5,
+    "रविवार": 6,
 }
 _MONTHS = {
     "jan": 1,
@@ -231,17 +269,53 @@ def _month_day(today: date, month: int, day: int) -> date | None:
     return None
 
 
+# Relative days in Swahili, Filipino and Hindi (issue 20). Hindi "kal"/"कल" is both
+# yesterday and tomorrow: a borrower naming a day to pay means tomorrow.
+_TOMORROW = ("kesho", "bukas", "kal", "kl", "कल")
+_DAY_AFTER = ("kesho kutwa", "keshokutwa", "makalawa", "sa makalawa", "parso", "परसों")
+_TODAY = ("leo", "ngayon", "mamaya", "aaj", "abhi", "आज", "अभी")
+_NEXT_WEEK = (
+    "wiki ijayo",
+    "wiki inayokuja",
+    "susunod na linggo",
+    "sa isang linggo",
+    "next week na",
+    "agle hafte",
+    "agle week",
+    "अगले हफ्ते",
+    "अगले सप्ताह",
+)
+_IN_DAYS = re.compile(
+    r"\bbaada ya siku (\d{1,2})\b|\bsa loob ng (\d{1,2}) araw\b|\b(\d{1,2}) din (?:me|mein|main)\b"
+)
+_LETTER = r"\w\u0900-\u097F"
+
+
+def _said(text: str, words: tuple[str, ...]) -> bool:
+    """One of ``words`` as a whole word of (normalised) ``text``; Devanagari vowel signs are not
+    ``\\w``, so ``\\b`` cannot find Hindi word edges."""
+    return any(
+        re.search(rf"(?<![{_LETTER}]){re.escape(normalise(word))}(?![{_LETTER}])", text)
+        for word in words
+    )
+
+
 def parse_day(text: str, today: date, language: str = "en") -> date | None:
     """A day for a payment: today/tomorrow, a weekday, "in 3 days", "next week", "dec 5",
     "5 de diciembre", "12/5" (month first in English, day first in Spanish), "the 15th"."""
     t = normalise(text)
     t = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", t)
-    if re.search(r"\b(?:day after tomorrow|pasado manana)\b", t):
+    if re.search(r"\b(?:day after tomorrow|pasado manana)\b", t) or _said(t, _DAY_AFTER):
         return today + timedelta(days=2)
-    if re.search(r"\b(?:tomorrow|tmrw|tmr|tomorow|tmw|manana)\b", t):
+    if re.search(r"\b(?:tomorrow|tmrw|tmr|tomorow|tmw|manana)\b", t) or _said(t, _TOMORROW):
         return today + timedelta(days=1)
-    if re.search(r"\b(?:today|tonight|hoy|now|ahora)\b", t):
+    if re.search(r"\b(?:today|tonight|hoy|now|ahora)\b", t) or _said(t, _TODAY):
         return today
+    found = _IN_DAYS.search(t)
+    if found:
+        return today + timedelta(days=int(found.group(1) or found.group(2) or found.group(3)))
+    if _said(t, _NEXT_WEEK):
+        return today + timedelta(days=7)
     found = re.search(
         r"\b(?:in|en|within|dentro de)\s+(\d{1,2}|\w+)\s+(days?|dias?|weeks?|"
         r"semanas?)\b",
@@ -261,7 +335,8 @@ def parse_day(text: str, today: date, language: str = "en") -> date | None:
     found = re.search(r"\b(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?\b", t)
     if found:
         a, b = int(found.group(1)), int(found.group(2))
-        month, day = (b, a) if language == "es" else (a, b)
+        # Day first where the borrowers' countries write it so (MX, KE, IN); US and PH month first.
+        month, day = (b, a) if language in ("es", "sw", "hi", "hi_Latn") else (a, b)
         if found.group(3):
             year = int(found.group(3)) + (2000 if len(found.group(3)) == 2 else 0)
             try:
@@ -282,7 +357,7 @@ def parse_day(text: str, today: date, language: str = "en") -> date | None:
     if re.search(r"\b(?:next week|proxima semana|semana que viene)\b", t):
         return today + timedelta(days=7)
     for name, weekday in _WEEKDAYS.items():
-        if re.search(rf"\b{name}\b", t):
+        if _said(t, (normalise(name),)):
             return _next_weekday(today, weekday)
     found = re.search(
         r"\b(?:the|on the|el|el dia|dia|on)\s+(\d{1,2})\b(?!\s*(?:payments?|"

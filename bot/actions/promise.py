@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -64,11 +64,8 @@ class ValidatePromiseForm(FormValidationAction):
             dispatcher.utter_message(
                 response="utter_promise_too_late",
                 max_days=max_days,
-                latest=format_date(
-                    latest,
-                    "d MMMM" if language(tracker) == "es" else "MMMM d",
-                    locale=language(tracker),
-                ),
+                # Month and day in the language's own order ("4 de diciembre", "4 Desemba").
+                latest=format_skeleton("MMMMd", latest, locale=language(tracker)),
             )
             return {"promise_date": None}
         return {"promise_date": day.isoformat()}

@@ -7,9 +7,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.common import LANGUAGE
-
-LANGUAGES = ("en", "es")
+from bot.actions.common import LANGUAGE, LANGUAGES
 
 
 class ActionSessionStart(Action):
@@ -19,7 +17,7 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        # Flask sends {"language": "es"} from the borrower's locale (or, for a number no
+        # Flask sends {"language": "es"} (or sw, fil, hi, hi_Latn) from the borrower's locale (or, for a number no
         # borrower has, from their words); anything else answers in English.
         metadata = tracker.get_slot("session_started_metadata") or {}
         requested = metadata.get("language") if isinstance(metadata, dict) else None

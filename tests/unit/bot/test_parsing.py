@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -113,3 +113,38 @@ def test_it_reads_what_the_borrower_wants_to_pay_in_both_languages() -> None:
     assert payment_purpose("pay what i promised") == "promise"
     assert payment_purpose("quiero pagar mi promesa") == "promise"
     assert payment_purpose("quiero pagar ahora") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "days"),
+    [
+        ("nitalipa kesho", "sw", 1),
+        ("nitalipa kesho kutwa", "sw", 2),
+        ("leo jioni", "sw", 0),
+        ("Ijumaa", "sw", 2),  # Wednesday 2 December 2026 -> Friday 4
+        ("baada ya siku 3", "sw", 3),
+        ("wiki ijayo", "sw", 7),
+        ("bukas po", "fil", 1),
+        ("sa Biyernes po", "fil", 2),
+        ("sa susunod na linggo", "fil", 7),  # "linggo" is the week here, not Sunday
+        ("linggo po", "fil", 4),  # and Sunday here
+        ("kal pay kar dunga", "hi_Latn", 1),  # "kal" to pay: tomorrow
+        ("parso", "hi_Latn", 2),
+        ("shukravar ko", "hi_Latn", 2),
+        ("शुक्रवार को दूँगा", "hi", 2),
+        ("कल", "hi", 1),
+        ("3 din mein", "hi_Latn", 3),
+    ],
+)
+def test_it_reads_days_in_swahili_filipino_and_hindi(text, language, days) -> None:
+    today = date(2026, 12, 2)
+    assert parse_day(text, today, language) == today + timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("sw", date(2027, 3, 5)), ("fil", date(2027, 5, 3))]
+)
+def test_a_numeric_date_is_day_first_in_kenya_and_month_first_in_the_philippines(
+    language, expected
+) -> None:
+    assert parse_day("5/3", date(2026, 12, 2), language) == expected
