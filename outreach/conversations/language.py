@@ -11,9 +11,9 @@ one falls back on the borrower's locale, or for a number no borrower has, on its
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import phonenumbers
-from dataclasses import dataclass
 
 from outreach.conversations.rasa_client import RasaClient, RasaUnavailable
 from outreach.models import Conversation
