@@ -38,6 +38,7 @@ from outreach.conversations.inbound import receive_inbound
 from outreach.messaging.links import read_link, timed_serializer
 from outreach.models import Conversation, Message
 from outreach.selfservice import identity
+from outreach.selfservice.locale import BOT_LANGUAGES, language_of
 from outreach.web import channels, db, params, rasa, settings
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
@@ -45,7 +46,51 @@ KEY_SALT = "web-chat-key.v1"
 STATIC = Path(__file__).resolve().parent / "static"
 KEY_MAX_AGE_SECONDS = 12 * 3600  # then the widget starts a new conversation
 MAX_TEXT = 1000  # characters in one widget message
-LOCALES = ("en", "es")
+LOCALES = BOT_LANGUAGES  # en, es, sw, fil, hi, hi_Latn
+# The /chat/ page's own words (the widget carries its own): title, notices, the line under them.
+PAGE_TEXTS = {
+    "en": (
+        "Account help",
+        "Your account is paid up: there is nothing left to pay. Thank you! If you have a question, you can still write to us in the chat.",
+        "This link has expired or is not valid.",
+        "Use the chat to check your balance, arrange a payment or talk to a person.",
+    ),
+    "es": (
+        "Ayuda con su cuenta",
+        "Su cuenta está al día: no tiene nada pendiente de pago. ¡Gracias! Si tiene alguna pregunta, puede escribirnos en el chat.",
+        "Este enlace ha caducado o no es válido.",
+        "Use el chat para consultar su saldo, acordar un pago o hablar con una persona.",
+    ),
+    "sw": (
+        "Msaada wa akaunti",
+        "Akaunti yako imelipwa yote: hakuna kilichobaki kulipa. Asante! Ukiwa na swali, bado unaweza kutuandikia kwenye gumzo.",
+        "Kiungo hiki kimeisha muda au si sahihi.",
+        "Tumia gumzo kuangalia salio lako, kupanga malipo au kuongea na mtu.",
+    ),
+    "fil": (
+        "Tulong sa account",
+        "Bayad na ang account mo: wala ka nang babayaran. Salamat! Kung may tanong ka, puwede ka pa ring sumulat sa amin sa chat.",
+        "Expired na o hindi valid ang link na ito.",
+        "Gamitin ang chat para i-check ang balance mo, mag-ayos ng bayad o makausap ang isang tao.",
+    ),
+    "hi": (
+        "खाते में मदद",
+        "आपका खाता पूरा भर गया है: कुछ भी बाकी नहीं है। धन्यवाद! कोई सवाल हो तो आप फिर भी चैट में हमें लिख सकते हैं।",
+        "यह लिंक पुराना हो गया है या सही नहीं है।",
+        "अपना बैलेंस देखने, भुगतान तय करने या किसी व्यक्ति से बात करने के लिए चैट का इस्तेमाल करें।",
+    ),
+    "hi_Latn": (
+        "Account mein madad",
+        "Aapka account poora bhar gaya hai: kuch bhi baaki nahi hai. Dhanyavaad! Koi sawal ho to aap phir bhi chat mein hamein likh sakte hain.",
+        "Yeh link purana ho gaya hai ya sahi nahi hai.",
+        "Apna balance dekhne, payment tay karne ya kisi vyakti se baat karne ke liye chat ka istemal karein.",
+    ),
+}
+
+
+def _locale(value: Any) -> str:
+    """A widget or page language: "hi-Latn" -> "hi_Latn", "tl" -> "fil"; else English."""
+    return (language_of(value) or "en") if isinstance(value, str) else "en"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -133,7 +178,7 @@ def widget_css() -> Response:
 def page() -> Any:
     """The page a reminder's link opens: the widget, already open, tied to the link's borrower."""
     token = request.args.get("t", "")
-    locale = request.args.get("lang", "en")
+    locale = _locale(request.args.get("lang", "en"))
     # A paid-up borrower's link opens an anonymous chat and says so (security finding 26).
     state = read_link(db(), settings(), token).state if token else "none"
     return render_template(
@@ -141,7 +186,9 @@ def page() -> Any:
         token=token if state == "valid" else "",
         expired=state == "invalid",
         settled=state == "settled",
-        locale=locale if locale in LOCALES else "en",
+        locale=locale,
+        html_lang=locale.replace("_", "-"),  # BCP 47: hi-Latn
+        texts=dict(zip(("title", "settled", "expired", "lead"), PAGE_TEXTS[locale], strict=True)),
     )
 
 
@@ -149,7 +196,7 @@ def page() -> Any:
 def start() -> Any:
     data = request.get_json(silent=True) or {}
     token = data.get("link") or ""
-    locale = data.get("locale") if data.get("locale") in LOCALES else "en"
+    locale = _locale(data.get("locale"))
     if not isinstance(token, str):
         return _error("link", "must be a string")
     link = read_link(db(), settings(), token) if token else None
@@ -160,7 +207,7 @@ def start() -> Any:
         address=f"web:{uuid.uuid4().hex}",
         borrower_id=borrower_id,
         # The page's language, when it names one, until the visitor writes in another.
-        language=data.get("locale") if data.get("locale") in LOCALES else None,
+        language=language_of(data.get("locale")) if isinstance(data.get("locale"), str) else None,
     )
     db().add(conv)
     db().flush()

@@ -2,7 +2,7 @@
  *
  *   <script src="https://lender.example/chat/widget.js" data-lang="es" defer></script>
  *
- * Optional attributes: data-lang (en|es), data-link (a signed self-service token), data-open.
+ * Optional attributes: data-lang (en|es|sw|fil|hi|hi-Latn), data-link (a signed self-service token), data-open.
  * The conversation key lives in localStorage, so a reload keeps the conversation. Borrower and
  * officer text is inserted with textContent only: nothing from the server is parsed as HTML.
  */
@@ -12,7 +12,11 @@
   if (!script || window.__outreachChat) return;
   window.__outreachChat = true;
   var base = script.src.replace(/\/chat\/widget\.js.*$/, "");
-  var lang = (script.getAttribute("data-lang") || document.documentElement.lang || "en").slice(0, 2);
+  // "hi-Latn" / "hi_Latn" is romanized Hindi; "tl" is Filipino's old code; else the first subtag.
+  var asked = (script.getAttribute("data-lang") || document.documentElement.lang || "en").replace(/-/g, "_");
+  var parts = asked.split("_"), first = parts[0].toLowerCase();
+  var lang = first === "hi" && parts.length > 1 && parts[1].toLowerCase() === "latn" ? "hi_Latn"
+    : (first === "tl" ? "fil" : first);
   var T = {
     en: { open: "Chat with us", title: "Account help", close: "Close chat", label: "Your message",
       send: "Send", you: "You", bot: "Assistant", officer: "Officer", sending: "Sending…",
@@ -29,7 +33,39 @@
       expired: "Este enlace ha caducado. Puede seguir chateando; le haremos unas preguntas para encontrar su cuenta.",
       settled: "Su cuenta está al día: no tiene nada pendiente de pago. Puede preguntarnos lo que quiera aquí.",
       loan: "Número de préstamo (opcional)", find: "Buscar mi cuenta", found: "Gracias. El asistente le pedirá que confirme su identidad.",
-      log: "Conversación", newmsg: "Mensaje nuevo" }
+      log: "Conversación", newmsg: "Mensaje nuevo" },
+    sw: { open: "Ongea nasi", title: "Msaada wa akaunti", close: "Funga gumzo", label: "Ujumbe wako",
+      send: "Tuma", you: "Wewe", bot: "Msaidizi", officer: "Afisa", sending: "Inatuma…",
+      failed: "Haijatumwa. Angalia mtandao wako na ujaribu tena.", busy: "Ujumbe mwingi mno. Tafadhali subiri kidogo.",
+      welcome: "Habari! Uliza kuhusu salio lako, mpango wa malipo, au andika \"agent\" kuongea na mtu.",
+      expired: "Kiungo hiki kimeisha muda. Bado unaweza kuongea nasi; tutauliza maswali machache kupata akaunti yako.",
+      settled: "Akaunti yako imelipwa yote: hakuna kilichobaki kulipa. Bado unaweza kutuuliza chochote hapa.",
+      loan: "Namba ya mkopo (si lazima)", find: "Tafuta akaunti yangu", found: "Asante. Msaidizi atakuomba uthibitishe utambulisho wako.",
+      log: "Mazungumzo", newmsg: "Ujumbe mpya" },
+    fil: { open: "Mag-chat sa amin", title: "Tulong sa account", close: "Isara ang chat", label: "Ang mensahe mo",
+      send: "Ipadala", you: "Ikaw", bot: "Assistant", officer: "Officer", sending: "Ipinapadala…",
+      failed: "Hindi naipadala. Tingnan ang koneksyon mo at subukan ulit.", busy: "Sobrang daming mensahe. Maghintay sandali.",
+      welcome: "Hi! Magtanong tungkol sa balance mo, payment plan, o i-type ang \"agent\" para makausap ang isang tao.",
+      expired: "Expired na ang link na ito. Puwede ka pa ring mag-chat; magtatanong kami para mahanap ang account mo.",
+      settled: "Bayad na ang account mo: wala ka nang babayaran. Puwede ka pa ring magtanong dito.",
+      loan: "Loan number (opsyonal)", find: "Hanapin ang account ko", found: "Salamat. Hihilingin ng assistant na kumpirmahin mo kung sino ka.",
+      log: "Usapan", newmsg: "Bagong mensahe" },
+    hi: { open: "हमसे चैट करें", title: "खाते में मदद", close: "चैट बंद करें", label: "आपका संदेश",
+      send: "भेजें", you: "आप", bot: "असिस्टेंट", officer: "अधिकारी", sending: "भेजा जा रहा है…",
+      failed: "नहीं भेजा गया। अपना कनेक्शन देखें और फिर कोशिश करें।", busy: "बहुत सारे संदेश। कृपया थोड़ा रुकें।",
+      welcome: "नमस्ते! अपने बैलेंस, किस्तों के प्लान के बारे में पूछें, या किसी व्यक्ति से बात के लिए \"agent\" लिखें।",
+      expired: "यह लिंक पुराना हो गया है। आप फिर भी चैट कर सकते हैं; आपका खाता ढूँढने के लिए हम कुछ सवाल पूछेंगे।",
+      settled: "आपका खाता पूरा भर गया है: कुछ भी बाकी नहीं है। आप फिर भी यहाँ हमसे कुछ भी पूछ सकते हैं।",
+      loan: "लोन नंबर (ज़रूरी नहीं)", find: "मेरा खाता ढूँढें", found: "धन्यवाद। असिस्टेंट आपसे आपकी पहचान पक्की करने को कहेगा।",
+      log: "बातचीत", newmsg: "नया संदेश" },
+    hi_Latn: { open: "Humse chat karein", title: "Account mein madad", close: "Chat band karein", label: "Aapka message",
+      send: "Bhejein", you: "Aap", bot: "Assistant", officer: "Officer", sending: "Bheja ja raha hai…",
+      failed: "Nahi bheja gaya. Apna connection dekhein aur phir koshish karein.", busy: "Bahut saare message. Kripya thoda rukein.",
+      welcome: "Namaste! Apne balance, kishton ke plan ke baare mein poochhein, ya kisi vyakti se baat ke liye \"agent\" likhein.",
+      expired: "Yeh link purana ho gaya hai. Aap phir bhi chat kar sakte hain; aapka account dhoondhne ke liye hum kuch sawal poochhenge.",
+      settled: "Aapka account poora bhar gaya hai: kuch bhi baaki nahi hai. Aap phir bhi yahan humse kuch bhi pooch sakte hain.",
+      loan: "Loan number (zaroori nahi)", find: "Mera account dhoondhein", found: "Dhanyavaad. Assistant aapse aapki pehchaan confirm karne ko kahega.",
+      log: "Baatcheet", newmsg: "Naya message" }
   };
   var t = T[lang] || T.en;
   lang = T[lang] ? lang : "en";
@@ -51,7 +87,7 @@
 
   var css = el("link", { rel: "stylesheet", href: base + "/chat/widget.css" });
   document.head.appendChild(css);
-  var root = el("div", { class: "oc-root", lang: lang });
+  var root = el("div", { class: "oc-root", lang: lang.replace("_", "-") });
   var launcher = el("button", { type: "button", class: "oc-launcher", "aria-expanded": "false",
     "aria-controls": "oc-panel" }, t.open);
   var panel = el("section", { id: "oc-panel", class: "oc-panel", role: "dialog", "aria-label": t.title, hidden: "" });

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from outreach.messaging.links import make_token
@@ -59,3 +60,35 @@ def test_it_keeps_the_link_while_any_loan_is_still_owed(client, session, setting
     assert resp.get_json()["link"] == "valid"
     conv = session.scalar(select(Conversation).where(Conversation.channel == "web"))
     assert conv.borrower_id == borrower.id
+
+
+@pytest.mark.parametrize(
+    ("asked", "html_lang", "words"),
+    [
+        ("sw", "sw", "Msaada wa akaunti"),
+        ("fil", "fil", "Tulong sa account"),
+        ("tl", "fil", "Tulong sa account"),  # Tagalog's old code
+        ("hi", "hi", "खाते में मदद"),
+        ("hi-Latn", "hi-Latn", "Account mein madad"),
+        ("xx", "en", "Account help"),
+    ],
+)
+def test_the_chat_page_and_its_widget_speak_the_borrowers_language(
+    client, session, settings, asked, html_lang, words
+):
+    borrower = paid_up(session)
+    page = client.get(f"/chat/?t={make_token(settings, borrower.id)}&lang={asked}").get_data(
+        as_text=True
+    )
+    assert f'<html lang="{html_lang}">' in page and f'data-lang="{html_lang}"' in page
+    assert words in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"), [("hi-Latn", "hi_Latn"), ("sw", "sw"), ("fr", None)]
+)
+def test_a_widget_chat_starts_in_the_pages_language(client, session, locale, language):
+    resp = client.post("/chat/api/session", json={"link": "", "locale": locale})
+    assert resp.status_code == 201
+    conv = session.scalar(select(Conversation).where(Conversation.channel == "web"))
+    assert conv.language == language
