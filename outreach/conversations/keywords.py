@@ -19,21 +19,37 @@ from outreach.policy import classify_keyword
 from outreach.settings import Settings
 
 # In the borrower's language (the conversation's, followed per message: language.py). STOP and
-# START stay the keywords in Spanish too: they are the carriers' (TW-OPTOUT).
+# START stay the keywords in every language: they are the carriers' (TW-OPTOUT).
 OPT_OUT_CONFIRMATION = {
     "en": "{lender}: you will no longer receive messages on this number. "
     "Reply START to resubscribe.",
     "es": "{lender}: ya no le enviaremos mensajes a este número. "
     "Responda START para volver a recibirlos.",
+    "sw": "{lender}: hutapokea tena ujumbe kwenye namba hii. Jibu START kuanza kupokea tena.",
+    "fil": "{lender}: hindi ka na makakatanggap ng mensahe sa numerong ito. "
+    "Mag-reply ng START para makatanggap ulit.",
+    "hi": "{lender}: अब इस नंबर पर आपको संदेश नहीं मिलेंगे। फिर से पाने के लिए START लिखें।",
+    "hi_Latn": "{lender}: ab is number par aapko message nahi milenge. "
+    "Phir se paane ke liye START likhein.",
 }
 OPT_IN_CONFIRMATION = {
     "en": "{lender}: you are subscribed again. Reply STOP to stop.",
     "es": "{lender}: volverá a recibir nuestros mensajes. Responda STOP para dejar de recibirlos.",
+    "sw": "{lender}: utapokea ujumbe wetu tena. Jibu STOP kusimamisha.",
+    "fil": "{lender}: makakatanggap ka ulit ng aming mga mensahe. Mag-reply ng STOP para itigil.",
+    "hi": "{lender}: आपको फिर से हमारे संदेश मिलेंगे। बंद करने के लिए STOP लिखें।",
+    "hi_Latn": "{lender}: aapko phir se hamare message milenge. Band karne ke liye STOP likhein.",
 }
 HELP_TEXT = {
     "en": "{lender}: reply BALANCE for your balance, AGENT for a person, STOP to stop.",
     "es": "{lender}: responda SALDO para ver su saldo, AGENTE para hablar con una persona, "
     "STOP para no recibir más mensajes.",
+    "sw": "{lender}: jibu SALIO kupata salio lako, AGENT kuongea na mtu, STOP kusimamisha ujumbe.",
+    "fil": "{lender}: mag-reply ng BALANCE para sa balance mo, AGENT para sa isang tao, "
+    "STOP para itigil.",
+    "hi": "{lender}: बैलेंस के लिए BALANCE, किसी व्यक्ति के लिए AGENT, बंद करने के लिए STOP लिखें।",
+    "hi_Latn": "{lender}: balance ke liye BALANCE, kisi vyakti ke liye AGENT, "
+    "band karne ke liye STOP likhein.",
 }
 
 

@@ -37,7 +37,9 @@ def configured_lines(language: str, link: str | None = None) -> list[str]:
     """config/bot.yaml's ways to pay in ``language``; ``{link}`` is ``link``, else the
     configured payment link, and lines naming it are left out when ``link`` is ""."""
     cfg = config_files.bot()
-    lines = [str(line) for line in (cfg.get("payment_methods") or {}).get(language) or []]
+    listed = cfg.get("payment_methods") or {}
+    # A lender that lists no lines in this language still tells the borrower how to pay.
+    lines = [str(line) for line in listed.get(language) or listed.get("en") or []]
     if link == "":
         return [line for line in lines if LINK not in line]
     return [line.replace(LINK, link or str(cfg.get("payment_link", ""))) for line in lines]

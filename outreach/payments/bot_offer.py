@@ -59,6 +59,38 @@ REASONS = {
         "chosen": "el monto que eligió",
         "settlement": "su acuerdo de liquidación",
     },
+    "sw": {
+        "promise": "ulichoahidi kulipa",
+        "instalment": "malipo yako yajayo",
+        "arrears": "kiasi kilichopita muda",
+        "outstanding": "salio lako",
+        "chosen": "kiasi ulichochagua",
+        "settlement": "makubaliano yako ya kumaliza deni",
+    },
+    "fil": {
+        "promise": "ang ipinangako mong bayaran",
+        "instalment": "ang susunod mong hulog",
+        "arrears": "ang halagang lampas sa due date",
+        "outstanding": "ang balance mo",
+        "chosen": "ang halagang pinili mo",
+        "settlement": "ang napagkasunduang settlement mo",
+    },
+    "hi": {
+        "promise": "जो आपने भरने का वादा किया",
+        "instalment": "आपकी अगली किस्त",
+        "arrears": "overdue रकम",
+        "outstanding": "आपका बैलेंस",
+        "chosen": "आपकी चुनी हुई रकम",
+        "settlement": "आपका तय सेटलमेंट",
+    },
+    "hi_Latn": {
+        "promise": "jo aapne bharne ka vaada kiya",
+        "instalment": "aapki agli kisht",
+        "arrears": "overdue amount",
+        "outstanding": "aapka balance",
+        "chosen": "aapka chuna hua amount",
+        "settlement": "aapka tay settlement",
+    },
 }
 PAGE_PROVIDERS = ("stripe", "razorpay")  # providers whose payment starts from the link
 # Why no prompt was sent (outreach.payments.stk.REFUSALS); start_payment reports one of them.

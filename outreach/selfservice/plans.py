@@ -28,6 +28,14 @@ from outreach.settings import Settings
 FREQUENCY_WORDS = {
     "en": {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"},
     "es": {"weekly": "cada semana", "biweekly": "cada dos semanas", "monthly": "cada mes"},
+    "sw": {"weekly": "kila wiki", "biweekly": "kila wiki mbili", "monthly": "kila mwezi"},
+    "fil": {
+        "weekly": "linggo-linggo",
+        "biweekly": "kada dalawang linggo",
+        "monthly": "buwan-buwan",
+    },
+    "hi": {"weekly": "हर हफ़्ते", "biweekly": "हर दो हफ़्ते", "monthly": "हर महीने"},
+    "hi_Latn": {"weekly": "har hafte", "biweekly": "har do hafte", "monthly": "har mahine"},
 }
 
 
@@ -52,6 +60,46 @@ REASONS = {
         "start_in_past": "la primera fecha ya pasó",
         "start_too_late": "el primer pago debe ser dentro de {max_start_days} días",
         "short_of_balance": "no cubre los {owed} vencidos",
+    },
+    "sw": {
+        "frequency_not_allowed": "muda huo wa malipo haupatikani kwa mkopo huu",
+        "min_instalment": "kila malipo lazima yawe angalau {min_instalment}",
+        "max_count": "mpango unaweza kuwa na malipo {max_count} tu zaidi",
+        "max_term_days": "mpango ungechukua muda mrefu kuliko tunavyoweza kukubali",
+        "min_first_payment": "malipo ya kwanza lazima yawe angalau {min_first_payment}",
+        "start_in_past": "tarehe ya kwanza imeshapita",
+        "start_too_late": "malipo ya kwanza lazima yawe ndani ya siku {max_start_days}",
+        "short_of_balance": "haulipi {owed} iliyopita muda",
+    },
+    "fil": {
+        "frequency_not_allowed": "hindi available ang ganyang dalas para sa loan na ito",
+        "min_instalment": "dapat hindi bababa sa {min_instalment} ang bawat hulog",
+        "max_count": "hanggang {max_count} na hulog lang ang puwede sa isang plan",
+        "max_term_days": "mas tatagal ang plan kaysa sa kaya naming pagkasunduan",
+        "min_first_payment": "dapat hindi bababa sa {min_first_payment} ang unang bayad",
+        "start_in_past": "lumipas na ang unang petsa",
+        "start_too_late": "dapat nasa loob ng {max_start_days} araw ang unang bayad",
+        "short_of_balance": "hindi nito nasasakop ang {owed} na lampas sa due date",
+    },
+    "hi": {
+        "frequency_not_allowed": "इस लोन के लिए यह अंतराल उपलब्ध नहीं है",
+        "min_instalment": "हर किस्त कम से कम {min_instalment} की होनी चाहिए",
+        "max_count": "एक प्लान में ज़्यादा से ज़्यादा {max_count} किस्तें हो सकती हैं",
+        "max_term_days": "प्लान उससे लंबा चलेगा जितना हम तय कर सकते हैं",
+        "min_first_payment": "पहली किस्त कम से कम {min_first_payment} की होनी चाहिए",
+        "start_in_past": "पहली तारीख निकल चुकी है",
+        "start_too_late": "पहली किस्त {max_start_days} दिनों के अंदर होनी चाहिए",
+        "short_of_balance": "इससे {owed} का overdue पूरा नहीं होता",
+    },
+    "hi_Latn": {
+        "frequency_not_allowed": "is loan ke liye yeh antaral uplabdh nahi hai",
+        "min_instalment": "har kisht kam se kam {min_instalment} ki honi chahiye",
+        "max_count": "ek plan mein zyada se zyada {max_count} kishtein ho sakti hain",
+        "max_term_days": "plan usse lamba chalega jitna hum tay kar sakte hain",
+        "min_first_payment": "pehli kisht kam se kam {min_first_payment} ki honi chahiye",
+        "start_in_past": "pehli tareekh nikal chuki hai",
+        "start_too_late": "pehli kisht {max_start_days} din ke andar honi chahiye",
+        "short_of_balance": "isse {owed} ka overdue poora nahi hota",
     },
 }
 
@@ -283,5 +331,6 @@ def payment_methods(language: str | None = None) -> list[str]:
     """The lines listing how to pay, with the payment link, in the borrower's language."""
     cfg = config_files.bot()
     lang = language if language in BOT_LANGUAGES else "en"
-    methods = (cfg.get("payment_methods") or {}).get(lang) or []
+    listed = cfg.get("payment_methods") or {}
+    methods = listed.get(lang) or listed.get("en") or []
     return [str(m).format(link=cfg.get("payment_link", "")) for m in methods]
