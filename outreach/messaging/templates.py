@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, meta
 
+from outreach.locale_codes import fallbacks
 from outreach.settings import ROOT
 
 TEMPLATE_DIR = ROOT / "templates" / "messages"
@@ -70,9 +71,9 @@ class TemplateCheckError(ValueError):
 
 
 def locale_chain(locale: str) -> list[str]:
-    """'es-MX' -> ['es_MX', 'es', 'en']."""
-    locale = (locale or DEFAULT_LOCALE).replace("-", "_")
-    return list(dict.fromkeys([locale, locale.split("_")[0], DEFAULT_LOCALE]))
+    """'es-MX' -> ['es_MX', 'es', 'en']; 'hi-Latn-IN' -> ['hi_Latn_IN', 'hi_Latn', 'hi', 'en'];
+    'tl_PH' -> ['fil_PH', 'fil', 'en']."""
+    return fallbacks(locale, DEFAULT_LOCALE)
 
 
 def check_source(name: str, env: Environment = _env) -> None:

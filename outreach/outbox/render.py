@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from outreach.campaigns.config import CampaignConfig
 from outreach.channels.sms_encoding import is_gsm7
+from outreach.locale_codes import normalise
 from outreach.messaging.links import make_link, unsubscribe_url
 from outreach.messaging.pay_links import pay_url
 from outreach.messaging.templates import render, render_email
@@ -36,7 +37,8 @@ SHARED_PHONE_TEMPLATE = "shared_phone_reminder"
 
 
 def _babel_locale(locale: str) -> str:
-    return (locale or "en").replace("-", "_")
+    # "hi-Latn-IN" -> "hi_Latn_IN", "tl_PH" -> "fil_PH": the spellings Babel knows.
+    return normalise(locale) or "en"
 
 
 def _plain(text: str) -> str:

@@ -6,12 +6,12 @@ import re
 
 from babel import localedata
 
+from outreach.locale_codes import normalise
+
 # The languages the bot's responses, the app's notices and the message templates are written in
 # (issue 20: Swahili, Filipino, and Hindi in Devanagari and in Latin script). "hi_Latn" is the
 # CLDR/Babel identifier of romanized Hindi (BCP 47 "hi-Latn").
 BOT_LANGUAGES = ("en", "es", "sw", "fil", "hi", "hi_Latn")
-# Older or alternative codes borrowers' records carry: Tagalog's ISO 639-1 code is Filipino here.
-_ALIASES = {"tl": "fil", "tgl": "fil", "swa": "sw", "hin": "hi"}
 _SPANISH_HINTS = re.compile(
     r"[ñ¿¡áéíóú]|\b(?:hola|buenas|buenos|cuanto|cuánto|debo|deuda|saldo|pagar|pago|quiero|"
     r"puedo|necesito|gracias|por favor|señor|señora|cuenta|préstamo|prestamo|ayuda|no me)\b",
@@ -38,18 +38,6 @@ HINGLISH_WORDS = re.compile(
     r"chahiye|sakta|sakti|baat|kuch|bahut|thoda|naukri|kisht|bhugtan)\b",
     re.IGNORECASE,
 )
-
-
-def normalise(code: str | None) -> str:
-    """ "hi-Latn-IN" -> "hi_Latn_IN", "TL_ph" -> "fil_PH": the spelling Babel and our files use."""
-    parts = [p for p in (code or "").replace("-", "_").split("_") if p]
-    if not parts:
-        return ""
-    language = _ALIASES.get(parts[0].lower(), parts[0].lower())
-    rest = []
-    for part in parts[1:]:
-        rest.append(part.title() if len(part) == 4 else part.upper())
-    return "_".join([language, *rest])
 
 
 def language_of(locale: str | None) -> str | None:

@@ -26,9 +26,24 @@ VALUES = {
     "collector": False,
 }
 MESSAGES = sorted(load_config().templates())
-LOCALES = ["en", "es"]
-STOP = {"en": "Reply STOP to stop", "es": "Responda STOP"}
-DISCLOSURE = {"en": "This is a debt collector", "es": "cobrador de deudas"}
+LOCALES = ["en", "es", "sw", "fil", "hi", "hi_Latn"]
+STOP = {
+    "en": "Reply STOP to stop",
+    "es": "Responda STOP",
+    "sw": "Jibu STOP",
+    "fil": "Mag-reply ng STOP",
+    "hi": "STOP लिखें",
+    "hi_Latn": "STOP likhein",
+}
+DISCLOSURE = {
+    "en": "This is a debt collector",
+    "es": "cobrador de deudas",
+    "sw": "mkusanyaji wa madeni",
+    "fil": "debt collector",
+    "hi": "कर्ज़ वसूली",
+    "hi_Latn": "karz vasooli",
+}
+UCS2_LOCALES = {"hi"}  # Devanagari: 70 characters a segment, never GSM-7
 # Lock screens show the first line: no amount, no date, no word that reveals a debt.
 DEBT_WORDS = re.compile(
     r"[\d$€£]|overdue|late|debt|owe|arrears|collect|vencid|deuda|atrasad|cobr", re.IGNORECASE
@@ -70,6 +85,11 @@ LONG = Settings.from_env(
 LONGEST = {
     "en": {"amount": "$12,345.67", "due_date": "September 30, 2026"},
     "es": {"amount": "12.345,67 US$", "due_date": "30 de septiembre de 2026"},
+    # The app writes a currency outside GSM-7 as its code (outbox.render.money): PHP, INR.
+    "sw": {"amount": "Ksh 12,345.67", "due_date": "30 Septemba 2026"},
+    "fil": {"amount": "PHP 12,345.67", "due_date": "Setyembre 30, 2026"},
+    "hi": {"amount": "INR 12,345.67", "due_date": "30 सितंबर 2026"},
+    "hi_Latn": {"amount": "INR 12,345.67", "due_date": "30 September 2026"},
 }
 
 
@@ -90,8 +110,14 @@ def test_every_sms_with_its_pay_link_fits_two_gsm7_segments(message, locale):
     body = mt.render(message, "sms", locale, **values)
     info = analyse(body)
     assert values["pay_link"] in body
-    assert info.encoding == "GSM-7" and info.segments <= 2, body
     with_disclosure = analyse(mt.render(message, "sms", locale, **{**values, "collector": True}))
+    if locale in UCS2_LOCALES:
+        # Devanagari is UCS-2: with the longest links (78 characters) it takes four segments,
+        # three with ordinary ones (test above). A lender that wants GSM-7 SMS for Hindi
+        # speakers gives them the hi_Latn locale (README, "Languages").
+        assert info.encoding == "UCS-2" and info.segments <= 4, body
+        return
+    assert info.encoding == "GSM-7" and info.segments <= 2, body
     assert with_disclosure.encoding == "GSM-7"
     assert with_disclosure.segments <= load_config().max_sms_segments
 
@@ -132,6 +158,11 @@ def test_it_falls_back_from_regional_locale_to_language_to_english():
     assert mt.find("payment_reminder", "sms", "es-MX") == "payment_reminder/sms.es.j2"
     assert mt.find("payment_reminder", "sms", "fr_CA") == "payment_reminder/sms.en.j2"
     assert mt.find("payment_reminder", "whatsapp", "es") == "payment_reminder/sms.es.j2"
+    # Romanized Hindi is its own language; Tagalog's old code is Filipino.
+    assert mt.locale_chain("hi-Latn-IN") == ["hi_Latn_IN", "hi_Latn", "hi", "en"]
+    assert mt.find("payment_reminder", "sms", "hi_Latn_IN") == "payment_reminder/sms.hi_Latn.j2"
+    assert mt.find("payment_reminder", "sms", "tl_PH") == "payment_reminder/sms.fil.j2"
+    assert mt.find("payment_reminder", "sms", "sw_KE") == "payment_reminder/sms.sw.j2"
 
 
 def test_it_refuses_a_template_with_an_unknown_variable_at_load_time(tmp_path, monkeypatch):
