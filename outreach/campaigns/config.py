@@ -15,6 +15,11 @@ from typing import Any
 
 import yaml
 
+from outreach.campaigns.group_summary_config import (
+    LeaderSummaryConfig,
+    SummaryConfigError,
+    parse_summary,
+)
 from outreach.models import CHANNELS
 from outreach.settings import ROOT
 
@@ -70,6 +75,8 @@ class CampaignConfig:
     max_attempts: int = 5
     retry_base_seconds: float = 30
     retry_max_seconds: float = 3600
+    # The group leader's summary (issue 20): off unless the section names where it applies.
+    leader_summary: LeaderSummaryConfig = field(default_factory=LeaderSummaryConfig)
 
     def templates(self) -> set[str]:
         names = {s.template for steps in self.cadences.values() for s in steps}
@@ -177,6 +184,10 @@ def parse(raw: Any) -> CampaignConfig:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise CampaignConfigError(f"rate_limits.{key}: expected a positive number")
         rates[str(key)] = float(value)
+    try:
+        leader_summary = parse_summary(raw.get("group_leader_summary"))
+    except SummaryConfigError as exc:
+        raise CampaignConfigError(str(exc)) from None
     return CampaignConfig(
         cadences=cadences,
         segments=tuple(segments),
@@ -189,6 +200,7 @@ def parse(raw: Any) -> CampaignConfig:
         max_attempts=_int(retry.get("max_attempts", 5), "retry.max_attempts"),
         retry_base_seconds=_int(retry.get("base_seconds", 30), "retry.base_seconds"),
         retry_max_seconds=_int(retry.get("max_seconds", 3600), "retry.max_seconds"),
+        leader_summary=leader_summary,
     )
 
 

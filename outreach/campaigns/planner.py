@@ -4,7 +4,8 @@ One narrow query reads every loan that could be due a cadence step (with its sto
 conditions as columns, not per-loan lookups); the step is chosen in memory from
 ``config/campaigns.yaml``; the rows are inserted in bulk with ``ON CONFLICT DO NOTHING`` on the
 idempotency key ``c:<loan>:<step>:<anchor date>`` (``i:<instalment>:<due>`` and
-``p:<promise>:<date>`` for arrangement reminders), so re-running a pass never duplicates a message.
+``p:<promise>:<date>`` for arrangement reminders, ``g:<group>:<meeting date>`` for a group
+leader's summary, ``outreach.campaigns.group_summary``), so re-running a pass never duplicates a message.
 
 What stops or pauses a loan's cadence (checked again by the dispatcher at send time):
 - stopped: loan paid or charged off, nothing outstanding, no due date; a current loan (0 days past
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from outreach.campaigns.candidates import BorrowerDays, arrangement_candidates, cadence_candidates
 from outreach.campaigns.config import CampaignConfig, load_config
+from outreach.campaigns.group_summary import summary_candidates
 from outreach.campaigns.meetings import meeting_holds
 from outreach.campaigns.report import Planned, PlanReport
 from outreach.campaigns.settlement_reminders import settlement_candidates
@@ -67,6 +69,8 @@ def plan(
     wanted = cadence_candidates(session, config, days, include_stopped=dry_run)
     wanted += arrangement_candidates(session, config, days)
     wanted += settlement_candidates(session, days)  # accepted settlements (issue 17)
+    # Group leaders' summaries, where the lender turned them on (issue 20).
+    wanted += summary_candidates(session, config.leader_summary, now, include_withheld=dry_run)
     report.considered = len(wanted)
     for item in wanted:
         if item.stopped_by:

@@ -11,7 +11,7 @@ class Planned:
     """One reminder the pass wants to queue (or, in a dry run, reports as paused/stopped)."""
 
     key: str
-    loan_id: int
+    loan_id: int | None  # None: a message about no one loan (the group leader's summary)
     borrower_id: int
     step: str
     template: str

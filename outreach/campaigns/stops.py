@@ -244,4 +244,13 @@ def batch_stop_reasons(
             out[r.id] = "payment_received"
         elif kind == "promise" and (r.payload or {}).get("promise_id") not in open_promises:
             out[r.id] = "promise_resolved"
+        elif kind == "group_summary" and _meeting_started(r.payload or {}, now):
+            # A leader's summary is for one meeting (outreach.campaigns.group_summary): one the
+            # policy held back until after it started is no use, and next week's has its own.
+            out[r.id] = "meeting_passed"
     return out
+
+
+def _meeting_started(payload: dict[str, Any], now: datetime) -> bool:
+    start = payload.get("meeting_at")
+    return start is None or datetime.fromisoformat(start) <= now

@@ -134,15 +134,16 @@ DEMO_GROUP = {
 
 
 def _demo_group(rows: list[dict[str, str]]) -> None:
-    """The Kenyan demo borrowers form one joint-liability group (issue 20); its first member
-    leads it, and the first two share one phone (common among members): the demo shows that
-    whoever holds it learns only their own loan. All but the last consent to the leader's
-    summary."""
+    """The Kenyan demo borrowers form one joint-liability group (issue 20); the first two share
+    one phone (common among members): the demo shows that whoever holds it learns only their
+    own loan. The third leads the group (a leader on a shared phone gets no summary: another
+    member may hold it). All but the last consent to the leader's summary."""
     kenyans = [row for row in rows if row["country"] == "KE"]
+    leader = 2 if len(kenyans) > 2 else 0
     for n, row in enumerate(kenyans):
         row.update(
             DEMO_GROUP,
-            group_role="leader" if n == 0 else "member",
+            group_role="leader" if n == leader else "member",
             group_summary_consent="no" if n == len(kenyans) - 1 else "yes",
         )
     if len(kenyans) >= 2:

@@ -53,6 +53,7 @@ def register_cli(app: Flask) -> None:
     from outreach.cli.events import events_cli
     from outreach.cli.files import files_cli
     from outreach.cli.fineract import fineract_cli
+    from outreach.cli.groups import groups_cli
     from outreach.cli.letters import letters_cli, stages_cli
     from outreach.cli.payments import payments_cli
     from outreach.cli.policy import policy_cli
@@ -69,6 +70,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(letters_cli)
     app.cli.add_command(stages_cli)
     app.cli.add_command(contacts_cli)
+    app.cli.add_command(groups_cli)
     from outreach.cli.outreach import outreach_cli, templates_cli
 
     app.cli.add_command(outreach_cli)

@@ -48,6 +48,11 @@ VARIABLES = frozenset(
         "country",
         "arrangement",  # .label, .agreed_on, .total, .schedule[].amount/.due (outreach.letters)
         "jurisdiction",  # settlements: US, US-NY, GB... (the words each one requires)
+        # The group leader's summary (issue 20): counts only, never a member's detail.
+        "group_name",
+        "meeting_day",  # the weekday's name in the leader's language
+        "counted",  # members who consented to be counted
+        "on_time",  # of them, those paid on time
     }
 )
 LETTER_BLOCKS = ("subject", "body")

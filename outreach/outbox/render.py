@@ -81,6 +81,15 @@ def variables(settings: Settings, config: CampaignConfig, item: OutboxItem) -> d
             _plain(format_date(date.fromisoformat(raw), "long", locale=loc)) if raw else ""
         )
     values["unsubscribe_url"] = ""
+    # A group leader's summary (outreach.campaigns.group_summary): counts, the group's name and
+    # its meeting's weekday, nothing of any member.
+    values["group_name"] = p.get("group_name") or ""
+    values["counted"] = p.get("counted", "")
+    values["on_time"] = p.get("on_time", "")
+    meeting = p.get("meeting_date")
+    values["meeting_day"] = (
+        _plain(format_date(date.fromisoformat(meeting), "EEEE", locale=loc)) if meeting else ""
+    )
     return values
 
 
