@@ -19,10 +19,10 @@ PLACES = [
     ("US", "AZ", "85004", "+1602555", "USD", "en_US", "auto"),
     ("US", "FL", "33101", "+1305555", "USD", "es_US", "personal"),
     ("US", "MA", "02108", "+1617555", "USD", "en_US", "personal"),
-    ("IN", "MH", "400001", "+9198765", "INR", "en_IN", "microloan"),
-    ("PH", "00", "1000", "+6391712", "PHP", "en_PH", "microloan"),
+    ("IN", "MH", "400001", "+9198765", "INR", "hi_IN", "microloan"),
+    ("PH", "00", "1000", "+6391712", "PHP", "fil_PH", "microloan"),
     ("GB", "ENG", "SW1A 1AA", "+4479111", "GBP", "en_GB", "personal"),
-    ("KE", "30", "00100", "+2547123", "KES", "en_KE", "microloan"),
+    ("KE", "30", "00100", "+2547123", "KES", "sw_KE", "microloan"),
 ]
 FIRST = [
     "Ana",
