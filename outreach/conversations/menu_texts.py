@@ -7,7 +7,9 @@ filled by ``outreach.conversations.menu``; every language has every key (a unit 
 
 from __future__ import annotations
 
-MENU_LANGUAGES = ("en", "es", "sw", "fil", "hi")
+from outreach.locale_codes import normalise
+
+MENU_LANGUAGES = ("en", "es", "sw", "fil", "hi", "hi_Latn")
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -134,15 +136,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "biweekly": "दो हफ़्ते",
         "monthly": "महीने",
     },
+    # Romanized Hindi: GSM-7, so a menu text stays one cheap segment.
+    "hi_Latn": {
+        "main": "{lender}: Jawab dein 1 Baaki, 2 Payment, 3 Kisht plan, 4 Humse baat karein. "
+        "Yeh menu phir paane ke liye 0 bhejein.",
+        "ask_date_of_birth": "Aapke account ki suraksha ke liye apni janamtithi bhejein, "
+        "jaise 14/03/1985.",
+        "ask_loan_last4": "Ab apne loan number ke aakhri 4 ank bhejein.",
+        "ask_postal_code": "Ab apna PIN code bhejein.",
+        "not_understood": "Maaf kijiye, hum ise padh nahi paye. {question}",
+        "failed": "Yeh jaankari hamare record se mel nahi khati ({attempts} koshishein baaki). "
+        "Menu ke liye 0 bhejein.",
+        "locked": "Bahut zyada koshishein ho gayin. {minutes} minute baad phir koshish karein, "
+        "ya humse baat ke liye 4 bhejein.",
+        "balance": "Loan {loan}: baaki {outstanding}, overdue {past_due}. Agli kisht "
+        "{next_amount}, {next_date} ko. Payment ke liye 2, menu ke liye 0 bhejein.",
+        "pay": "{past_due} ka payment yahan karein: {link} Menu ke liye 0 bhejein.",
+        "plan_offer": "Plan: {start} se har {frequency} {amount} ki {count} kishtein, kul "
+        "{total}. Maanne ke liye 1, menu ke liye 0 bhejein.",
+        "plan_none": "Is loan ke liye yahan kisht plan nahi ban sakta. Humse baat ke liye 4 "
+        "bhejein.",
+        "plan_done": "Tay hua: {start} se har {frequency} {amount} ki {count} kishtein. "
+        "Dhanyavaad. Menu ke liye 0 bhejein.",
+        "handoff": "Dhanyavaad. Hamari team ka koi vyakti aapko yahin jawab dega.",
+        "weekly": "hafte",
+        "biweekly": "do hafte",
+        "monthly": "mahine",
+    },
 }
 
 
 def menu_language(locale: str | None) -> str:
     """The menu's language for a borrower's locale ("sw_KE" -> "sw", "tl" -> "fil"); English
     when the menu has no texts in it."""
-    language = (locale or "").replace("-", "_").partition("_")[0].lower()
-    language = {"tl": "fil"}.get(language, language)  # Tagalog's code, as some books carry it
-    return language if language in TEXTS else "en"
+    parts = normalise(locale).split("_")  # "tl" (Tagalog's code, as some books carry) -> fil
+    if len(parts) > 1 and parts[1] == "Latn" and f"{parts[0]}_Latn" in TEXTS:
+        return f"{parts[0]}_Latn"
+    return parts[0] if parts[0] in TEXTS else "en"
 
 
 def text(language: str, key: str, **values: object) -> str:
