@@ -18,7 +18,7 @@ from datetime import date
 from typing import Literal
 
 # Countries that write numeric dates month first (3/14/1985); everywhere else: day first.
-MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM"})
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH"})
 
 _MONTHS = {
     "january": 1,
@@ -63,16 +63,44 @@ _MONTHS = {
     "abr": 4,
     "ago": 8,
     "dic": 12,
+    # Swahili, Filipino and Hindi (issue 20): the bot's own examples use them ("14 Machi 1985").
+    **dict.fromkeys(["januari"], 1),
+    **dict.fromkeys(["februari", "pebrero"], 2),
+    **dict.fromkeys(["machi", "marso"], 3),
+    **dict.fromkeys(["aprili"], 4),
+    **dict.fromkeys(["mei"], 5),
+    **dict.fromkeys(["juni", "hunyo"], 6),
+    **dict.fromkeys(["julai", "hulyo"], 7),
+    **dict.fromkeys(["agosti"], 8),
+    **dict.fromkeys(["septemba", "setyembre"], 9),
+    **dict.fromkeys(["oktoba", "oktubre"], 10),
+    **dict.fromkeys(["novemba", "nobyembre"], 11),
+    **dict.fromkeys(["desemba", "disyembre"], 12),
+    **dict.fromkeys(["जनवरी"], 1),
+    **dict.fromkeys(["फ़रवरी", "फ़रवरी", "फरवरी"], 2),
+    **dict.fromkeys(["मार्च"], 3),
+    **dict.fromkeys(["अप्रैल", "अप्रेल"], 4),
+    **dict.fromkeys(["मई"], 5),
+    **dict.fromkeys(["जून"], 6),
+    **dict.fromkeys(["जुलाई"], 7),
+    **dict.fromkeys(["अगस्त"], 8),
+    **dict.fromkeys(["सितंबर", "सितम्बर"], 9),
+    **dict.fromkeys(["अक्टूबर", "अक्तूबर"], 10),
+    **dict.fromkeys(["नवंबर", "नवम्बर"], 11),
+    **dict.fromkeys(["दिसंबर", "दिसम्बर"], 12),
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _SEP = r"\s?[-/.]\s?"
+# Word edges that Devanagari vowel signs do not break (they are not \w, so \b fails after "जनवरी").
+_EDGE_BEFORE = r"(?<![\w\u0900-\u097F])"
+_EDGE_AFTER = r"(?![\w\u0900-\u097F])"
 _YEAR = r"\d{4}|\d{2}"  # two-digit years are put in the past
 # One alternation scanned left to right, so one date is one match (never counted twice).
 _DATE = re.compile(
     rf"(?<!\d)(?P<iso_y>\d{{4}}){_SEP}(?P<iso_m>\d{{1,2}}){_SEP}(?P<iso_d>\d{{1,2}})(?!\d)"
     rf"|(?<!\d)(?P<a>\d{{1,2}}){_SEP}(?P<b>\d{{1,2}}){_SEP}(?P<num_y>{_YEAR})(?!\d)"
-    rf"|\b(?P<mdy_m>{_MONTH})\b\.?\s+(?P<mdy_d>\d{{1,2}})\s+(?P<mdy_y>{_YEAR})(?!\d)"
-    rf"|(?<!\d)(?P<dmy_d>\d{{1,2}})\s+(?P<dmy_m>{_MONTH})\b\.?\s+(?P<dmy_y>{_YEAR})(?!\d)"
+    rf"|{_EDGE_BEFORE}(?P<mdy_m>{_MONTH}){_EDGE_AFTER}\.?\s+(?P<mdy_d>\d{{1,2}})\s+(?P<mdy_y>{_YEAR})(?!\d)"
+    rf"|(?<!\d)(?P<dmy_d>\d{{1,2}})\s+(?P<dmy_m>{_MONTH}){_EDGE_AFTER}\.?\s+(?P<dmy_y>{_YEAR})(?!\d)"
 )
 _LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 # UK and Canadian postcodes, ZIP+4 and other dashed codes, then plain digit codes (3-10 digits).

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from outreach.selfservice.answers import (
+    Reading,
     postal_codes_match,
     read_date,
     read_last4,
@@ -89,3 +90,22 @@ def test_it_refuses_several_postal_codes_and_compares_zip_plus_four():
     assert postal_codes_match("SW1A1AA", "SW1A 1AA", "GB")
     assert not postal_codes_match("60602", "60601", "US")
     assert not postal_codes_match("60601", None, "US")
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "born"),
+    [
+        ("14 Machi 1985", "KE", date(1985, 3, 14)),  # the Swahili bot's own example
+        ("nilizaliwa tarehe 2 Julai 1990", "KE", date(1990, 7, 2)),
+        ("Marso 14, 1985", "PH", date(1985, 3, 14)),  # the Filipino bot's own example
+        ("03/04/1985", "PH", date(1985, 3, 4)),  # the Philippines write month first
+        ("03/04/1985", "KE", date(1985, 4, 3)),  # Kenya day first
+        ("14 मार्च 1985", "IN", date(1985, 3, 14)),  # the Hindi bot's own example
+        ("2 जनवरी 1990", "IN", date(1990, 1, 2)),  # a month name ending in a vowel sign
+        ("14 March 1985", "IN", date(1985, 3, 14)),
+    ],
+)
+def test_it_reads_a_date_of_birth_with_swahili_filipino_and_hindi_month_names(
+    text, country, born
+) -> None:
+    assert read_date(text, country, date(2026, 12, 2)) == Reading("one", born)
