@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 import warnings
 from collections import Counter, defaultdict
@@ -38,8 +39,11 @@ def load_messages(path: Path) -> list[tuple[str, str]]:
     return [(ex.get("text"), ex.get("intent")) for ex in data.intent_examples]
 
 
-def language_of(path: Path) -> str:
-    """The language a held-out file holds: its stem (en.yml -> en)."""
+def language_of(path: Path, text: str = "") -> str:
+    """The language a held-out message is in: its file's stem (en.yml -> en); hi.yml holds
+    Hindi in both scripts, reported apart: Devanagari as hi, Latin letters as hi_Latn."""
+    if path.stem == "hi" and text and not re.search(r"[\u0900-\u097F]", text):
+        return "hi_Latn"
     return path.stem
 
 
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         messages = load_messages(path)
         if not messages:
             parser.error(f"no intent examples in {path}")
-        labelled += [(language_of(path), text, intent) for text, intent in messages]
+        labelled += [(language_of(path, text), text, intent) for text, intent in messages]
     predicted = asyncio.run(predict(model, [text for _, text, _ in labelled]))
     rows = [
         {

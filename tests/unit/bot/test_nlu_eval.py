@@ -51,3 +51,14 @@ def test_protected_and_acting_confusions_count_both_ways_and_fallback_is_neither
         "promise_to_pay",
         "wrong_party",
     ]
+
+
+def test_hindi_is_reported_per_script() -> None:
+    from pathlib import Path
+
+    from bot.nlu_eval import language_of
+
+    hi = Path("bot/tests/nlu_heldout/hi.yml")
+    assert language_of(hi, "मेरा बैलेंस कितना है") == "hi"
+    assert language_of(hi, "mera balance kitna hai") == "hi_Latn"
+    assert language_of(Path("sw.yml"), "salio langu") == "sw"
