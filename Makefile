@@ -73,7 +73,7 @@ setup-test: setup $(VENV)/.installed-dev node_modules/.installed chromium sshd
 train: bot/models/.trained
 
 # --- NLU evaluation (docs/nlu-evaluation.md): held-out messages never trained on ------------
-NLU_HELDOUT := bot/tests/nlu_heldout/en.yml bot/tests/nlu_heldout/es.yml
+NLU_HELDOUT := $(sort $(wildcard bot/tests/nlu_heldout/*.yml))
 nlu-eval: train
 	$(BOT_VENV)/bin/python bot/nlu_eval.py --model bot/models --json bot/results/nlu-heldout.json $(NLU_HELDOUT)
 

@@ -20,7 +20,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
 HELDOUT = BOT / "tests" / "nlu_heldout"
-LANGUAGES = ("en", "es")
+# Every held-out file is checked against the training data; a language is held to a threshold
+# once its figures are measured (sw, fil and hi have training data but no held-out set yet).
+LANGUAGES = tuple(sorted(path.stem for path in HELDOUT.glob("*.yml")))
 # Held-out accuracy each language must reach. The target is 0.95 and no dangerous confusion at
 # all; what the model reaches today, rounded down, is held here so it cannot slip back
 # (measured: en 92.5%, es 90.7%, one hardship message read as a plan: docs/nlu-evaluation.md).
@@ -74,7 +76,7 @@ def test_the_held_out_set_is_never_in_the_training_data(language: str) -> None:
     assert sorted(set(heldout) & training) == []
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", sorted(THRESHOLD))
 def test_the_model_reads_held_out_messages_at_the_threshold(
     evaluation: dict[str, Any], language: str
 ) -> None:
