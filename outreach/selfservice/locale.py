@@ -59,7 +59,8 @@ def guess_language(text: str) -> str:
         "es": len(_SPANISH_HINTS.findall(text)),
         "sw": len(_SWAHILI_HINTS.findall(text)),
         "fil": len(_FILIPINO_HINTS.findall(text)),
-        "hi_Latn": len(HINGLISH_WORDS.findall(text)),
+        # Two Hindi words at least: one "hai" may be a typed "hi".
+        "hi_Latn": hinglish if (hinglish := len(HINGLISH_WORDS.findall(text))) >= 2 else 0,
     }
     best = max(scores, key=lambda code: scores[code])
     return best if scores[best] else "en"
@@ -71,7 +72,11 @@ def reply_locale(locale: str, language: str | None = None) -> str:
     an Indian borrower gets hi_Latn_IN."""
     parts = normalise(locale or "en").split("_")
     own = language_of(locale) or parts[0]
-    territory = next((p for p in parts[1:] if len(p) in (2, 3) and p.isupper()), "")
+    # A region is two letters (US) or a UN M.49 number (es_419); a script (Latn) is not one.
+    territory = next(
+        (p for p in parts[1:] if (len(p) == 2 and p.isalpha()) or (len(p) == 3 and p.isdigit())),
+        "",
+    )
     language = language if language in BOT_LANGUAGES else (own if own in BOT_LANGUAGES else "en")
     combined = f"{language}_{territory}" if territory else language
     # Babel has no data for every pair (es_KE): the language's own formats then.

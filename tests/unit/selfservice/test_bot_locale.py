@@ -36,3 +36,10 @@ def test_a_number_no_borrower_has_is_answered_in_the_language_its_words_read():
     assert guess_language("मेरा लोन कितना बाकी है") == "hi"
     assert guess_language("hola, cuanto debo") == "es"
     assert guess_language("how much do i owe") == "en"
+
+
+def test_a_numeric_region_is_kept_and_one_hindi_looking_word_is_not_hindi():
+    from outreach.selfservice.locale import guess_language
+
+    assert reply_locale("es_419") == "es_419"  # Latin American Spanish formats
+    assert guess_language("hai how much do i owe") == "en"  # "hai": a typed "hi"
