@@ -20,14 +20,17 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
 HELDOUT = BOT / "tests" / "nlu_heldout"
-# Every held-out file is checked against the training data; a language is held to a threshold
-# once its figures are measured (sw, fil and hi have training data but no held-out set yet).
+# Every held-out file is checked against the training data and held to its language's figures.
 LANGUAGES = tuple(sorted(path.stem for path in HELDOUT.glob("*.yml")))
-# Held-out accuracy each language must reach. The target is 0.95 and no dangerous confusion at
-# all; what the model reaches today, rounded down, is held here so it cannot slip back
-# (measured: en 92.5%, es 90.7%, one hardship message read as a plan: docs/nlu-evaluation.md).
-THRESHOLD = {"en": 0.92, "es": 0.90}
-MAX_DANGEROUS = 1
+# Held-out accuracy each language (hi per script: bot/nlu_eval.py) must reach. The target is 0.95
+# and no dangerous confusion at all; what the model reaches today, rounded down, is held here so
+# it cannot slip back (docs/nlu-evaluation.md: en 92.2%, es 91.0%, fil 82.7%, sw 82.7%, hi in
+# Devanagari 63.1%, romanized 80.6%).
+THRESHOLD = {"en": 0.92, "es": 0.91, "fil": 0.82, "sw": 0.82, "hi": 0.63, "hi_Latn": 0.80}
+# Protected <-> acting confusions, both directions, at most as measured per language. Each acting
+# intent asks the borrower's YES before it stores anything (issue 16), so a misreading is asked
+# about, not acted on; the target is still none.
+MAX_DANGEROUS = {"en": 1, "es": 0, "fil": 2, "sw": 4, "hi": 3, "hi_Latn": 1}
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +89,17 @@ def test_the_model_reads_held_out_messages_at_the_threshold(
         for e in evaluation["errors"]
         if e["language"] == language
     ]
-    assert figures["n"] >= 150
+    assert figures["n"] >= 100  # hi's 218 messages are about half in each script
     assert figures["accuracy"] >= THRESHOLD[language], "\n".join(wrong)
 
 
+@pytest.mark.parametrize("language", sorted(MAX_DANGEROUS))
 def test_protected_and_acting_intents_are_confused_no_more_than_measured(
-    evaluation: dict[str, Any],
+    evaluation: dict[str, Any], language: str
 ) -> None:
     dangerous = [
-        f"[{e['language']}] {e['expected']} -> {e['predicted']}: {e['text']}"
+        f"{e['expected']} -> {e['predicted']}: {e['text']}"
         for e in evaluation["dangerous"]
+        if e["language"] == language
     ]
-    total = evaluation["protected_to_acting"] + evaluation["acting_to_protected"]
-    assert total <= MAX_DANGEROUS, "\n".join(dangerous)
+    assert len(dangerous) <= MAX_DANGEROUS[language], "\n".join(dangerous)
