@@ -53,7 +53,11 @@ from outreach.migrate import upgrade  # noqa: E402
 from outreach.settings import Settings  # noqa: E402
 from tests.support import servers  # noqa: E402
 
-HEADING = "## Inbound load (webhooks, inbound queue, 1 and 2 Rasa servers)"
+# One section per Rasa kind, each replaced by its own --write.
+HEADINGS = {
+    "fake": "## Inbound load (webhooks, inbound queue, 1 and 2 Rasa servers)",
+    "real": "## Inbound load with the real Rasa and action server",
+}
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
 TOKEN = "bench-rasa-token-0123456789abcdef"
 PUBLIC = "https://bench.example"
@@ -287,7 +291,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, object]], float, str]:
         auth_token = Settings.from_env(env).sandbox_auth_token
         urls = []
         if args.rasa == "fake":
-            stand_ins = [StandInRasa(args.service_ms / 1000) for _ in range(2)]
+            stand_ins = [StandInRasa(args.service_ms / 1000) for _ in range(max(args.servers))]
             urls = [s.url for s in stand_ins]
         else:
             action_port = servers.free_port()
@@ -305,7 +309,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, object]], float, str]:
                     rasa_env,
                 )
             )
-            for n in range(2):
+            for n in range(max(args.servers)):
                 port = servers.free_port()
                 stack.enter_context(
                     started(
@@ -319,7 +323,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, object]], float, str]:
                 urls.append(f"http://127.0.0.1:{port}")
         one_server = sustained_rate(urls[0])
         print(f"one Rasa server sustains {one_server:.1f} turns/s", flush=True)
-        for count in (1, 2):
+        for count in args.servers:
             web_port = servers.free_port()
             level_env = {**env, "RASA_URLS": ",".join(urls[:count])}
             gunicorn = [
@@ -338,7 +342,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, object]], float, str]:
                 ),
                 started(f"worker{count}", [sys.executable, "inbound_worker.py"], None, level_env),
             ):
-                for multiple in (1, 5, 10):
+                for multiple in args.multiples:
                     rate = one_server * multiple
                     figures = run_level(
                         f"http://127.0.0.1:{web_port}",
@@ -385,7 +389,7 @@ def report(args: argparse.Namespace, results: list[dict[str, object]], one: floa
         else f"a stand-in Rasa (one turn at a time, {args.service_ms} ms each, text echoed)"
     )
     lines = [
-        HEADING,
+        HEADINGS[args.rasa],
         "",
         f"Command: `.venv/bin/python bench/bench_inbound_load.py --rasa {args.rasa} "
         f"--seconds {args.seconds:g} --borrowers {args.borrowers} --clients {args.clients}` "
@@ -393,8 +397,9 @@ def report(args: argparse.Namespace, results: list[dict[str, object]], one: floa
         f"Machine: {machine()}.",
         "",
         f"gunicorn 2 workers x 4 threads, `INBOUND_TURNS=worker`, one inbound worker process "
-        f"(4 threads per Rasa server), {rasa}. One Rasa server sustained **{one:.1f} turns/s**;"
-        f" each load offers that rate x1, x5, x10 for {args.seconds:g} s from {args.borrowers} "
+        f"(4 threads per Rasa server, `INBOUND_WORKER_NICE={os.environ.get('INBOUND_WORKER_NICE', '10')}`),"
+        f" {rasa}. One Rasa server sustained **{one:.1f} turns/s**;"
+        f" each load offers that rate {', '.join(f'x{m}' for m in args.multiples)} for {args.seconds:g} s from {args.borrowers} "
         f"borrowers (open loop, {args.clients} client threads).",
         "",
         "| Rasa servers | load | messages | webhook ack p50 / p95 / p99 ms | bot turns/s "
@@ -422,16 +427,29 @@ def report(args: argparse.Namespace, results: list[dict[str, object]], one: floa
     return "\n".join(lines)
 
 
-def write(section: str) -> None:
+def write(heading: str, section: str) -> None:
     path = REPO / "docs" / "benchmarks.md"
     doc = path.read_text()
-    if HEADING in doc:
-        head, rest = doc.split(HEADING, 1)
+    if heading in doc:
+        head, rest = doc.split(heading, 1)
         tail = rest.split("\n## ", 1)
         doc = head + section + ("\n## " + tail[1] if len(tail) > 1 else "")
     else:
         doc = doc.rstrip("\n") + "\n\n" + section
     path.write_text(doc)
+
+
+def _counts(raw: str) -> tuple[int, ...]:
+    """'1,2' -> (1, 2): positive whole numbers, comma-separated."""
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"whole numbers separated by commas, got {raw!r}"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"numbers above 0, got {raw!r}")
+    return values
 
 
 def main() -> None:
@@ -442,13 +460,19 @@ def main() -> None:
     parser.add_argument("--borrowers", type=int, default=200)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--servers", type=_counts, default=(1, 2), help="Rasa server counts, e.g. 1,2"
+    )
+    parser.add_argument(
+        "--multiples", type=_counts, default=(1, 5, 10), help="loads as multiples of one server"
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     results, one, _ = run(args)
     section = report(args, results, one)
     print(section)
     if args.write:
-        write(section)
+        write(HEADINGS[args.rasa], section)
 
 
 if __name__ == "__main__":
