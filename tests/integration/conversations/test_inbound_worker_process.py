@@ -7,6 +7,7 @@ docs/benchmarks.md ("Inbound load") has the figures with and without.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -14,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,10 +44,8 @@ def _niceness_once_running(proc: subprocess.Popen[str], base: int) -> int:
         nice = os.getpriority(os.PRIO_PROCESS, proc.pid)
         if nice != base:
             return nice
-        try:  # the worker reads its settings first
+        with contextlib.suppress(subprocess.TimeoutExpired):  # it reads its settings first
             proc.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            pass
     return base
 
 
