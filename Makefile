@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV     := .venv
 BOT_VENV := bot/.venv
 PY       := $(VENV)/bin/python
-BOT_DATA := $(shell find bot/config.yml bot/domain bot/data -name '*.yml' 2>/dev/null)
+BOT_DATA := $(shell find bot/config.yml bot/domain bot/data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu_components/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055

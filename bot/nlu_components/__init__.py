@@ -1,0 +1,1 @@
+"""Custom Rasa components for the collections bot's NLU pipeline (``bot/config.yml``)."""
