@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from outreach import create_app  # noqa: E402
+from outreach.conversations.rasa_stores import tracker_store_url  # noqa: E402
 from outreach.migrate import upgrade  # noqa: E402
 from tests.conftest import PUBLIC_BASE_URL, make_settings  # noqa: E402
 from tests.support import servers  # noqa: E402
@@ -77,6 +78,8 @@ def run(rounds: int) -> dict[str, list[float]]:
         "ACTION_ENDPOINT_URL": action_url + "/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "RASA_TOKEN": token,  # bot/serve.py reads it from the environment, never argv
+        # Rasa's SQL tracker store (issue 19), in the bench database, as `make run` does.
+        "RASA_TRACKER_URL": tracker_store_url(url),
     }
     times: dict[str, list[float]] = {"webhook": [], "rasa": []}
     with (
