@@ -24,8 +24,8 @@ HELDOUT = BOT / "tests" / "nlu_heldout"
 LANGUAGES = tuple(sorted(path.stem for path in HELDOUT.glob("*.yml")))
 # Held-out accuracy each language (hi per script: bot/nlu_eval.py) must reach. The target is 0.95
 # and no dangerous confusion at all; what the model reaches today, rounded down, is held here so
-# it cannot slip back (docs/nlu-evaluation.md, with the sentence encoder: en 94.99% (341/359), es 94.8%,
-# fil 85.1%, sw 86.1%, hi in Devanagari 61.3%, romanized 82.4%).
+# it cannot slip back (docs/nlu-evaluation.md, with the sentence encoder: en 94.99% (341/359),
+# es 94.8%, fil 85.1%, sw 86.1%, hi in Devanagari 61.3%, romanized 82.4%).
 THRESHOLD = {"en": 0.94, "es": 0.94, "fil": 0.85, "sw": 0.86, "hi": 0.61, "hi_Latn": 0.82}
 # Protected <-> acting confusions, both directions, at most as measured per language. Each acting
 # intent asks the borrower's YES before it stores anything (issue 16), so a misreading is asked
@@ -89,7 +89,7 @@ def test_the_model_reads_held_out_messages_at_the_threshold(
         for e in evaluation["errors"]
         if e["language"] == language
     ]
-    assert figures["n"] >= 100  # hi's 218 messages are about half in each script
+    assert figures["n"] >= 100  # hi's 219 messages are about half in each script
     assert figures["accuracy"] >= THRESHOLD[language], "\n".join(wrong)
 
 
