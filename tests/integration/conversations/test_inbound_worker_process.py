@@ -36,6 +36,17 @@ def _worker(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
     )
 
 
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM, then kill if it is still there: a test never leaves a worker behind."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
 def _niceness_once_running(proc: subprocess.Popen[str], base: int) -> int:
     """The worker's niceness once it has lowered it (it starts at ours), polled for up to 20 s."""
     for _ in range(200):
@@ -58,13 +69,15 @@ def test_the_worker_runs_below_the_web_workers_priority(
     try:
         assert _niceness_once_running(proc, base) == min(19, base + expected)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        _stop(proc)
 
 
 @pytest.mark.parametrize("value", ["loud", "-5", "20"])
 def test_a_bad_niceness_is_refused_naming_the_setting(tmp_path: Path, value: str) -> None:
     proc = _worker(tmp_path, INBOUND_WORKER_NICE=value)
-    out, _ = proc.communicate(timeout=60)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:  # a worker that took the value would run on
+        _stop(proc)
     assert proc.returncode != 0
     assert f"INBOUND_WORKER_NICE: a niceness from 0 to 19, got {value!r}" in out
