@@ -116,3 +116,10 @@ def test_no_acting_training_message_holds_a_phrase() -> None:
         for lang, intent, text in training_examples()
         if intent in ACTING and hardship_cue(text)
     ] == []
+
+
+def test_the_override_knows_the_same_acting_intents_as_the_evaluation() -> None:
+    from bot.nlu_components.hardship_cues import ACTING as OVERRIDDEN
+    from bot.nlu_eval import ACTING as MEASURED
+
+    assert OVERRIDDEN == frozenset(MEASURED) == frozenset(ACTING)
