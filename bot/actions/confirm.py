@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.common import PROMISE_SLOTS
+from outreach import selfservice
 
 CONFIRM_PENDING = "confirm_pending"
 # What each kind empties when the borrower does not confirm.
@@ -76,6 +77,8 @@ class ActionConfirmDeclined(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         kind = tracker.get_slot(CONFIRM_PENDING)
+        if kind == "opt_out":  # "no, keep writing to me": the hold ends, the cadence resumes
+            selfservice.release_opt_out_hold(tracker.sender_id, "no")
         if kind in _DISCARD:
             dispatcher.utter_message(response=f"utter_{kind}_not_confirmed")
         return [*done(), *(SlotSet(slot, None) for slot in _DISCARD.get(str(kind), ()))]

@@ -153,7 +153,8 @@ class ActionAskOptOut(Action):
     """Opt-out in words the keyword layer did not catch ("take me off your list"): the NLU's
     reading is confirmed in one question first (issue 16: "restructure my payments" was read as
     opt_out). STOP and the explicit phrases never get here: they take effect at once (TCPA,
-    47 CFR 64.1200(a)(10); keywords.py)."""
+    47 CFR 64.1200(a)(10); keywords.py). While the question waits, automated collection holds
+    back (selfservice.hold_for_opt_out): an unanswered question must not mean more reminders."""
 
     def name(self) -> str:
         return "action_ask_opt_out"
@@ -161,6 +162,7 @@ class ActionAskOptOut(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        selfservice.hold_for_opt_out(tracker.sender_id)
         return confirm.ask(dispatcher, "opt_out", "utter_confirm_opt_out")
 
 
@@ -177,6 +179,7 @@ class ActionOptOut(Action):
             dispatcher.utter_message(response="utter_opt_out_not_confirmed")
             return confirm.done()
         effect = selfservice.opt_out(tracker.sender_id)
+        selfservice.release_opt_out_hold(tracker.sender_id, "yes")
         if effect == selfservice.AccountEffect.REFERRED:
             # Unverified web chat: nothing was opted out; an officer confirms it with the
             # borrower (finding 9). The case carries the request.

@@ -16,7 +16,14 @@ before it is stored), ``account`` (flags, opt-out),
 """
 
 from outreach.selfservice.access import borrower_today
-from outreach.selfservice.account import AccountEffect, flag_account, lender_name, opt_out
+from outreach.selfservice.account import (
+    AccountEffect,
+    flag_account,
+    hold_for_opt_out,
+    lender_name,
+    opt_out,
+    release_opt_out_hold,
+)
 from outreach.selfservice.balance import BalanceView, balance_for
 from outreach.selfservice.care import (
     advice_for_conversation,
@@ -57,6 +64,7 @@ __all__ = [
     "factor_outcome",
     "flag_account",
     "handoff_eta",
+    "hold_for_opt_out",
     "lender_name",
     "open_handoff",
     "opt_out",
@@ -67,6 +75,7 @@ __all__ = [
     "quote_plan",
     "record_payment_claim",
     "record_vulnerability",
+    "release_opt_out_hold",
     "report_wrong_party",
     "states_risk",
     "submit_factor",

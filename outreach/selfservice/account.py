@@ -9,6 +9,7 @@ the phone's own rules stand (STOP is a carrier keyword; a claimed dispute pauses
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
@@ -17,13 +18,16 @@ from sqlalchemy.orm import Session
 from outreach import clock, events
 from outreach.audit import log as audit
 from outreach.db import session_scope
-from outreach.models import BorrowerFlag, ContactPoint, Conversation
+from outreach.models import BorrowerFlag, CollectionPause, ContactPoint, Conversation
 from outreach.models.borrowers import FLAGS, NON_BLOCKING_FLAGS
 from outreach.selfservice import identity
 from outreach.selfservice.access import find_conversation
+from outreach.selfservice.care_config import care_config
 from outreach.settings import Settings
 
 PHONE_CHANNELS = ("sms", "whatsapp")
+# The collection pause held while an opt-out asked for in words waits for its YES or NO.
+OPT_OUT_HOLD = "opt_out_asked"
 
 
 class AccountEffect(StrEnum):
@@ -147,6 +151,77 @@ def opt_out(conversation_id: str, settings: Settings | None = None) -> AccountEf
         )
         events.emit_opted_out(session, newly, "bot", now)
         return AccountEffect.APPLIED if points and not already else AccountEffect.UNCHANGED
+
+
+def hold_for_opt_out(conversation_id: str, settings: Settings | None = None) -> bool:
+    """The bot asks "do you want us to stop?": automated collection for the borrower holds back
+    from now until the answer, or ``opt_out_question.hold_days`` (config/care.yaml) without one.
+    A revocation by any reasonable method must be honoured within ten business days (47 CFR
+    64.1200(a)(10)), and an uncertain reading fails safe by suppressing (RULES.md). True when a
+    hold was set; never from an unverified web chat (finding 9: a visitor who knows a loan
+    number must not pause the borrower's outreach)."""
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        conv = find_conversation(session, conversation_id)
+        now = clock.now()
+        if conv is None or conv.borrower_id is None:
+            return False
+        if conv.channel == "web" and not identity.is_fresh(session, conv, now):
+            return False
+        days = care_config().opt_out_hold_days
+        session.add(
+            CollectionPause(
+                borrower_id=conv.borrower_id,
+                reason=OPT_OUT_HOLD,
+                starts_at=now,
+                ends_at=now + timedelta(days=days),
+            )
+        )
+        audit.record(
+            session,
+            "bot",
+            "consent.opt_out_asked",
+            subject=f"conversation:{conv.id}",
+            borrower_id=conv.borrower_id,
+            details={"channel": conv.channel, "hold_days": days},
+            at=now,
+        )
+        return True
+
+
+def release_opt_out_hold(
+    conversation_id: str, answer: str, settings: Settings | None = None
+) -> bool:
+    """The borrower answered the opt-out question (``answer``: "no", the cadence resumes;
+    "yes", the opt-out now covers the address itself): the hold ends now. True when one was
+    open."""
+    settings = settings or Settings.from_env()
+    with session_scope(settings.database_url) as session:
+        conv = find_conversation(session, conversation_id)
+        if conv is None or conv.borrower_id is None:
+            return False
+        now = clock.now()
+        ended = session.execute(
+            update(CollectionPause)
+            .where(
+                CollectionPause.borrower_id == conv.borrower_id,
+                CollectionPause.reason == OPT_OUT_HOLD,
+                CollectionPause.ends_at > now,
+                CollectionPause.ended_early_at.is_(None),
+            )
+            .values(ended_early_at=now)
+        ).rowcount
+        if ended:
+            audit.record(
+                session,
+                "borrower",
+                "consent.opt_out_hold_ended",
+                subject=f"conversation:{conv.id}",
+                borrower_id=conv.borrower_id,
+                details={"channel": conv.channel, "answer": answer},
+                at=now,
+            )
+        return bool(ended)
 
 
 def lender_name(settings: Settings | None = None) -> str:

@@ -1,4 +1,4 @@
-"""config/care.yaml: breathing-space and claim-pause days, free debt advice and crisis lines
+"""config/care.yaml: breathing-space, claim-pause and opt-out-question hold days, free debt advice and crisis lines
 per country. A malformed file names the key (ConfigError)."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class CareConfig:
     breathing_space_days: int
     claim_pause_days: int
     advice: dict[str, Advice]
+    opt_out_hold_days: int = 14
 
     def advice_for(self, country: str | None) -> Advice:
         return self.advice.get((country or "").upper()) or self.advice["default"]
@@ -51,4 +52,7 @@ def care_config() -> CareConfig:
         ),
         claim_pause_days=_days(data.get("payment_claim") or {}, "pause_days", "payment_claim"),
         advice=advice,
+        opt_out_hold_days=_days(
+            data.get("opt_out_question") or {"hold_days": 14}, "hold_days", "opt_out_question"
+        ),
     )

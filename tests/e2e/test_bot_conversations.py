@@ -17,6 +17,7 @@ from outreach.models import (
     Borrower,
     BorrowerFlag,
     BotTurn,
+    CollectionPause,
     ContactPoint,
     HandoffCase,
     Message,
@@ -180,8 +181,13 @@ def test_an_opt_out_in_words_the_borrower_declines_changes_nothing(
     phone = Phone(bot_app.test_client(), bot_settings, bot_session, NUMBER)
     asked = joined(phone.say("estoy harto de sus mensajes"))
     assert asked.startswith("¿Quiere que dejemos de enviarle mensajes?")
+    # while the question waits, reminders hold back (config/care.yaml opt_out_question)
+    hold = bot_session.scalar(select(CollectionPause))
+    assert (hold.reason, hold.ended_early_at) == ("opt_out_asked", None)
     assert "seguirá recibiendo nuestros mensajes" in joined(phone.say("no"))
     assert all(p.opted_out_at is None for p in bot_session.scalars(select(ContactPoint)))
+    bot_session.expire_all()
+    assert bot_session.scalar(select(CollectionPause)).ended_early_at is not None  # NO: resumes
 
 
 def test_it_hands_off_after_two_misunderstandings_in_a_row(bot_app, bot_settings, bot_session):

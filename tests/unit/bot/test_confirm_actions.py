@@ -169,15 +169,15 @@ def test_an_opt_out_in_words_is_asked_first(
     monkeypatch, tracker_state, dispatcher, domain, rendered, language, asked, declined
 ) -> None:
     opt_out = fake(monkeypatch, "opt_out", selfservice.AccountEffect.APPLIED)
-    ask = run(
-        ActionAskOptOut(),
-        dispatcher,
-        turn(tracker_state, "take me off your list", "opt_out", language),
-        domain,
-    )
+    hold = fake(monkeypatch, "hold_for_opt_out", True)
+    release = fake(monkeypatch, "release_opt_out_hold", True)
+    words = turn(tracker_state, "take me off your list", "opt_out", language)
+    ask = run(ActionAskOptOut(), dispatcher, words, domain)
     assert ask == [SlotSet("confirm_pending", "opt_out")]
     assert rendered(dispatcher, language)[0].startswith(asked)
     assert opt_out.calls == []
+    # reminders hold back while the question waits (config/care.yaml opt_out_question)
+    assert hold.calls == [((words.sender_id,), {})]
     no = turn(
         tracker_state,
         "no",
@@ -189,6 +189,7 @@ def test_an_opt_out_in_words_is_asked_first(
     run(ActionConfirmDeclined(), dispatcher, no, domain)
     assert rendered(dispatcher, language)[1].startswith(declined)
     assert opt_out.calls == []
+    assert release.calls == [((no.sender_id, "no"), {})]  # NO: the cadence resumes
     # a yes that does not answer the question (nothing pending) opts nothing out
     run(ActionOptOut(), dispatcher, turn(tracker_state, "yes", "affirm", language), domain)
     assert opt_out.calls == []
@@ -202,3 +203,4 @@ def test_an_opt_out_in_words_is_asked_first(
     )
     run(ActionOptOut(), dispatcher, yes, domain)
     assert len(opt_out.calls) == 1
+    assert release.calls[-1] == ((yes.sender_id, "yes"), {})

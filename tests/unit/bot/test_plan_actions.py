@@ -337,6 +337,7 @@ def test_it_hands_an_unverified_web_opt_out_to_an_officer(
     monkeypatch, tracker_state, dispatcher, domain, rendered
 ) -> None:
     fake(monkeypatch, "opt_out", selfservice.AccountEffect.REFERRED)
+    fake(monkeypatch, "release_opt_out_hold", False)
     handoff = fake(monkeypatch, "open_handoff", 7)
     yes = turn(
         tracker_state, "yes", "affirm", asked_by="action_ask_opt_out", confirm_pending="opt_out"
@@ -363,6 +364,7 @@ def test_it_confirms_an_opt_out_once_as_a_keyword_confirmation(
     monkeypatch, tracker_state, dispatcher, domain
 ) -> None:
     fake(monkeypatch, "opt_out", selfservice.AccountEffect.APPLIED)
+    fake(monkeypatch, "release_opt_out_hold", True)
     yes = turn(
         tracker_state, "yes", "affirm", asked_by="action_ask_opt_out", confirm_pending="opt_out"
     )
